@@ -1,0 +1,159 @@
+"""The public entry point: ``answer(question) -> Answer``, extracted and cited, or abstained."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from qa.config import DEFAULT_SETTINGS, MODES, Settings, default_index_dir
+from qa.errors import QuestionError
+from qa.extract import Citation, extract
+from qa.index import LoadedIndex, load_index
+from qa.retrieve import make_retriever
+
+NOT_FOUND = "The corpus does not say."
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An extracted answer.
+
+    ``text`` is verbatim corpus text (the answer sentence(s)) or, when ``abstained``, the fixed
+    message ``NOT_FOUND``. ``citations`` lists the answer span first, then the spans of other
+    documents that state the same thing; ``passages`` lists the retrieved passages (the closest
+    evidence, also when abstaining); ``alternatives`` the best-scoring candidate sentences, the
+    chosen one first. ``confidence`` is the evidence score compared with the
+    abstention threshold; ``timings`` are milliseconds per stage.
+    """
+
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...]
+    passages: tuple[Citation, ...] = ()
+    alternatives: tuple[Citation, ...] = ()
+    confidence: float = 0.0
+    mode: str = "hybrid"
+    reason: str = ""
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def sources(self) -> int:
+        """How many distinct documents the answer is cited from."""
+        return len({c.doc_id for c in self.citations})
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict of every field."""
+        return asdict(self)
+
+
+# Loaded indexes, keyed by folder; reloaded when the manifest's build id changes.
+_CACHE: dict[str, tuple[str, float, LoadedIndex]] = {}
+_CACHE_LOCK = threading.Lock()
+#: Seconds between two checks of the corpus folder for changes while an index is cached.
+STALE_CHECK_SECONDS = 2.0
+
+
+def get_index(index_dir: str | os.PathLike | None = None, embedder_name: str | None = None,
+              check_stale: bool = True) -> LoadedIndex:
+    """The loaded index of ``index_dir`` (default ``index/``), cached across calls and threads."""
+    path = str(Path(index_dir or default_index_dir()).resolve())
+    manifest_path = Path(path) / "manifest.json"
+    with _CACHE_LOCK:
+        try:
+            stamp = str(manifest_path.stat().st_mtime_ns)
+        except OSError:
+            stamp = ""
+        cached = _CACHE.get(path)
+        now = time.monotonic()
+        if cached and cached[0] == stamp and stamp:
+            loaded = cached[2]
+            if not check_stale or now - cached[1] < STALE_CHECK_SECONDS:
+                _check_model(loaded, embedder_name, path)
+                return loaded
+        loaded = load_index(path, embedder_name=embedder_name, check_stale=check_stale)
+        _CACHE[path] = (stamp, now, loaded)
+        return loaded
+
+
+def _check_model(loaded: LoadedIndex, embedder_name: str | None, path: str) -> None:
+    from qa.errors import IndexMismatchError
+
+    model = loaded.manifest.get("model", {}).get("name")
+    if embedder_name is not None and model != embedder_name:
+        raise IndexMismatchError(f"{path} was built with model {model!r}, not {embedder_name!r}; "
+                                 f"rebuild with `qa index CORPUS_DIR --index-dir {path}`")
+
+
+def clear_cache() -> None:
+    """Forget every loaded index (the next call reloads from disk)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def validate_question(question: object, settings: Settings = DEFAULT_SETTINGS) -> str:
+    """The question, trimmed and cleaned of control characters; ``QuestionError`` if unusable."""
+    if not isinstance(question, str):
+        raise QuestionError(f"the question must be text, not {type(question).__name__}")
+    # Lone surrogates cannot be encoded for the tokenizer; control characters carry no meaning.
+    cleaned = question.encode("utf-8", "ignore").decode("utf-8")
+    cleaned = "".join(ch if ch.isprintable() or ch in " \t" else " " for ch in cleaned)
+    cleaned = " ".join(cleaned.split())
+    if not cleaned:
+        raise QuestionError("the question is empty: type a question about the corpus")
+    if len(cleaned) > settings.max_question_chars:
+        raise QuestionError(
+            f"the question is {len(cleaned)} characters long; the limit is {settings.max_question_chars}")
+    if not any(ch.isalnum() for ch in cleaned):
+        raise QuestionError("the question has no words in it")
+    return cleaned
+
+
+def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None, *,
+           mode: str | None = None, threshold: float | None = None, embedder=None,
+           settings: Settings = DEFAULT_SETTINGS, check_stale: bool = True) -> Answer:
+    """Answer ``question`` from the index in ``index_dir`` (default: the project's ``index/``).
+
+    ``k`` bounds how many passages are read (1..``settings.max_k``); ``mode`` is "hybrid", "dense"
+    or "lexical"; ``threshold`` overrides the abstention threshold; ``embedder`` replaces the
+    bundled model (the index must have been built with the same one). Raises ``QuestionError``
+    for an unusable question and ``QAIndexError`` subclasses for a missing, corrupt, mismatched
+    or stale index.
+    """
+    from qa.embed import default_embedder
+
+    t0 = time.perf_counter()
+    text = validate_question(question, settings)
+    mode = mode or settings.mode
+    if mode not in MODES:
+        raise QuestionError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= settings.max_k:
+        raise QuestionError(f"k must be a whole number from 1 to {settings.max_k}, not {k!r}")
+    embedder = embedder or default_embedder()
+    index = get_index(index_dir, embedder.name, check_stale=check_stale)
+    t1 = time.perf_counter()
+    query_vector = embedder.encode([text])[0]
+    t2 = time.perf_counter()
+    retriever = make_retriever(mode, index, embedder)
+    if mode == "lexical":
+        hits = retriever.search(text, k)
+    else:
+        hits = retriever.search(text, k, query_vector=query_vector)
+    t3 = time.perf_counter()
+    result = extract(text, query_vector, hits, index, settings.extract, threshold)
+    t4 = time.perf_counter()
+    passages = tuple(
+        Citation(h.chunk.doc_id, index.document(h.chunk.doc_id).title, h.chunk.start, h.chunk.end,
+                 index.document(h.chunk.doc_id).text[h.chunk.start:h.chunk.end], round(h.score, 4),
+                 "passage")
+        for h in hits)
+    citations = result.answer + result.corroborating
+    answer_text = NOT_FOUND if result.abstained else " ".join(c.quote for c in result.answer)
+    timings = {"load_ms": (t1 - t0) * 1e3, "embed_ms": (t2 - t1) * 1e3, "retrieve_ms": (t3 - t2) * 1e3,
+               "extract_ms": (t4 - t3) * 1e3, "total_ms": (time.perf_counter() - t0) * 1e3}
+    return Answer(text, answer_text, result.abstained, citations, passages, result.alternatives,
+                  round(result.confidence, 4), mode, result.reason,
+                  {name: round(v, 2) for name, v in timings.items()})

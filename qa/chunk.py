@@ -1,0 +1,143 @@
+"""Split the kept spans of documents into sentences, and sentences into overlapping passages.
+
+Sentence boundaries come from syntok (a maintained rule-based segmenter that reports exact character
+offsets, so no re-alignment is needed). Every ``Sentence`` and ``Chunk`` carries offsets into its
+document's text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from qa.config import ChunkConfig
+from qa.ingest import Document
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence: ``document.text[start:end]``."""
+
+    doc_id: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of consecutive sentences of one document.
+
+    ``first_sentence``/``last_sentence`` index the global sentence table (``last`` exclusive);
+    ``start``/``end`` are the character span from the first sentence's start to the last one's end.
+    """
+
+    chunk_id: int
+    doc_id: str
+    start: int
+    end: int
+    first_sentence: int
+    last_sentence: int
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None,
+                    max_chars: int = 1000) -> list[tuple[int, int]]:
+    """Sentence spans of ``text[start:end]`` as absolute (start, end) offsets into ``text``.
+
+    A sentence longer than ``max_chars`` is cut at whitespace into pieces of at most ``max_chars``
+    (the embedding model only reads the first few hundred tokens of an input).
+    """
+    from syntok import segmenter  # light, but only needed when indexing
+
+    end = len(text) if end is None else end
+    piece = text[start:end]
+    spans: list[tuple[int, int]] = []
+    for paragraph in segmenter.analyze(piece):
+        for sentence in paragraph:
+            if not sentence:
+                continue
+            s = sentence[0].offset
+            e = sentence[-1].offset + len(sentence[-1].value)
+            # syntok folds sentence-final closing quotes/brackets into the last token's spacing
+            # of the next sentence; extend to include trailing closers that belong here.
+            while e < len(piece) and piece[e] in "\"'”’)]»":
+                e += 1
+            if e > s:
+                spans.extend(_cut_long(piece, s, e, max_chars))
+    if not spans and piece.strip():
+        lead = len(piece) - len(piece.lstrip())
+        spans.extend(_cut_long(piece, lead, len(piece.rstrip()), max_chars))
+    return [(start + s, start + e) for s, e in spans]
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def _cut_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """Cut ``text[start:end]`` at whitespace into spans of at most ``max_chars`` characters."""
+    out = []
+    while end - start > max_chars:
+        window = text[start:start + max_chars]
+        cuts = [m.start() for m in _SPACE.finditer(window)]
+        cut = cuts[-1] if cuts and cuts[-1] > 0 else max_chars
+        out.append((start, start + cut))
+        start += cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        out.append((start, end))
+    return out
+
+
+def document_sentences(doc: Document, max_chars: int = 1000) -> list[Sentence]:
+    """Every sentence of the kept spans of ``doc``, in order."""
+    out = []
+    for s, e in doc.kept_spans:
+        out.extend(Sentence(doc.doc_id, a, b) for a, b in split_sentences(doc.text, s, e, max_chars))
+    return out
+
+
+def window_sentences(lengths: Sequence[int], config: ChunkConfig) -> list[tuple[int, int]]:
+    """Group consecutive sentences (given their lengths) into (first, last-exclusive) windows.
+
+    Each window holds at most ``sentences_per_chunk`` sentences and stops growing once it
+    reaches ``max_chars`` characters (but always holds at least one); consecutive windows share
+    ``overlap`` sentences. Windows cover every sentence, in order.
+    """
+    n = len(lengths)
+    windows: list[tuple[int, int]] = []
+    i = 0
+    while i < n:
+        j = i
+        size = 0
+        while j < n and j - i < config.sentences_per_chunk and (j == i or size + lengths[j] <= config.max_chars):
+            size += lengths[j] + 1
+            j += 1
+        windows.append((i, j))
+        if j >= n:
+            break
+        i = max(i + 1, j - config.overlap)
+    return windows
+
+
+def chunk_documents(docs: Iterable[Document], config: ChunkConfig
+                    ) -> tuple[list[Sentence], list[Chunk]]:
+    """Sentence table and chunk table for ``docs``; chunk ids are rows of the chunk table."""
+    sentences: list[Sentence] = []
+    chunks: list[Chunk] = []
+    for doc in docs:
+        doc_sents = document_sentences(doc, config.max_chars)
+        base = len(sentences)
+        sentences.extend(doc_sents)
+        for a, b in window_sentences([s.end - s.start for s in doc_sents], config):
+            chunks.append(Chunk(len(chunks), doc.doc_id, doc_sents[a].start, doc_sents[b - 1].end,
+                                base + a, base + b))
+    return sentences, chunks
+
+
+def passage_text(doc_text: str, sentences: Sequence[Sentence], chunk: Chunk) -> str:
+    """The text a chunk is embedded and searched by: its sentences joined by single spaces.
+
+    Boilerplate lines that fall between two kept sentences are not part of it.
+    """
+    return " ".join(doc_text[s.start:s.end] for s in sentences[chunk.first_sentence:chunk.last_sentence])

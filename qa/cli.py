@@ -1,0 +1,166 @@
+"""The ``qa`` command: ``index``, ``ask``, ``eval``, ``status``, ``serve``.
+
+A thin edge over the library: it parses arguments, calls the same functions a Python user calls,
+and turns ``QAError``s into one-line messages (exit status 1) instead of tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from qa.config import MODES, default_corpus_dir, default_index_dir
+from qa.errors import QAError
+
+
+class _Group(click.Group):
+    """Turns library errors into a one-line message and exit status 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except QAError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="qa")
+def main() -> None:
+    """Ask questions of a document corpus; get extracted, cited answers."""
+
+
+def _progress_bar():
+    from tqdm import tqdm
+
+    bar = {"tqdm": None}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if bar["tqdm"] is None:
+            bar["tqdm"] = tqdm(total=total, desc=stage, unit="text", file=sys.stderr, leave=False)
+        bar["tqdm"].n = done
+        bar["tqdm"].refresh()
+
+    def close() -> None:
+        if bar["tqdm"] is not None:
+            bar["tqdm"].close()
+
+    return update, close
+
+
+@main.command("index")
+@click.argument("corpus_dir", required=False, type=click.Path(path_type=Path))
+@click.option("--index-dir", type=click.Path(path_type=Path), default=None,
+              help="Where to write the index (default: index/ or $QA_INDEX_DIR).")
+@click.option("--force", is_flag=True, help="Rebuild even if the index is up to date.")
+def index_command(corpus_dir: Path | None, index_dir: Path | None, force: bool) -> None:
+    """Build or refresh the index of CORPUS_DIR (default: corpus/ or $QA_CORPUS_DIR)."""
+    from qa.index import build_index
+
+    corpus_dir = corpus_dir or default_corpus_dir()
+    index_dir = index_dir or default_index_dir()
+    update, close = _progress_bar()
+    try:
+        report = build_index(corpus_dir, index_dir, force=force, progress=update)
+    finally:
+        close()
+    for w in report.warnings:
+        click.echo(f"warning: {w.path}: {w.message}", err=True)
+    click.echo(f"{report.status}: {report.documents} documents, {report.chunks} passages, "
+               f"{report.sentences} sentences in {index_dir} ({report.seconds:.1f} s)")
+
+
+@main.command("status")
+@click.argument("corpus_dir", required=False, type=click.Path(path_type=Path))
+@click.option("--index-dir", type=click.Path(path_type=Path), default=None)
+def status_command(corpus_dir: Path | None, index_dir: Path | None) -> None:
+    """Exit 0 if the index is up to date with CORPUS_DIR, 1 (and say why) if not."""
+    from qa.config import DEFAULT_MODEL_NAME
+    from qa.index import index_is_current
+
+    ok, why = index_is_current(index_dir or default_index_dir(), corpus_dir or default_corpus_dir(),
+                               DEFAULT_MODEL_NAME)
+    click.echo(why)
+    sys.exit(0 if ok else 1)
+
+
+def _print_answer(result) -> None:
+    if result.abstained:
+        click.echo(result.text)
+        if result.passages:
+            click.echo("\nClosest passages (not an answer):")
+            for p in result.passages[:3]:
+                click.echo(f"  - {p.title} [{p.doc_id} {p.start}-{p.end}]: {_short(p.quote)}")
+        return
+    click.echo(result.text)
+    click.echo("")
+    for i, c in enumerate(result.citations, start=1):
+        kind = "" if c.role == "answer" else " (also says so)"
+        click.echo(f"[{i}] {c.title}{kind}\n    {c.doc_id}, characters {c.start}-{c.end}, score {c.score:.3f}")
+    if result.sources > 1:
+        click.echo(f"\n{result.sources} sources agree.")
+
+
+def _short(text: str, n: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+@main.command("ask")
+@click.argument("question")
+@click.option("-k", "k", default=5, show_default=True, help="Passages to read.")
+@click.option("--index-dir", type=click.Path(path_type=Path), default=None)
+@click.option("--mode", type=click.Choice(MODES), default=None, help="Retrieval mode (default hybrid).")
+@click.option("--threshold", type=float, default=None, help="Abstention threshold override.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def ask_command(question: str, k: int, index_dir: Path | None, mode: str | None,
+                threshold: float | None, as_json: bool) -> None:
+    """Answer QUESTION from the index."""
+    from qa.answer import answer
+
+    result = answer(question, k=k, index_dir=index_dir, mode=mode, threshold=threshold)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        _print_answer(result)
+
+
+@main.command("eval")
+@click.argument("questions_file", type=click.Path(path_type=Path))
+@click.option("--index-dir", type=click.Path(path_type=Path), default=None)
+@click.option("-k", "k", default=5, show_default=True, help="Passages read per question.")
+@click.option("--mode", type=click.Choice(MODES), default=None)
+@click.option("--compare", is_flag=True, help="Evaluate every retrieval mode side by side.")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics and per-question rows as JSON.")
+@click.option("--details", is_flag=True, help="Also print one line per question.")
+def eval_command(questions_file: Path, index_dir: Path | None, k: int, mode: str | None,
+                 compare: bool, as_json: bool, details: bool) -> None:
+    """Evaluate retrieval and answers on a JSONL question file."""
+    from qa.evaluate import evaluate, format_report, load_questions
+
+    questions = load_questions(questions_file)
+    modes = list(MODES) if compare else [mode or "hybrid"]
+    reports = [evaluate(questions, index_dir=index_dir, k=k, mode=m) for m in modes]
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=1))
+        return
+    click.echo(format_report(reports, details=details))
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to bind; 127.0.0.1 keeps the app private to this machine.")
+@click.option("--port", default=7860, show_default=True, type=int)
+@click.option("--index-dir", type=click.Path(path_type=Path), default=None)
+def serve_command(host: str, port: int, index_dir: Path | None) -> None:
+    """Start the web app."""
+    from ui import launch
+
+    launch(host=host, port=port, index_dir=index_dir)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

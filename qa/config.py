@@ -1,0 +1,93 @@
+"""Every tunable of the pipeline, typed, in one place, with defaults that work.
+
+Paths are resolved here and nowhere else. Environment variables (read when a function is called,
+not at import) let a deployment move things without code changes:
+
+- ``QA_INDEX_DIR``: the default index folder used by ``answer()`` and the CLI.
+- ``QA_CORPUS_DIR``: the default corpus folder used by ``qa index``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Bumped whenever the on-disk layout of an index changes; loading checks it.
+INDEX_FORMAT_VERSION = 1
+
+#: Name recorded in the manifest for the bundled embedding model.
+DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT_MODEL_DIM = 384
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class ChunkConfig:
+    """How documents are cut into passages."""
+
+    #: Sentences per chunk.
+    sentences_per_chunk: int = 4
+    #: Sentences shared by two consecutive chunks of a document.
+    overlap: int = 1
+    #: A chunk stops growing once it reaches this many characters (the model reads ~256 tokens).
+    max_chars: int = 1000
+
+    def __post_init__(self) -> None:
+        if self.sentences_per_chunk < 1:
+            raise ValueError("sentences_per_chunk must be >= 1")
+        if not 0 <= self.overlap < self.sentences_per_chunk:
+            raise ValueError("overlap must be >= 0 and smaller than sentences_per_chunk")
+        if self.max_chars < 50:
+            raise ValueError("max_chars must be >= 50")
+
+
+@dataclass(frozen=True)
+class ExtractConfig:
+    """How sentences are scored, grouped and when the answer abstains."""
+
+    #: Weights of the sentence score: dense cosine, question-term coverage, passage rank prior.
+    w_dense: float = 0.55
+    w_lexical: float = 0.35
+    w_passage: float = 0.10
+    #: Evidence below this combined score abstains ("not in the corpus").
+    abstain_threshold: float = 0.42
+    #: Two sentences from different documents with at least this cosine state the same fact.
+    corroboration_cosine: float = 0.80
+    #: How many corroborating sentences (other documents) are cited at most.
+    max_corroborating: int = 4
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Top-level configuration: limits and the pieces above."""
+
+    chunk: ChunkConfig = field(default_factory=ChunkConfig)
+    extract: ExtractConfig = field(default_factory=ExtractConfig)
+    #: Questions longer than this (in characters, after trimming) are refused.
+    max_question_chars: int = 2000
+    #: Upper bound on ``k`` (passages read per question).
+    max_k: int = 100
+    #: Files larger than this are skipped at indexing time, with a warning.
+    max_file_bytes: int = 50 * 1024 * 1024
+    #: Default retrieval mode.
+    mode: str = "hybrid"
+
+
+DEFAULT_SETTINGS = Settings()
+
+#: Retrieval modes understood by ``answer()`` and the CLI.
+MODES = ("hybrid", "dense", "lexical")
+
+
+def default_index_dir() -> Path:
+    """The index folder used when none is given: ``$QA_INDEX_DIR`` or ``<project>/index``."""
+    env = os.environ.get("QA_INDEX_DIR")
+    return Path(env) if env else PROJECT_ROOT / "index"
+
+
+def default_corpus_dir() -> Path:
+    """The corpus folder used when none is given: ``$QA_CORPUS_DIR`` or ``<project>/corpus``."""
+    env = os.environ.get("QA_CORPUS_DIR")
+    return Path(env) if env else PROJECT_ROOT / "corpus"

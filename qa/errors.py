@@ -1,0 +1,48 @@
+"""The one hierarchy of errors the library raises.
+
+Library code raises these; only the edges (CLI, UI) turn them into messages. Each message says what
+went wrong and, where there is one, what to run to fix it.
+"""
+
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class QuestionError(QAError, ValueError):
+    """The question cannot be asked as given (empty, too long, not text)."""
+
+
+class CorpusError(QAError):
+    """The corpus folder cannot be read (missing, not a folder, nothing indexable in it)."""
+
+
+class QAIndexError(QAError):
+    """Base class for problems with the index folder."""
+
+
+class IndexNotFoundError(QAIndexError, FileNotFoundError):
+    """There is no index where one was expected."""
+
+
+class IndexCorruptError(QAIndexError):
+    """The index files are unreadable, truncated or inconsistent with each other."""
+
+
+class IndexMismatchError(QAIndexError):
+    """The index was built by another format version or another embedding model."""
+
+
+class IndexStaleError(QAIndexError):
+    """The corpus changed since the index was built."""
+
+
+class EmbedderError(QAError):
+    """The embedding model could not be loaded or used."""
+
+
+class EvaluationError(QAError, ValueError):
+    """An evaluation file is malformed."""
+

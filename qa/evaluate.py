@@ -1,0 +1,212 @@
+"""Measure retrieval and answers on a question file (JSON lines).
+
+Each line: ``{"id", "question", "answers": [gold substrings], "relevant_docs": [doc ids],
+"answerable": bool}``. Ranking metrics (recall@k, MRR@10, nDCG@10 over documents) come from
+ir-measures (the reference pytrec_eval implementation); answer metrics are computed here:
+
+- answer hit@1: the answer text contains a gold string (case-insensitive), not abstained;
+- answer hit@3: a gold string is in one of the three best distinct candidate sentences;
+- abstention: rate on unanswerable questions (recall), share of abstentions that were right
+  (precision), and the false-abstention rate on answerable questions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from qa.errors import EvaluationError
+
+RANK_DEPTH = 20  # passages retrieved to rank documents for recall/MRR/nDCG
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    relevant_docs: tuple[str, ...]
+    answerable: bool
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    """Per-question diagnostics: what was retrieved, what was chosen, and why."""
+
+    id: str
+    question: str
+    answerable: bool
+    abstained: bool
+    hit_at_1: bool
+    hit_at_3: bool
+    first_relevant_rank: int | None
+    retrieved_docs: tuple[str, ...]
+    answer: str
+    answer_doc: str | None
+    confidence: float
+    reason: str
+    latency_ms: float
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    mode: str
+    k: int
+    metrics: dict
+    rows: tuple[QuestionResult, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict:
+        return {"mode": self.mode, "k": self.k, "metrics": self.metrics,
+                "rows": [asdict(r) for r in self.rows]}
+
+
+def load_questions(path: str | os.PathLike) -> list[EvalQuestion]:
+    """Parse a question file; ``EvaluationError`` names the first bad line and what is wrong."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvaluationError(f"cannot read {path}: {exc}") from exc
+    out, seen = [], set()
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvaluationError(f"{path}:{n}: not JSON ({exc.msg})") from exc
+        if not isinstance(row, dict) or not isinstance(row.get("question"), str):
+            raise EvaluationError(f"{path}:{n}: needs an object with a \"question\" string")
+        qid = str(row.get("id", f"line{n}"))
+        if qid in seen:
+            raise EvaluationError(f"{path}:{n}: duplicate id {qid!r}")
+        seen.add(qid)
+        answers = row.get("answers", [])
+        docs = row.get("relevant_docs", [])
+        if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
+            raise EvaluationError(f"{path}:{n}: \"answers\" must be a list of strings")
+        if not isinstance(docs, list) or not all(isinstance(d, str) for d in docs):
+            raise EvaluationError(f"{path}:{n}: \"relevant_docs\" must be a list of strings")
+        answerable = bool(row.get("answerable", bool(answers or docs)))
+        out.append(EvalQuestion(qid, row["question"], tuple(answers), tuple(docs), answerable))
+    if not out:
+        raise EvaluationError(f"{path} has no questions")
+    return out
+
+
+def contains_answer(text: str, answers: Sequence[str]) -> bool:
+    """True when ``text`` contains any gold string, ignoring case and runs of whitespace."""
+    norm = " ".join(text.casefold().split())
+    return any(" ".join(a.casefold().split()) in norm for a in answers if a.strip())
+
+
+def ranked_documents(hits) -> list[str]:
+    """Distinct document ids in the order their best passage was retrieved."""
+    return list(dict.fromkeys(h.chunk.doc_id for h in hits))
+
+
+def ranking_metrics(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]) -> dict:
+    """Recall@1/5/10, MRR@10 and nDCG@10, averaged over the questions in ``qrels``."""
+    import ir_measures
+    from ir_measures import RR, R, nDCG
+
+    if not qrels:
+        return {}
+    measures = [R @ 1, R @ 5, R @ 10, RR @ 10, nDCG @ 10]
+    # Questions with no retrieved document still count (as zeros).
+    run = {q: (run.get(q) or {"__none__": 0.0}) for q in qrels}
+    agg = ir_measures.calc_aggregate(measures, qrels, run)
+    names = {R @ 1: "recall@1", R @ 5: "recall@5", R @ 10: "recall@10", RR @ 10: "mrr@10",
+             nDCG @ 10: "ndcg@10"}
+    return {names[m]: round(float(agg[m]), 4) for m in measures}
+
+
+def evaluate(questions: Sequence[EvalQuestion], index_dir=None, k: int = 5, mode: str = "hybrid",
+             threshold: float | None = None, embedder=None) -> EvalReport:
+    """Run every question through retrieval and ``answer()``; return metrics and per-question rows."""
+    from qa.answer import answer, get_index
+    from qa.embed import default_embedder
+    from qa.retrieve import make_retriever
+
+    embedder = embedder or default_embedder()
+    index = get_index(index_dir, embedder.name)
+    retriever = make_retriever(mode, index, embedder)
+    qrels, run, rows = {}, {}, []
+    for q in questions:
+        t0 = time.perf_counter()
+        result = answer(q.question, k=k, index_dir=index.path, mode=mode, threshold=threshold,
+                        embedder=embedder)
+        latency = (time.perf_counter() - t0) * 1e3
+        hits = retriever.search(result.question, RANK_DEPTH)
+        docs = ranked_documents(hits)
+        if q.answerable and q.relevant_docs:
+            qrels[q.id] = {d: 1 for d in q.relevant_docs}
+            run[q.id] = {d: float(RANK_DEPTH - i) for i, d in enumerate(docs)}
+        first = next((i + 1 for i, d in enumerate(docs) if d in q.relevant_docs), None)
+        hit1 = (not result.abstained) and contains_answer(result.text, q.answers)
+        top3 = [] if result.abstained else [c.quote for c in result.alternatives[:3]] or [result.text]
+        hit3 = (not result.abstained) and any(contains_answer(t, q.answers) for t in [result.text, *top3])
+        rows.append(QuestionResult(
+            q.id, q.question, q.answerable, result.abstained, hit1, hit3, first, tuple(docs[:5]),
+            result.text, result.citations[0].doc_id if result.citations else None,
+            result.confidence, result.reason, round(latency, 2)))
+    return EvalReport(mode, k, summarize(rows, ranking_metrics(qrels, run)), tuple(rows))
+
+
+def summarize(rows: Sequence[QuestionResult], ranking: dict) -> dict:
+    """Answer and abstention metrics from per-question rows, merged with ranking metrics."""
+    answerable = [r for r in rows if r.answerable]
+    unanswerable = [r for r in rows if not r.answerable]
+    abstained = [r for r in rows if r.abstained]
+    lat = sorted(r.latency_ms for r in rows)
+
+    def rate(part, whole):
+        return round(len(part) / len(whole), 4) if whole else None
+
+    metrics = {
+        "questions": len(rows),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        **ranking,
+        "answer_hit@1": rate([r for r in answerable if r.hit_at_1], answerable),
+        "answer_hit@3": rate([r for r in answerable if r.hit_at_3], answerable),
+        "abstention_recall": rate([r for r in unanswerable if r.abstained], unanswerable),
+        "abstention_precision": rate([r for r in abstained if not r.answerable], abstained),
+        "false_abstention_rate": rate([r for r in answerable if r.abstained], answerable),
+        "latency_p50_ms": round(lat[len(lat) // 2], 2) if lat else None,
+        "latency_p95_ms": round(lat[min(len(lat) - 1, int(0.95 * len(lat)))], 2) if lat else None,
+    }
+    return metrics
+
+
+_TABLE_ROWS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "answer_hit@1",
+               "answer_hit@3", "abstention_recall", "abstention_precision", "false_abstention_rate",
+               "latency_p50_ms", "latency_p95_ms")
+
+
+def format_report(reports: Sequence[EvalReport], details: bool = False) -> str:
+    """A plain-text table with one column per report (retrieval mode)."""
+    first = reports[0].metrics
+    lines = [f"{first['questions']} questions ({first['answerable']} answerable, "
+             f"{first['unanswerable']} unanswerable), k={reports[0].k}", ""]
+    header = f"{'metric':<24}" + "".join(f"{r.mode:>12}" for r in reports)
+    lines += [header, "-" * len(header)]
+    for name in _TABLE_ROWS:
+        cells = []
+        for r in reports:
+            v = r.metrics.get(name)
+            cells.append(f"{'-' if v is None else (f'{v:.3f}' if isinstance(v, float) else v):>12}")
+        lines.append(f"{name:<24}" + "".join(cells))
+    if details:
+        for r in reports:
+            lines += ["", f"per question ({r.mode}):"]
+            for row in r.rows:
+                mark = ("ok  " if row.hit_at_1 else "MISS") if row.answerable else (
+                    "ok  " if row.abstained else "MISS")
+                what = "abstained" if row.abstained else f"{row.answer_doc}: {row.answer[:90]}"
+                lines.append(f"  {mark} {row.id} rank={row.first_relevant_rank} {row.question[:60]!r} -> {what}")
+    return "\n".join(lines)

@@ -1,0 +1,222 @@
+"""Pick, inside retrieved passages, the sentence that answers; cite it and every source that agrees.
+
+A sentence's score mixes three kinds of evidence (weights in ``qa.config.ExtractConfig``):
+its dense cosine with the question, how much of the question's content (IDF-weighted stemmed terms)
+it covers, and the retrieval rank of its passage. The answer abstains when the best score is under
+the threshold. Scoring and selection are pure functions over arrays; ``extract`` wires them to an
+index.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from qa.config import ExtractConfig
+from qa.retrieve import Hit, analyze
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verbatim span of a document: ``document.text[start:end] == quote``, always."""
+
+    doc_id: str
+    title: str
+    start: int
+    end: int
+    quote: str
+    score: float
+    role: str = "answer"  # "answer", "corroboration", "alternative" or "passage"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A scored sentence (row of the index's sentence table) and the evidence behind its score."""
+
+    row: int
+    doc_id: str
+    start: int
+    end: int
+    score: float
+    dense: float
+    lexical: float
+    passage: float
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What the extractor decided: the answer spans (empty when abstaining) and why."""
+
+    abstained: bool
+    answer: tuple[Citation, ...]
+    corroborating: tuple[Citation, ...]
+    alternatives: tuple[Citation, ...]
+    best: Candidate | None
+    confidence: float
+    reason: str
+
+
+# --- pure scoring --------------------------------------------------------------------------------
+
+def term_weights(terms: Sequence[str], df: dict[str, int], n_docs: int) -> dict[str, float]:
+    """BM25-style IDF of each distinct term; terms the corpus never uses get the maximum IDF."""
+    out = {}
+    for t in dict.fromkeys(terms):
+        d = df.get(t, 0)
+        out[t] = math.log(1.0 + (n_docs - d + 0.5) / (d + 0.5))
+    return out
+
+
+def coverage(question_weights: dict[str, float], sentence_terms: set[str]) -> float:
+    """IDF-weighted fraction of the question's content terms that the sentence contains (0..1)."""
+    total = sum(question_weights.values())
+    if total <= 0:
+        return 0.0
+    return sum(w for t, w in question_weights.items() if t in sentence_terms) / total
+
+
+def combine_scores(dense: np.ndarray, lexical: np.ndarray, passage: np.ndarray,
+                   config: ExtractConfig) -> np.ndarray:
+    """The sentence score: a weighted sum of dense cosine, term coverage and passage prior."""
+    return config.w_dense * dense + config.w_lexical * lexical + config.w_passage * passage
+
+
+_ANAPHOR = re.compile(
+    r"^\W*(?:it|its|he|she|his|her|they|their|them|this|that|these|those|such|there|"
+    r"the (?:company|firm|startup|start-up|group|model|system|tool|technology|government|"
+    r"country|move|report|study|project|app|product|platform)|both|however|but|also)\b",
+    re.I,
+)
+
+
+def needs_context(sentence: str) -> bool:
+    """True when a sentence leans on the one before it (starts with a pronoun or connective)."""
+    return bool(_ANAPHOR.match(sentence))
+
+
+# --- wiring to an index --------------------------------------------------------------------------
+
+def _document_frequencies(index) -> tuple[dict[str, int], int]:
+    """Per-term chunk frequency from the BM25 index (cached on the index object)."""
+    cached = getattr(index, "_df_cache", None)
+    if cached is None:
+        lex = index.lexical
+        indptr = np.asarray(lex.scores["indptr"])
+        counts = np.diff(indptr)
+        df = {term: int(counts[i]) for term, i in lex.vocab_dict.items() if i < counts.shape[0]}
+        cached = (df, int(lex.scores["num_docs"]))
+        object.__setattr__(index, "_df_cache", cached)
+    return cached
+
+
+def _sentence_terms(index, row: int) -> set[str]:
+    d, s, e = (int(x) for x in index.sentence_table[row])
+    return set(analyze(index.documents[d].text[s:e]))
+
+
+def score_candidates(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
+                     config: ExtractConfig) -> list[Candidate]:
+    """Every sentence of the retrieved passages, scored, best first (each sentence once)."""
+    prior: dict[int, float] = {}
+    k = max(len(hits), 1)
+    for hit in hits:
+        p = 1.0 - (hit.rank - 1) / k
+        for row in range(hit.chunk.first_sentence, hit.chunk.last_sentence):
+            prior[row] = max(prior.get(row, 0.0), p)
+    if not prior:
+        return []
+    rows = np.fromiter(prior.keys(), dtype=np.int64)
+    vectors = np.asarray(index.sentence_vectors[rows], dtype=np.float32)
+    dense = vectors @ np.asarray(query_vector, dtype=np.float32)
+    df, n = _document_frequencies(index)
+    weights = term_weights(analyze(question), df, n)
+    lexical = np.array([coverage(weights, _sentence_terms(index, int(r))) for r in rows])
+    passage = np.array([prior[int(r)] for r in rows])
+    scores = combine_scores(dense, lexical, passage, config)
+    out = []
+    for i in np.argsort(-scores, kind="stable"):
+        r = int(rows[i])
+        d, s, e = (int(x) for x in index.sentence_table[r])
+        out.append(Candidate(r, index.documents[d].doc_id, s, e, float(scores[i]), float(dense[i]),
+                             float(lexical[i]), float(passage[i])))
+    return out
+
+
+def _cite(index, doc_id: str, start: int, end: int, score: float, role: str) -> Citation:
+    doc = index.document(doc_id)
+    return Citation(doc_id, doc.title, start, end, doc.text[start:end], round(float(score), 4), role)
+
+
+def _with_context(index, cand: Candidate) -> tuple[int, int]:
+    """The span of the answer sentence, extended back over the previous sentence when needed."""
+    doc = index.document(cand.doc_id)
+    if cand.row > 0 and needs_context(doc.text[cand.start:cand.end]):
+        pd, ps, pe = (int(x) for x in index.sentence_table[cand.row - 1])
+        if index.documents[pd].doc_id == cand.doc_id and not doc.text[pe:cand.start].strip():
+            return ps, cand.end
+    return cand.start, cand.end
+
+
+def find_corroboration(index, best: Candidate, candidates: Sequence[Candidate], config: ExtractConfig,
+                       extra_rows: Sequence[int] = ()) -> list[Candidate]:
+    """The best sentence of each *other* document that states the same thing as ``best``.
+
+    Looks at the scored candidates and at ``extra_rows`` (sentences found by searching with the
+    answer sentence itself); a sentence corroborates when its cosine with the answer sentence is at
+    least ``config.corroboration_cosine``.
+    """
+    pool = {c.row: c for c in candidates if c.doc_id != best.doc_id}
+    for r in extra_rows:
+        r = int(r)
+        if r not in pool:
+            d, s, e = (int(x) for x in index.sentence_table[r])
+            doc_id = index.documents[d].doc_id
+            if doc_id != best.doc_id:
+                pool[r] = Candidate(r, doc_id, s, e, 0.0, 0.0, 0.0, 0.0)
+    if not pool:
+        return []
+    rows = np.fromiter(pool.keys(), dtype=np.int64)
+    anchor = np.asarray(index.sentence_vectors[best.row], dtype=np.float32)
+    sims = np.asarray(index.sentence_vectors[rows], dtype=np.float32) @ anchor
+    per_doc: dict[str, tuple[float, Candidate]] = {}
+    for r, sim in zip(rows, sims):
+        cand = pool[int(r)]
+        if sim >= config.corroboration_cosine and sim > per_doc.get(cand.doc_id, (-1.0, None))[0]:
+            per_doc[cand.doc_id] = (float(sim), cand)
+    ranked = sorted(per_doc.values(), key=lambda t: -t[0])[:config.max_corroborating]
+    return [Candidate(c.row, c.doc_id, c.start, c.end, sim * best.score, c.dense, c.lexical, c.passage)
+            for sim, c in ranked]
+
+
+def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
+            config: ExtractConfig, threshold: float | None = None) -> Extraction:
+    """Choose the answer sentence among the passages in ``hits``, or abstain."""
+    threshold = config.abstain_threshold if threshold is None else threshold
+    candidates = score_candidates(question, query_vector, hits, index, config)
+    if not candidates:
+        return Extraction(True, (), (), (), None, 0.0, "no passage was retrieved")
+    best = candidates[0]
+    alternatives = tuple(_cite(index, c.doc_id, c.start, c.end, c.score, "alternative")
+                         for c in candidates[:3])
+    if best.score < threshold:
+        return Extraction(True, (), (), alternatives, best, best.score,
+                          f"best evidence {best.score:.3f} is under the threshold {threshold:.3f}")
+    start, end = _with_context(index, best)
+    answer = (_cite(index, best.doc_id, start, end, best.score, "answer"),)
+    # Second hop: search the passages with the answer sentence itself to find retellings.
+    extra: list[int] = []
+    vec = np.ascontiguousarray(np.asarray(index.sentence_vectors[best.row], dtype=np.float32)[None, :])
+    _, chunk_rows = index.faiss_index.search(vec, min(10, index.n_chunks))
+    for cr in chunk_rows[0]:
+        if cr >= 0:
+            _, a, b = (int(x) for x in index.chunk_table[int(cr)])
+            extra.extend(range(a, b))
+    agreeing = find_corroboration(index, best, candidates, config, extra)
+    corroborating = tuple(_cite(index, c.doc_id, c.start, c.end, c.score, "corroboration") for c in agreeing)
+    reason = (f"best sentence scored {best.score:.3f} (dense {best.dense:.3f}, "
+              f"term coverage {best.lexical:.2f}, passage prior {best.passage:.2f})")
+    return Extraction(False, answer, corroborating, alternatives, best, best.score, reason)

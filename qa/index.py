@@ -1,0 +1,482 @@
+"""Build, save and load the index: a folder of plain files described by ``manifest.json``.
+
+Layout of an index folder (no pickle anywhere):
+
+- ``manifest.json``: format version, build id, model name and dimension, chunking parameters,
+  source folder, a content hash (and size, mtime) of every source document, counts, warnings.
+- ``documents.jsonl``: one line per document: id, title, path, hash, date, full text, segments.
+- ``sentences.npy`` (int64, n x 3: document row, start, end) and ``chunks.npy`` (int64, n x 3:
+  document row, first sentence row, last sentence row exclusive).
+- ``index.faiss``: inner-product FAISS index over the unit chunk vectors, row i = chunk i.
+- ``sentence_vectors.npy``: float16 unit vectors of every sentence (used by the extractor).
+- ``lexical/``: the bm25s index of the chunk texts.
+
+Writes go to a temporary sibling folder that is swapped into place atomically, so a reader (or a
+killed build) only ever sees the old index or the new one.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from qa.chunk import Chunk, Sentence, chunk_documents, passage_text
+from qa.config import DEFAULT_SETTINGS, INDEX_FORMAT_VERSION, Settings
+from qa.embed import Embedder
+from qa.errors import (CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
+                       IndexStaleError)
+from qa.ingest import Document, IngestWarning, Segment, list_corpus_files, read_corpus
+
+MANIFEST = "manifest.json"
+DOCUMENTS = "documents.jsonl"
+SENTENCES = "sentences.npy"
+CHUNKS = "chunks.npy"
+FAISS_FILE = "index.faiss"
+SENTENCE_VECTORS = "sentence_vectors.npy"
+LEXICAL_DIR = "lexical"
+DATA_FILES = (DOCUMENTS, SENTENCES, CHUNKS, FAISS_FILE, SENTENCE_VECTORS)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What ``build_index`` did."""
+
+    index_dir: str
+    status: str  # "built" or "up to date"
+    documents: int
+    chunks: int
+    sentences: int
+    seconds: float
+    warnings: tuple[IngestWarning, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class CorpusChanges:
+    """How a corpus folder differs from what an index was built from (paths relative to it)."""
+
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+
+    @property
+    def fresh(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+    def summary(self) -> str:
+        return (f"added {len(self.added)}, changed {len(self.changed)}, "
+                f"removed {len(self.removed)}, unchanged {len(self.unchanged)}")
+
+
+@dataclass(frozen=True)
+class LoadedIndex:
+    """An index in memory, ready to search. Rows of every table align with FAISS rows."""
+
+    path: str
+    manifest: dict
+    documents: tuple[Document, ...]
+    sentence_table: np.ndarray  # (n_sentences, 3) int64: doc row, start, end
+    chunk_table: np.ndarray  # (n_chunks, 3) int64: doc row, first sentence, last sentence (excl.)
+    faiss_index: object
+    sentence_vectors: np.ndarray  # (n_sentences, dim) float16, unit rows
+    lexical: object  # bm25s.BM25 over the chunk texts
+    doc_rows: dict = field(default_factory=dict)
+
+    @property
+    def build_id(self) -> str:
+        return self.manifest["build_id"]
+
+    @property
+    def n_chunks(self) -> int:
+        return int(self.chunk_table.shape[0])
+
+    def document(self, doc_id: str) -> Document:
+        """The document with that id (``KeyError`` if it is not in the index)."""
+        return self.documents[self.doc_rows[doc_id]]
+
+    def sentence(self, row: int) -> Sentence:
+        d, s, e = (int(x) for x in self.sentence_table[row])
+        return Sentence(self.documents[d].doc_id, s, e)
+
+    def chunk(self, row: int) -> Chunk:
+        d, a, b = (int(x) for x in self.chunk_table[row])
+        start = int(self.sentence_table[a, 1])
+        end = int(self.sentence_table[b - 1, 2])
+        return Chunk(row, self.documents[d].doc_id, start, end, a, b)
+
+    def chunk_text(self, row: int) -> str:
+        """The searchable text of chunk ``row`` (its sentences joined by spaces)."""
+        d, a, b = (int(x) for x in self.chunk_table[row])
+        text = self.documents[d].text
+        return " ".join(text[int(s):int(e)] for _, s, e in self.sentence_table[a:b])
+
+
+# --- building ------------------------------------------------------------------------------------
+
+def _file_signature(path: Path) -> dict:
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def corpus_changes(manifest: dict, corpus_dir: str | os.PathLike) -> CorpusChanges:
+    """Compare a corpus folder with the documents recorded in ``manifest``.
+
+    Files whose size and modification time match the manifest are taken as unchanged without
+    being read; the others are hashed.
+    """
+    import hashlib
+
+    root = Path(corpus_dir)
+    recorded: dict[str, dict] = manifest.get("sources", {})
+    current = {str(p.relative_to(root)): p for p in list_corpus_files(root)} if root.is_dir() else {}
+    added, changed, unchanged = [], [], []
+    for rel, path in current.items():
+        info = recorded.get(rel)
+        if info is None:
+            added.append(rel)
+            continue
+        try:
+            sig = _file_signature(path)
+            if sig["size"] == info["size"] and sig["mtime_ns"] == info["mtime_ns"]:
+                unchanged.append(rel)
+            elif hashlib.sha256(path.read_bytes()).hexdigest() == info["sha256"]:
+                unchanged.append(rel)
+            else:
+                changed.append(rel)
+        except OSError:
+            changed.append(rel)
+    removed = [rel for rel in recorded if rel not in current]
+    return CorpusChanges(tuple(added), tuple(changed), tuple(removed), tuple(unchanged))
+
+
+def _settings_record(settings: Settings) -> dict:
+    return {"chunking": asdict(settings.chunk)}
+
+
+def read_manifest(index_dir: str | os.PathLike) -> dict:
+    """The parsed manifest of an index folder; raises ``IndexNotFoundError``/``IndexCorruptError``."""
+    path = Path(index_dir) / MANIFEST
+    if not path.exists():
+        raise IndexNotFoundError(
+            f"no index at {Path(index_dir)}: build one with `qa index CORPUS_DIR --index-dir {index_dir}`")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexCorruptError(f"unreadable manifest {path} ({exc}); rebuild with `qa index`") from exc
+    if not isinstance(manifest, dict) or "format_version" not in manifest:
+        raise IndexCorruptError(f"{path} is not an index manifest; rebuild with `qa index`")
+    return manifest
+
+
+def index_is_current(index_dir: str | os.PathLike, corpus_dir: str | os.PathLike,
+                     embedder_name: str, settings: Settings = DEFAULT_SETTINGS) -> tuple[bool, str]:
+    """Whether the index in ``index_dir`` can be used as is for ``corpus_dir``, and why not."""
+    try:
+        manifest = read_manifest(index_dir)
+    except (IndexNotFoundError, IndexCorruptError) as exc:
+        return False, str(exc)
+    if manifest.get("format_version") != INDEX_FORMAT_VERSION:
+        return False, "index format version differs"
+    if manifest.get("model", {}).get("name") != embedder_name:
+        return False, "embedding model differs"
+    if manifest.get("settings") != _settings_record(settings):
+        return False, "chunking settings differ"
+    missing = [f for f in DATA_FILES if not (Path(index_dir) / f).exists()]
+    if missing:
+        return False, f"missing files: {', '.join(missing)}"
+    changes = corpus_changes(manifest, corpus_dir)
+    if not changes.fresh:
+        return False, f"corpus changed: {changes.summary()}"
+    return True, "up to date"
+
+
+def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
+                embedder: Embedder | None = None, settings: Settings = DEFAULT_SETTINGS,
+                force: bool = False, progress: Callable[[str, int, int], None] | None = None
+                ) -> BuildReport:
+    """Index every document under ``corpus_dir`` into ``index_dir``; return what was done.
+
+    Does nothing (status "up to date") when the existing index already matches the corpus, the
+    model and the settings, unless ``force``. ``progress(stage, done, total)`` is called as
+    passages are embedded. Raises ``CorpusError`` if the folder has no indexable document.
+    """
+    from qa.embed import default_embedder
+
+    t0 = time.perf_counter()
+    embedder = embedder or default_embedder()
+    index_dir = Path(index_dir)
+    if not force:
+        current, _ = index_is_current(index_dir, corpus_dir, embedder.name, settings)
+        if current:
+            manifest = read_manifest(index_dir)
+            counts = manifest["counts"]
+            return BuildReport(str(index_dir), "up to date", counts["documents"], counts["chunks"],
+                               counts["sentences"], time.perf_counter() - t0,
+                               tuple(IngestWarning(**w) for w in manifest.get("warnings", [])))
+    corpus = read_corpus(corpus_dir, settings)
+    if not corpus.documents:
+        detail = "; ".join(f"{w.path}: {w.message}" for w in corpus.warnings[:5])
+        raise CorpusError(f"no indexable document in {corpus_dir}" + (f" ({detail})" if detail else ""))
+    sentences, chunks = chunk_documents(corpus.documents, settings.chunk)
+    doc_rows = {d.doc_id: i for i, d in enumerate(corpus.documents)}
+    texts = {d.doc_id: d.text for d in corpus.documents}
+    chunk_texts = [passage_text(texts[c.doc_id], sentences, c) for c in chunks]
+    sentence_texts = [texts[s.doc_id][s.start:s.end] for s in sentences]
+
+    total = len(chunk_texts) + len(sentence_texts)
+    done = [0]
+
+    def tick(n: int) -> None:
+        done[0] += n
+        if progress:
+            progress("embedding", done[0], total)
+
+    chunk_vectors = embedder.encode(chunk_texts, progress=tick)
+    sentence_vectors = embedder.encode(sentence_texts, progress=tick)
+
+    root = Path(corpus_dir)
+    sources = {}
+    for d in corpus.documents:
+        sources[d.path] = {"doc_id": d.doc_id, "sha256": d.sha256, **_file_signature(root / d.path)}
+    # Skipped files are recorded too, so that an unchanged bad file does not make the index stale.
+    for w in corpus.warnings:
+        p = root / w.path
+        if w.path not in sources and p.exists() and not p.is_symlink():
+            try:
+                import hashlib
+
+                sources[w.path] = {"doc_id": None, "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
+                                   **_file_signature(p)}
+            except OSError:
+                pass
+    manifest = {
+        "format_version": INDEX_FORMAT_VERSION,
+        "build_id": uuid.uuid4().hex,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "model": {"name": embedder.name, "dim": int(embedder.dim)},
+        "settings": _settings_record(settings),
+        # Relative to the index folder, so that a moved or cloned project still finds its corpus.
+        "corpus_dir": os.path.relpath(root.resolve(), index_dir.resolve()),
+        "sources": sources,
+        "counts": {"documents": len(corpus.documents), "sentences": len(sentences), "chunks": len(chunks)},
+        "warnings": [asdict(w) for w in corpus.warnings],
+    }
+    _write_index_atomically(index_dir, manifest, corpus.documents, doc_rows, sentences, chunks,
+                            chunk_vectors, sentence_vectors, chunk_texts)
+    return BuildReport(str(index_dir), "built", len(corpus.documents), len(chunks), len(sentences),
+                       time.perf_counter() - t0, corpus.warnings)
+
+
+def _write_index_atomically(index_dir: Path, manifest: dict, documents, doc_rows, sentences,
+                            chunks, chunk_vectors, sentence_vectors, chunk_texts) -> None:
+    import faiss
+
+    from qa.retrieve import build_lexical_index
+
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_temporaries(index_dir)
+    tmp = index_dir.parent / f".{index_dir.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        with open(tmp / DOCUMENTS, "w", encoding="utf-8") as fh:
+            for d in documents:
+                row = {"doc_id": d.doc_id, "title": d.title, "path": d.path, "sha256": d.sha256,
+                       "date": d.date, "text": d.text,
+                       "segments": [[s.start, s.end, int(s.kept), s.reason] for s in d.segments]}
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        sent_table = np.array([[doc_rows[s.doc_id], s.start, s.end] for s in sentences], dtype=np.int64)
+        chunk_table = np.array([[doc_rows[c.doc_id], c.first_sentence, c.last_sentence] for c in chunks],
+                               dtype=np.int64)
+        np.save(tmp / SENTENCES, sent_table.reshape(-1, 3))
+        np.save(tmp / CHUNKS, chunk_table.reshape(-1, 3))
+        np.save(tmp / SENTENCE_VECTORS, sentence_vectors.astype(np.float16))
+        flat = faiss.IndexFlatIP(chunk_vectors.shape[1])
+        flat.add(np.ascontiguousarray(chunk_vectors, dtype=np.float32))
+        faiss.write_index(flat, str(tmp / FAISS_FILE))
+        build_lexical_index(chunk_texts, tmp / LEXICAL_DIR)
+        manifest = dict(manifest, files={
+            name: (tmp / name).stat().st_size for name in DATA_FILES})
+        # The manifest is written last: a folder without one is never taken for an index.
+        with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
+            json.dump(manifest, fh, ensure_ascii=False, indent=1)
+            fh.flush()
+            os.fsync(fh.fileno())
+        _fsync_tree(tmp)
+        _swap_into_place(tmp, index_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with Linux ``renameat2(RENAME_EXCHANGE)``; False if unsupported."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    try:
+        libc = ctypes.CDLL(libc_name, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0
+
+
+def _swap_into_place(new: Path, target: Path) -> None:
+    """Make ``new`` become ``target``; afterwards ``new`` holds the old index (if any)."""
+    if not target.exists():
+        os.rename(new, target)
+        return
+    if _exchange(new, target):
+        return
+    # Portable fallback: two renames. A crash between them leaves the old index at ``.old``,
+    # which ``_recover`` puts back on the next load.
+    old = target.parent / f".{target.name}.old"
+    if old.exists():
+        shutil.rmtree(old)
+    os.rename(target, old)
+    os.rename(new, target)
+    os.rename(old, new)
+
+
+def _remove_abandoned_temporaries(index_dir: Path) -> None:
+    """Delete temporary folders left by builds whose process no longer runs."""
+    for tmp in index_dir.parent.glob(f".{index_dir.name}.tmp-*"):
+        try:
+            pid = int(tmp.name.split(".tmp-")[1].split("-")[0])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(tmp, ignore_errors=True)
+        except (ValueError, IndexError, PermissionError):
+            continue
+
+
+def _recover(index_dir: Path) -> None:
+    old = index_dir.parent / f".{index_dir.name}.old"
+    if not index_dir.exists() and (old / MANIFEST).exists():
+        os.rename(old, index_dir)
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+def _load_documents(path: Path) -> tuple[Document, ...]:
+    docs = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            segments = tuple(Segment(int(s), int(e), bool(k), str(r)) for s, e, k, r in row["segments"])
+            docs.append(Document(row["doc_id"], row["title"], row["text"], row["path"], row["sha256"],
+                                 segments, row.get("date")))
+    return tuple(docs)
+
+
+def load_index(index_dir: str | os.PathLike, embedder_name: str | None = None,
+               corpus_dir: str | os.PathLike | None = None, check_stale: bool = True) -> LoadedIndex:
+    """Load and validate an index folder.
+
+    Raises ``IndexNotFoundError`` (nothing there), ``IndexMismatchError`` (other format version or
+    model), ``IndexCorruptError`` (missing, truncated or inconsistent files) or ``IndexStaleError``
+    (``check_stale`` and the source folder recorded in the manifest, or ``corpus_dir``, changed).
+    Each message says what to run.
+    """
+    index_dir = Path(index_dir)
+    _recover(index_dir)
+    for _attempt in range(3):
+        manifest = read_manifest(index_dir)
+        loaded = _load_files(index_dir, manifest, embedder_name)
+        # A rebuild may have swapped the folder while we read it: make sure we saw one build.
+        if read_manifest(index_dir).get("build_id") == manifest.get("build_id"):
+            break
+    else:
+        raise IndexCorruptError(f"{index_dir} kept changing while it was read; try again")
+    if check_stale:
+        source = corpus_dir or recorded_corpus_dir(index_dir, manifest)
+        if source and Path(source).is_dir():
+            changes = corpus_changes(manifest, source)
+            if not changes.fresh:
+                raise IndexStaleError(
+                    f"the corpus {source} changed since the index was built ({changes.summary()}); "
+                    f"rebuild with `qa index {source} --index-dir {index_dir}`")
+    return loaded
+
+
+def recorded_corpus_dir(index_dir: str | os.PathLike, manifest: dict) -> Path | None:
+    """The corpus folder an index was built from (the manifest stores it relative to the index)."""
+    recorded = manifest.get("corpus_dir")
+    if not recorded:
+        return None
+    return (Path(index_dir) / recorded).resolve()
+
+
+def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None) -> LoadedIndex:
+    import faiss
+
+    from qa.retrieve import load_lexical_index
+
+    rebuild = f"rebuild with `qa index CORPUS_DIR --index-dir {index_dir}`"
+    version = manifest.get("format_version")
+    if version != INDEX_FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"{index_dir} has index format {version}, this version reads format "
+            f"{INDEX_FORMAT_VERSION}; {rebuild}")
+    model = manifest.get("model", {})
+    if embedder_name is not None and model.get("name") != embedder_name:
+        raise IndexMismatchError(
+            f"{index_dir} was built with model {model.get('name')!r}, not {embedder_name!r}; {rebuild}")
+    for name in DATA_FILES:
+        path = index_dir / name
+        if not path.exists():
+            raise IndexCorruptError(f"{path} is missing; {rebuild}")
+        expected = manifest.get("files", {}).get(name)
+        if expected is not None and path.stat().st_size != expected:
+            raise IndexCorruptError(f"{path} is truncated or altered (size differs); {rebuild}")
+    try:
+        documents = _load_documents(index_dir / DOCUMENTS)
+        sentences = np.load(index_dir / SENTENCES, allow_pickle=False)
+        chunks = np.load(index_dir / CHUNKS, allow_pickle=False)
+        vectors = np.load(index_dir / SENTENCE_VECTORS, allow_pickle=False, mmap_mode="r")
+        faiss_index = faiss.read_index(str(index_dir / FAISS_FILE))
+        lexical = load_lexical_index(index_dir / LEXICAL_DIR)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, UnicodeDecodeError,
+            json.JSONDecodeError) as exc:
+        raise IndexCorruptError(f"cannot read the index in {index_dir} ({type(exc).__name__}); {rebuild}") from exc
+    counts = manifest.get("counts", {})
+    dim = model.get("dim")
+    problems = []
+    if len(documents) != counts.get("documents"):
+        problems.append("document count")
+    if sentences.ndim != 2 or sentences.shape != (counts.get("sentences"), 3):
+        problems.append("sentence table")
+    if chunks.ndim != 2 or chunks.shape != (counts.get("chunks"), 3):
+        problems.append("chunk table")
+    if faiss_index.ntotal != counts.get("chunks") or faiss_index.d != dim:
+        problems.append("FAISS index size or dimension")
+    if vectors.shape != (counts.get("sentences"), dim):
+        problems.append("sentence vectors")
+    if getattr(lexical, "scores", {}).get("num_docs") != counts.get("chunks"):
+        problems.append("lexical index size")
+    if problems:
+        raise IndexCorruptError(f"{index_dir} is inconsistent ({', '.join(problems)}); {rebuild}")
+    return LoadedIndex(str(index_dir), manifest, documents, sentences, chunks, faiss_index, vectors,
+                       lexical, {d.doc_id: i for i, d in enumerate(documents)})

@@ -1,0 +1,281 @@
+"""Read a corpus folder into ``Document``s and mark which spans of each are worth indexing.
+
+Cleaning never rewrites a document: ``Document.text`` is the file's decoded content, unchanged, and
+cleaning only decides which line spans are indexed (``Segment.kept``) and which are web boilerplate
+(ad markers, login/subscribe prompts, language menus, navigation bullets, repeated headlines). Every
+offset anywhere in the pipeline is a Python ``str`` index into ``Document.text``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.config import DEFAULT_SETTINGS, Settings
+from qa.errors import CorpusError
+
+#: File types read as plain text.
+TEXT_SUFFIXES = (".txt",)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One non-blank line of a document: ``text[start:end]``, kept for indexing or not (and why)."""
+
+    start: int
+    end: int
+    kept: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    """A source document with its exact text and the cleaning decisions made on it."""
+
+    doc_id: str
+    title: str
+    text: str
+    path: str
+    sha256: str
+    segments: tuple[Segment, ...]
+    date: str | None = None
+
+    @property
+    def kept_spans(self) -> list[tuple[int, int]]:
+        """The (start, end) spans that are indexed, in document order."""
+        return [(s.start, s.end) for s in self.segments if s.kept]
+
+    @property
+    def boilerplate_spans(self) -> list[tuple[int, int, str]]:
+        """The (start, end, reason) spans that cleaning left out of the index."""
+        return [(s.start, s.end, s.reason) for s in self.segments if not s.kept]
+
+
+@dataclass(frozen=True)
+class IngestWarning:
+    """A file that was skipped or repaired while reading the corpus, and why."""
+
+    path: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """The documents read from a folder and the warnings raised while reading it."""
+
+    root: str
+    documents: tuple[Document, ...]
+    warnings: tuple[IngestWarning, ...] = field(default_factory=tuple)
+
+
+# --- line classification -------------------------------------------------------------------------
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+_AD_MARKER = re.compile(r"^\[?\s*(?:ad|ads|advert|advertisement|sponsored)(?:[_\s-]?\d+)?\s*\]?$", re.I)
+# Short lines that are only there to make a reader click: checked on lines of at most 12 words.
+_CALL_TO_ACTION = re.compile(
+    r"\b(?:log ?in|sign ?in|sign ?up|subscribe|register|share (?:this|on|it)|follow us|"
+    r"cookies?|all rights reserved|source link|read more|click here|newsletter|comments? below|"
+    r"thumbs up|print this|email this|related (?:posts|articles)|advertisement)\b",
+    re.I,
+)
+# Phrases that mark a line as a call to action whatever its length.
+_STRONG_CALL_TO_ACTION = re.compile(
+    r"(?:log ?in|sign ?in) or (?:subscribe|sign ?up|register)|don.t forget to subscribe|"
+    r"subscribe (?:to|for) (?:our|the|more)|share (?:it|this) with (?:others|friends)|"
+    r"in the comments below",
+    re.I,
+)
+_BULLET = re.compile(r"^\s*[•·▪►»|>\-–—*]\s*")
+_DATE = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}|"
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}, \d{4})\b"
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+_TERMINAL = re.compile(r"[.!?…。！？\"”’)\]]\s*$")
+_LANGUAGE_NAMES = {
+    "english", "français", "francais", "deutsch", "español", "espanol", "italiano", "português",
+    "portugues", "русский", "日本語", "中文", "한국어", "한어", "العربية", "türkçe", "polski",
+    "nederlands", "svenska", "suomi", "suomalainen", "ελληνικά", "indonesian", "bahasa", "latina",
+    "sanskrit", "हिन्दी", "tiếng", "việt", "ไทย", "українська", "简体", "繁體",
+}
+
+
+def _scripts(line: str) -> set[str]:
+    """The Unicode scripts (first word of the character name) of the letters in ``line``."""
+    found = set()
+    for ch in line:
+        if ch.isalpha():
+            name = unicodedata.name(ch, "")
+            found.add(name.split(" ")[0] if name else "?")
+    return found
+
+
+def classify_line(line: str, seen: set[str]) -> tuple[bool, str]:
+    """Decide whether one stripped, non-empty line is indexed; returns (kept, reason if not)."""
+    words = _WORD.findall(line)
+    n_words = len(words)
+    normalized = " ".join(w.lower() for w in words)
+    if not words:
+        return False, "no words"
+    if _AD_MARKER.match(line):
+        return False, "ad marker"
+    if _STRONG_CALL_TO_ACTION.search(line) or (n_words <= 12 and _CALL_TO_ACTION.search(line)):
+        return False, "call to action"
+    terminal = bool(_TERMINAL.search(line))
+    lowered = line.lower()
+    language_hits = sum(1 for name in _LANGUAGE_NAMES if name in lowered)
+    if not terminal and (language_hits >= 3 or (len(_scripts(line)) >= 3 and n_words <= 20)):
+        return False, "language menu"
+    if normalized in seen and n_words <= 60:
+        return False, "repeated line"
+    if _BULLET.match(line) and n_words <= 12 and not terminal:
+        return False, "navigation"
+    if n_words < 3 and not terminal:
+        return False, "fragment"
+    return True, ""
+
+
+def segment_text(text: str) -> tuple[Segment, ...]:
+    """Split ``text`` into non-blank line segments and classify each; offsets are exact."""
+    segments: list[Segment] = []
+    seen: set[str] = set()
+    for match in _LINE.finditer(text):
+        raw = match.group(0)
+        if not raw:
+            break
+        content = raw.rstrip("\r\n")
+        stripped = content.strip()
+        if not stripped:
+            continue
+        # Leading BOM or zero-width characters are not part of the line's content.
+        lead = len(content) - len(content.lstrip().lstrip("\ufeff\u200b").lstrip())
+        start = match.start() + lead
+        end = match.start() + len(content.rstrip())
+        if start >= end:
+            continue
+        line = text[start:end]
+        kept, reason = classify_line(line, seen)
+        segments.append(Segment(start, end, kept, reason))
+        if kept:  # a headline repeated after a dropped navigation line is still the headline
+            seen.add(" ".join(w.lower() for w in _WORD.findall(line)))
+    return tuple(segments)
+
+
+def pick_title(text: str, segments: tuple[Segment, ...], fallback: str, max_chars: int = 150) -> str:
+    """The headline: the first kept line of three or more words, shortened at a word boundary."""
+    for seg in segments:
+        line = text[seg.start:seg.end]
+        if seg.kept and len(_WORD.findall(line)) >= 3:
+            if len(line) <= max_chars:
+                return line
+            cut = line[:max_chars].rsplit(" ", 1)[0]
+            return cut.rstrip(" ,;:") + "…"
+    return fallback
+
+
+def find_date(text: str, segments: tuple[Segment, ...], head_lines: int = 8) -> str | None:
+    """A publication date written near the top of the document, as it is written, if any."""
+    for seg in segments[:head_lines]:
+        m = _DATE.search(text[seg.start:seg.end])
+        if m:
+            return m.group(1)
+    return None
+
+
+def decode_bytes(data: bytes) -> tuple[str, str | None]:
+    """Decode file bytes as UTF-8; invalid bytes become U+FFFD. Returns (text, warning or None)."""
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return data.decode("utf-8", errors="replace"), f"invalid UTF-8 at byte {exc.start}: replaced"
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for data that is not text (NUL bytes or mostly control bytes in its first 8 KiB)."""
+    head = data[:8192]
+    if b"\x00" in head:
+        return True
+    if not head:
+        return False
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    return control / len(head) > 0.10
+
+
+def make_document(doc_id: str, text: str, path: str = "", sha256: str | None = None) -> Document:
+    """Build a cleaned ``Document`` from text already in memory."""
+    segments = segment_text(text)
+    digest = sha256 or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    title = pick_title(text, segments, fallback=doc_id)
+    return Document(doc_id, title, text, path, digest, segments, find_date(text, segments))
+
+
+def _doc_id_for(root: Path, path: Path) -> str:
+    rel = path.relative_to(root)
+    return str(rel.with_suffix("")).replace(os.sep, "/")
+
+
+def list_corpus_files(root: Path) -> list[Path]:
+    """Every candidate file under ``root`` (recursively, hidden files and folders excluded), sorted."""
+    files = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith(".") and name.lower().endswith(TEXT_SUFFIXES):
+                files.append(Path(dirpath) / name)
+    return files
+
+
+def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETTINGS) -> Corpus:
+    """Read every text file under ``corpus_dir``; skip or repair bad files with a warning.
+
+    Raises ``CorpusError`` when the folder does not exist or is not a folder. A folder with no
+    indexable document gives an empty ``Corpus`` (the caller decides whether that is an error).
+    """
+    root = Path(corpus_dir)
+    if not root.exists():
+        raise CorpusError(f"corpus folder not found: {root}")
+    if not root.is_dir():
+        raise CorpusError(f"corpus path is not a folder: {root}")
+    root_real = root.resolve()
+    documents: list[Document] = []
+    warnings: list[IngestWarning] = []
+    by_hash: dict[str, str] = {}
+    for path in list_corpus_files(root):
+        rel = str(path.relative_to(root))
+        if path.is_symlink():
+            target = path.resolve()
+            if root_real != target and root_real not in target.parents:
+                warnings.append(IngestWarning(rel, "skipped: symlink points outside the corpus folder"))
+                continue
+        try:
+            size = path.stat().st_size
+            if size > settings.max_file_bytes:
+                warnings.append(IngestWarning(
+                    rel, f"skipped: {size} bytes is over the {settings.max_file_bytes}-byte limit"))
+                continue
+            data = path.read_bytes()
+        except OSError as exc:
+            warnings.append(IngestWarning(rel, f"skipped: cannot read ({exc.strerror or exc})"))
+            continue
+        if looks_binary(data):
+            warnings.append(IngestWarning(rel, "skipped: binary file"))
+            continue
+        text, problem = decode_bytes(data)
+        if problem:
+            warnings.append(IngestWarning(rel, problem))
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in by_hash:
+            warnings.append(IngestWarning(rel, f"skipped: same content as {by_hash[digest]}"))
+            continue
+        doc = make_document(_doc_id_for(root, path), text, rel, digest)
+        if not doc.kept_spans:
+            warnings.append(IngestWarning(rel, "skipped: no indexable text"))
+            continue
+        by_hash[digest] = rel
+        documents.append(doc)
+    return Corpus(str(root), tuple(documents), tuple(warnings))

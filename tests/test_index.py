@@ -1,0 +1,117 @@
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import make_corpus
+from qa.errors import (CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
+                       IndexStaleError)
+from qa.index import build_index, index_is_current, load_index
+
+
+@pytest.fixture()
+def small(tmp_path, hash_embedder):
+    corpus = make_corpus(tmp_path / "corpus", {
+        "a.txt": "Alpha Corp makes red widgets. It sells them in Paris.\nThe widgets cost ten euros.",
+        "b.txt": "Beta Ltd builds blue boats. Boats float on water.",
+    })
+    index_dir = tmp_path / "index"
+    build_index(corpus, index_dir, embedder=hash_embedder)
+    return corpus, index_dir
+
+
+def test_roundtrip_tables_align_with_documents(small, hash_embedder):
+    corpus, index_dir = small
+    idx = load_index(index_dir, hash_embedder.name)
+    assert {d.doc_id for d in idx.documents} == {"a", "b"}
+    assert idx.faiss_index.ntotal == idx.n_chunks
+    for row in range(idx.n_chunks):
+        chunk = idx.chunk(row)
+        doc = idx.document(chunk.doc_id)
+        assert doc.text[chunk.start:chunk.end].startswith(idx.chunk_text(row)[:10])
+    manifest = json.loads((index_dir / "manifest.json").read_text())
+    assert manifest["model"] == {"name": hash_embedder.name, "dim": 384}
+    assert set(manifest["sources"]) == {"a.txt", "b.txt"}
+    assert manifest["settings"]["chunking"]["sentences_per_chunk"] == 4
+
+
+def test_unchanged_corpus_is_not_rebuilt_and_change_is_detected(small, hash_embedder):
+    corpus, index_dir = small
+    report = build_index(corpus, index_dir, embedder=hash_embedder)
+    assert report.status == "up to date"
+    (corpus / "b.txt").write_text("Beta Ltd builds green boats now.", encoding="utf-8")
+    ok, why = index_is_current(index_dir, corpus, hash_embedder.name)
+    assert not ok and "changed 1" in why
+    with pytest.raises(IndexStaleError, match="qa index"):
+        load_index(index_dir, hash_embedder.name)
+    assert build_index(corpus, index_dir, embedder=hash_embedder).status == "built"
+    load_index(index_dir, hash_embedder.name)
+
+
+def test_touching_a_file_without_changing_it_is_not_stale(small, hash_embedder):
+    corpus, index_dir = small
+    p = corpus / "a.txt"
+    p.write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    assert index_is_current(index_dir, corpus, hash_embedder.name)[0]
+
+
+def test_missing_index_and_empty_corpus_raise_clear_errors(tmp_path, hash_embedder):
+    with pytest.raises(IndexNotFoundError, match="qa index"):
+        load_index(tmp_path / "nothing")
+    empty = make_corpus(tmp_path / "empty", {"x.txt": ""})
+    with pytest.raises(CorpusError, match="no indexable document"):
+        build_index(empty, tmp_path / "i", embedder=hash_embedder)
+    with pytest.raises(CorpusError, match="not found"):
+        build_index(tmp_path / "missing", tmp_path / "i", embedder=hash_embedder)
+
+
+def test_model_and_format_mismatch(small, hash_embedder):
+    _, index_dir = small
+    with pytest.raises(IndexMismatchError, match="built with model"):
+        load_index(index_dir, "some-other-model")
+    manifest = json.loads((index_dir / "manifest.json").read_text())
+    manifest["format_version"] = 999
+    (index_dir / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match="format 999"):
+        load_index(index_dir, hash_embedder.name)
+
+
+@pytest.mark.parametrize("name", ["index.faiss", "chunks.npy", "sentences.npy", "documents.jsonl",
+                                  "sentence_vectors.npy"])
+def test_truncated_or_missing_files_are_reported_not_crashing(small, hash_embedder, name):
+    _, index_dir = small
+    path = index_dir / name
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(IndexCorruptError, match="rebuild"):
+        load_index(index_dir, hash_embedder.name)
+    path.unlink()
+    with pytest.raises(IndexCorruptError, match="missing"):
+        load_index(index_dir, hash_embedder.name)
+
+
+def test_garbage_manifest_is_corrupt(small):
+    _, index_dir = small
+    (index_dir / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexCorruptError):
+        load_index(index_dir)
+
+
+def test_rebuild_replaces_index_atomically_and_leaves_no_temporaries(small, hash_embedder):
+    corpus, index_dir = small
+    before = load_index(index_dir, hash_embedder.name).build_id
+    build_index(corpus, index_dir, embedder=hash_embedder, force=True)
+    after = load_index(index_dir, hash_embedder.name).build_id
+    assert before != after
+    leftovers = [p.name for p in index_dir.parent.iterdir() if p.name.startswith(".index")]
+    assert leftovers == []
+
+
+def test_reindexing_unchanged_input_gives_identical_tables(small, hash_embedder, tmp_path):
+    corpus, index_dir = small
+    other = tmp_path / "again"
+    build_index(corpus, other, embedder=hash_embedder)
+    for name in ("chunks.npy", "sentences.npy", "sentence_vectors.npy", "documents.jsonl"):
+        assert (index_dir / name).read_bytes() == (other / name).read_bytes(), name

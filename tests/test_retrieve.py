@@ -1,0 +1,43 @@
+import numpy as np
+import pytest
+
+from qa.retrieve import analyze, convex_fusion, minmax, reciprocal_rank_fusion
+
+
+def test_rrf_rewards_agreement_between_rankings():
+    fused = reciprocal_rank_fusion([[1, 2, 3], [3, 2, 4]], k=60)
+    ids = [i for i, _ in fused]
+    assert ids[0] == 2 or ids[0] == 3
+    assert set(ids) == {1, 2, 3, 4}
+    score = dict(fused)
+    assert score[2] == pytest.approx(1 / 62 + 1 / 62)
+    assert score[4] == pytest.approx(1 / 63)
+
+
+def test_minmax_and_convex_fusion():
+    assert minmax([2.0, 4.0, 3.0]).tolist() == [0.0, 1.0, 0.5]
+    assert minmax([5.0, 5.0]).tolist() == [1.0, 1.0]
+    fused = dict(convex_fusion({1: 0.9, 2: 0.1}, {2: 10.0, 3: 5.0}, alpha=0.5))
+    assert fused[1] == pytest.approx(0.5)
+    assert fused[2] == pytest.approx(0.5)
+    assert fused[3] == pytest.approx(0.0)
+
+
+def test_analyze_stems_and_drops_stop_words():
+    assert analyze("Which companies are making the videos?") == ["compani", "make", "video"]
+    assert analyze("") == []
+
+
+def test_dense_lexical_and_hybrid_find_the_kling_passage(hash_index, hash_embedder):
+    from qa.answer import get_index
+    from qa.retrieve import make_retriever
+
+    index = get_index(hash_index, hash_embedder.name)
+    for mode in ("dense", "lexical", "hybrid"):
+        hits = make_retriever(mode, index, hash_embedder).search("Kling video generator Kuaishou", 5)
+        assert hits, mode
+        assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+        assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+        assert any("Kling" in index.chunk_text(h.chunk.chunk_id) for h in hits[:2]), mode
+    with pytest.raises(ValueError):
+        make_retriever("fuzzy", index, hash_embedder)

