@@ -41,6 +41,11 @@ class Answer:
     timings: dict = field(default_factory=dict)
 
     @property
+    def disagreement(self) -> bool:
+        """True when a cited source states the same fact with a different value."""
+        return any(c.role == "disagreement" for c in self.citations)
+
+    @property
     def sources(self) -> int:
         """How many distinct documents the answer is cited from."""
         return len({c.doc_id for c in self.citations})

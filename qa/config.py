@@ -51,6 +51,13 @@ class ExtractConfig:
     w_dense: float = 0.55
     w_lexical: float = 0.35
     w_passage: float = 0.10
+    #: Bonus for a sentence holding a value of the type the question asks for (a name for "who",
+    #: a number for "how many", a date for "when") that the question does not already contain.
+    w_answer_type: float = 0.06
+    #: Penalty for a sentence that only repeats the question (under ``echo_novelty`` of its
+    #: content terms are new): a question that quotes a headline is not answered by the headline.
+    echo_penalty: float = 0.15
+    echo_novelty: float = 0.3
     #: Evidence below this combined score abstains ("not in the corpus").
     abstain_threshold: float = 0.42
     #: Two sentences from different documents with at least this cosine state the same fact.

@@ -18,6 +18,7 @@ import numpy as np
 
 from qa.config import ExtractConfig
 from qa.retrieve import Hit, analyze
+from qa.spans import answer_span, expected_type, values_disagree
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,9 @@ class Citation:
     end: int
     quote: str
     score: float
-    role: str = "answer"  # "answer", "corroboration", "alternative" or "passage"
+    role: str = "answer"  # "answer", "corroboration", "disagreement", "alternative" or "passage"
+    #: Document offsets of the words that answer the question, inside [start, end], if found.
+    highlight: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,39 @@ def coverage(question_weights: dict[str, float], sentence_terms: set[str]) -> fl
 
 def combine_scores(dense: np.ndarray, lexical: np.ndarray, passage: np.ndarray,
                    config: ExtractConfig) -> np.ndarray:
-    """The sentence score: a weighted sum of dense cosine, term coverage and passage prior."""
+    """The sentence score before answer-type and echo adjustments: a weighted sum of dense
+    cosine, term coverage and passage prior."""
     return config.w_dense * dense + config.w_lexical * lexical + config.w_passage * passage
+
+
+_NAME_TOKEN = re.compile(r"[^\W_][\w.’'-]*", re.UNICODE)
+
+
+def unknown_names(question: str, vocabulary) -> list[str]:
+    """Names in the question (capitalised or alphanumeric words) that the corpus never uses.
+
+    A question about a company, person or product the corpus does not mention cannot be answered
+    from it, however similar the rest of the question is to some passage. The first word is only
+    considered when it cannot be an ordinary sentence-initial word (it has a digit or an inner
+    capital, like "DeepSeek" or "GLM-4").
+    """
+    out = []
+    for i, match in enumerate(_NAME_TOKEN.finditer(question)):
+        token = match.group(0).rstrip(".’'-")
+        if token.endswith(("’s", "'s")):
+            token = token[:-2]
+        if not token:
+            continue
+        has_digit = any(ch.isdigit() for ch in token)
+        inner_capital = any(ch.isupper() for ch in token[1:])
+        if i == 0 and not (has_digit or inner_capital):
+            continue
+        if not (token[0].isupper() or has_digit):
+            continue
+        terms = analyze(token)
+        if terms and all(t not in vocabulary for t in terms):
+            out.append(token)
+    return out
 
 
 _ANAPHOR = re.compile(
@@ -113,11 +147,6 @@ def _document_frequencies(index) -> tuple[dict[str, int], int]:
     return cached
 
 
-def _sentence_terms(index, row: int) -> set[str]:
-    d, s, e = (int(x) for x in index.sentence_table[row])
-    return set(analyze(index.documents[d].text[s:e]))
-
-
 def score_candidates(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
                      config: ExtractConfig) -> list[Candidate]:
     """Every sentence of the retrieved passages, scored, best first (each sentence once)."""
@@ -133,10 +162,28 @@ def score_candidates(question: str, query_vector: np.ndarray, hits: Sequence[Hit
     vectors = np.asarray(index.sentence_vectors[rows], dtype=np.float32)
     dense = vectors @ np.asarray(query_vector, dtype=np.float32)
     df, n = _document_frequencies(index)
-    weights = term_weights(analyze(question), df, n)
-    lexical = np.array([coverage(weights, _sentence_terms(index, int(r))) for r in rows])
+    question_terms = analyze(question)
+    weights = term_weights(question_terms, df, n)
+    asked = set(question_terms)
+    kind = expected_type(question)
+    lexical = np.empty(len(rows))
+    adjust = np.zeros(len(rows))
+    for i, r in enumerate(rows):
+        d, s, e = (int(x) for x in index.sentence_table[r])
+        sentence = index.documents[d].text[s:e]
+        terms = set(analyze(sentence))
+        # A sentence that leans on the previous one ("It can produce ...") is read with it.
+        context_terms = terms
+        if r > 0 and int(index.sentence_table[r - 1, 0]) == d and needs_context(sentence):
+            ps, pe = (int(x) for x in index.sentence_table[r - 1, 1:])
+            context_terms = terms | set(analyze(index.documents[d].text[ps:pe]))
+        lexical[i] = coverage(weights, context_terms)
+        if terms and len(terms - asked) / len(terms) < config.echo_novelty:
+            adjust[i] -= config.echo_penalty
+        if kind is not None and answer_span(question, sentence) is not None:
+            adjust[i] += config.w_answer_type
     passage = np.array([prior[int(r)] for r in rows])
-    scores = combine_scores(dense, lexical, passage, config)
+    scores = combine_scores(dense, lexical, passage, config) + adjust
     out = []
     for i in np.argsort(-scores, kind="stable"):
         r = int(rows[i])
@@ -146,9 +193,16 @@ def score_candidates(question: str, query_vector: np.ndarray, hits: Sequence[Hit
     return out
 
 
-def _cite(index, doc_id: str, start: int, end: int, score: float, role: str) -> Citation:
+def _cite(index, doc_id: str, start: int, end: int, score: float, role: str,
+          question: str | None = None) -> Citation:
     doc = index.document(doc_id)
-    return Citation(doc_id, doc.title, start, end, doc.text[start:end], round(float(score), 4), role)
+    quote = doc.text[start:end]
+    highlight = None
+    if question:
+        span = answer_span(question, quote)
+        if span:
+            highlight = (start + span[0], start + span[1])
+    return Citation(doc_id, doc.title, start, end, quote, round(float(score), 4), role, highlight)
 
 
 def _with_context(index, cand: Candidate) -> tuple[int, int]:
@@ -197,6 +251,13 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
     """Choose the answer sentence among the passages in ``hits``, or abstain."""
     threshold = config.abstain_threshold if threshold is None else threshold
     candidates = score_candidates(question, query_vector, hits, index, config)
+    unknown = unknown_names(question, _document_frequencies(index)[0])
+    if unknown and candidates:
+        alternatives = tuple(_cite(index, c.doc_id, c.start, c.end, c.score, "alternative")
+                             for c in candidates[:3])
+        names = ", ".join(repr(u) for u in unknown)
+        return Extraction(True, (), (), alternatives, candidates[0], candidates[0].score,
+                          f"the corpus never mentions {names}")
     if not candidates:
         return Extraction(True, (), (), (), None, 0.0, "no passage was retrieved")
     best = candidates[0]
@@ -206,7 +267,7 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
         return Extraction(True, (), (), alternatives, best, best.score,
                           f"best evidence {best.score:.3f} is under the threshold {threshold:.3f}")
     start, end = _with_context(index, best)
-    answer = (_cite(index, best.doc_id, start, end, best.score, "answer"),)
+    answer = (_cite(index, best.doc_id, start, end, best.score, "answer", question),)
     # Second hop: search the passages with the answer sentence itself to find retellings.
     extra: list[int] = []
     vec = np.ascontiguousarray(np.asarray(index.sentence_vectors[best.row], dtype=np.float32)[None, :])
@@ -216,7 +277,15 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
             _, a, b = (int(x) for x in index.chunk_table[int(cr)])
             extra.extend(range(a, b))
     agreeing = find_corroboration(index, best, candidates, config, extra)
-    corroborating = tuple(_cite(index, c.doc_id, c.start, c.end, c.score, "corroboration") for c in agreeing)
+    # Sources that state the same fact with a different value (number, date, name) are still
+    # cited, marked as disagreeing, so the reader sees both.
+    kind = expected_type(question) or "number"
+    best_text = index.document(best.doc_id).text[best.start:best.end]
+    corroborating = tuple(
+        _cite(index, c.doc_id, c.start, c.end, c.score,
+              "disagreement" if values_disagree(best_text, index.document(c.doc_id).text[c.start:c.end], kind)
+              else "corroboration", question)
+        for c in agreeing)
     reason = (f"best sentence scored {best.score:.3f} (dense {best.dense:.3f}, "
               f"term coverage {best.lexical:.2f}, passage prior {best.passage:.2f})")
     return Extraction(False, answer, corroborating, alternatives, best, best.score, reason)

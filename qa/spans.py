@@ -1,0 +1,148 @@
+"""What kind of answer a question expects, and where such values sit inside a sentence.
+
+Used by the extractor to highlight the words that answer (the citation still covers the whole
+sentence) and to notice when two sources that state the same fact give different values for it.
+Pure functions over strings; offsets are relative to the string passed in.
+"""
+
+from __future__ import annotations
+
+import re
+
+_MONTHS = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|Jun(?:e)?|Jul(?:y)?|Aug(?:ust)?|" \
+          r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+_NUMBER_WORDS = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+                 r"thirty|forty|fifty|hundred|dozen|a dozen|several|half)")
+_UNITS = (r"(?:%|percent|per cent|million|billion|trillion|thousand|years?|months?|weeks?|days?|hours?|"
+          r"minutes?|seconds?|frames per second|fps|p\b|x\b|times|people|users|companies|players|"
+          r"employees|dollars|euros|yuan|GB|MB|TB|km|kg)")
+
+PATTERNS: dict[str, re.Pattern] = {
+    "date": re.compile(
+        rf"\b(?:{_MONTHS}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)? {_MONTHS}(?: \d{{4}})?|"
+        rf"{_MONTHS} \d{{4}}|(?:early |mid-|late )?(?:19|20)\d{{2}}s?|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{4}}|"
+        rf"(?:last|this|next) (?:week|month|year)|(?:yesterday|today))\b",
+        re.I),
+    "number": re.compile(
+        # Digits with an optional unit, or number words only when a unit follows ("two-minute",
+        # "eight months"): a bare "one" is usually "one of the ...", not a quantity.
+        rf"(?:US)?\$?\b(?:\d[\d,]*(?:\.\d+)?(?:[ -]?(?:to|-|or)[ -]?\d[\d,]*(?:\.\d+)?)?(?:[ -]?{_UNITS})?|"
+        rf"{_NUMBER_WORDS}(?:[ -]?(?:to|-|or)[ -]?{_NUMBER_WORDS})?[ -]?{_UNITS})",
+        re.I),
+    # Runs of capitalised words (names of people, companies, places, products), allowing
+    # connectors like "of" / "de" and tokens such as "01.AI", "GPT-4o", "Yi-Large".
+    "name": re.compile(
+        r"\b(?:[A-Z0-9][\w.’'&-]*[A-Za-z0-9]|[A-Z])(?:\s+(?:(?:of|de|la|van|von|and|&)\s+)?"
+        r"(?:[A-Z0-9][\w.’'&-]*[A-Za-z0-9]|[A-Z]))*"),
+}
+
+_QUESTION_TYPES = [
+    (re.compile(r"\b(?:when|what (?:year|date|month|day|time)|which (?:year|month|day)|how long ago)\b", re.I), "date"),
+    (re.compile(r"\b(?:how (?:many|much|long|old|big|large|fast|far|often)|what (?:percentage|share|number|amount|price|valuation|resolution)|"
+                r"at what (?:rate|resolution|speed))\b", re.I), "number"),
+    (re.compile(r"\b(?:who|whom|whose|which (?:company|firm|startup|start-up|person|organization|organisation|"
+                r"country|city|university|group|model|product|tool|newspaper|outlet)|what (?:company|firm|startup|"
+                r"is the name|was the name|organization|country|city|university|model|product|tool)|where|name)\b", re.I), "name"),
+]
+
+_STOP_CAPS = {"The", "A", "An", "In", "On", "At", "But", "And", "It", "Its", "This", "That", "These",
+              "Those", "He", "She", "They", "We", "I", "As", "For", "By", "If", "When", "While",
+              "With", "After", "Before", "Although", "Even", "However", "Some", "Many", "Most",
+              "One", "Last", "Today", "There", "Such", "According", "Meanwhile", "Despite", "Then"}
+
+
+def expected_type(question: str) -> str | None:
+    """"date", "number" or "name" when the question's wording asks for one; else None."""
+    for pattern, kind in _QUESTION_TYPES:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def _clean_name(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Trim sentence-initial function words off a capitalised run; None if nothing is left."""
+    words = text[start:end].split()
+    while words and words[0] in _STOP_CAPS:
+        start = text.index(words[0], start) + len(words[0])
+        while start < end and text[start].isspace():
+            start += 1
+        words = words[1:]
+    if not words:
+        return None
+    while end > start and text[end - 1] in ".’'":
+        end -= 1
+    return (start, end) if end > start else None
+
+
+def value_spans(sentence: str, kind: str) -> list[tuple[int, int]]:
+    """Spans of ``sentence`` holding values of ``kind``, in order, without overlaps."""
+    pattern = PATTERNS.get(kind)
+    if pattern is None:
+        return []
+    out = []
+    for m in pattern.finditer(sentence):
+        s, e = m.span()
+        if s == e or not sentence[s:e].strip():
+            continue
+        if kind == "name":
+            span = _clean_name(sentence, s, e)
+            if span is None or sentence[span[1]:span[1] + 1] == "$":  # "US$1": a currency
+                continue
+            s, e = span
+        elif kind == "number" and not re.search(r"\d|[a-z]", sentence[s:e], re.I):
+            continue
+        out.append((s, e))
+    return out
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"\w+", text)}
+
+
+def answer_span(question: str, sentence: str) -> tuple[int, int] | None:
+    """The span of ``sentence`` most likely to answer ``question``, or None.
+
+    Candidates are values of the type the question asks for that the question does not already
+    contain; among them, the one nearest to where the question's words occur in the sentence wins.
+    """
+    kind = expected_type(question)
+    if kind is None:
+        return None
+    asked = _words(question)
+    candidates = [(s, e) for s, e in value_spans(sentence, kind) if not _words(sentence[s:e]) <= asked]
+    if not candidates:
+        return None
+    # Words of the question located in the sentence, matched on a 4-letter prefix so that
+    # "valued" finds "valuation" and "founded" finds "co-founded".
+    prefixes = {w[:4] for w in asked if len(w) > 3}
+    anchors = [m.start() for m in re.finditer(r"\w+", sentence)
+               if len(m.group(0)) > 3 and m.group(0).lower()[:4] in prefixes]
+    money = kind == "number" and re.search(r"\b(?:how much|cost|price|valu|worth|raise|fund)", question, re.I)
+
+    person = kind == "name" and re.search(r"\bwho(?:m|se)?\b", question, re.I)
+
+    def distance(span: tuple[int, int]) -> float:
+        d = min((min(abs(span[0] - a), abs(span[1] - a)) for a in anchors), default=0)
+        if person and len(sentence[span[0]:span[1]].split()) >= 2:
+            d -= 30  # people are usually named with two or more words
+        if money and re.search(r"[$€£¥]|million|billion|trillion|dollar|euro|yuan", sentence[span[0]:span[1]], re.I):
+            d -= 1000  # a question about money wants the amount, wherever it is
+        return d
+
+    return min(candidates, key=distance)
+
+
+def normalize_value(text: str) -> str:
+    """A comparable form of a value: lower-case, digits without separators, single spaces."""
+    text = re.sub(r"^(?:us|usd|eur|rmb)?\s*[$€£¥]\s*", "", text.lower().replace(",", ""))
+    return " ".join(re.findall(r"[\w.]+", text)).strip(".")
+
+
+def values_disagree(a: str, b: str, kind: str) -> bool:
+    """True when two sentences that state the same fact give different values of ``kind``.
+
+    Both must contain at least one value of that kind, and share none.
+    """
+    va = {normalize_value(a[s:e]) for s, e in value_spans(a, kind)}
+    vb = {normalize_value(b[s:e]) for s, e in value_spans(b, kind)}
+    return bool(va) and bool(vb) and not (va & vb)

@@ -1,0 +1,85 @@
+import numpy as np
+import pytest
+
+from conftest import make_corpus
+from qa import answer
+from qa.config import ExtractConfig
+from qa.extract import combine_scores, coverage, needs_context, term_weights
+from qa.index import build_index
+from qa.spans import answer_span, expected_type, values_disagree
+
+
+def test_rare_question_terms_weigh_more_and_unknown_terms_weigh_most():
+    w = term_weights(["china", "kling", "zzz"], {"china": 40, "kling": 3}, n_docs=50)
+    assert w["zzz"] > w["kling"] > w["china"]
+    assert coverage(w, {"kling", "china"}) == pytest.approx((w["kling"] + w["china"]) / sum(w.values()))
+    assert coverage({}, {"x"}) == 0.0
+
+
+def test_combined_score_is_the_configured_weighted_sum():
+    cfg = ExtractConfig(w_dense=0.5, w_lexical=0.3, w_passage=0.2)
+    out = combine_scores(np.array([1.0, 0.0]), np.array([0.0, 1.0]), np.array([1.0, 1.0]), cfg)
+    assert out.tolist() == pytest.approx([0.7, 0.5])
+
+
+def test_sentences_that_lean_on_the_previous_one_are_detected():
+    assert needs_context("It can produce two-minute videos.")
+    assert needs_context("The company said so.")
+    assert not needs_context("Kuaishou built Kling.")
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    ("Who founded 01.AI?", "The company was founded by a well-known investor, Kai-Fu Lee.", "Kai-Fu Lee"),
+    ("When did OpenAI launch ChatGPT?", "OpenAI launched ChatGPT in November 2022, to wide acclaim.", "November 2022"),
+    ("How much was the startup valued at?", "It was around for eight months and had a valuation of US$1 billion.", "US$1 billion"),
+    ("Which company made Kling?", "Kling is a video generator created by the Chinese internet company Kuaishou.", "Kuaishou"),
+])
+def test_answer_span_finds_the_value_the_question_asks_for(question, sentence, expected):
+    span = answer_span(question, sentence)
+    assert span and sentence[span[0]:span[1]] == expected
+
+
+def test_no_highlight_for_questions_without_an_expected_type():
+    assert expected_type("Why is open source important?") is None
+    assert answer_span("Why is open source important?", "Because it is free.") is None
+
+
+def test_value_disagreement():
+    assert values_disagree("It was founded in 2019.", "It was founded in 2021.", "date")
+    assert not values_disagree("Valued at $1 billion.", "A valuation of US$1 billion.", "number")
+    assert not values_disagree("No number here.", "Founded in 2021.", "date")
+
+
+def test_sources_that_agree_are_all_cited_and_disagreement_is_shown(tmp_path, hash_embedder):
+    corpus = make_corpus(tmp_path / "c", {
+        "a.txt": "Acme Robotics news report\nAcme Robotics was founded in 2019 by Jane Smith in Berlin. It makes robot arms.",
+        "b.txt": "Robot makers of Europe\nAcme Robotics was founded in 2021 by Jane Smith in Berlin. Its arms are cheap.",
+        "c.txt": "Unrelated gardening notes\nTomatoes need sun and water every day to grow well.",
+    })
+    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
+    result = answer("When was Acme Robotics founded?", index_dir=tmp_path / "i", embedder=hash_embedder)
+    assert not result.abstained
+    assert {c.doc_id for c in result.citations} == {"a", "b"}
+    assert result.disagreement
+    roles = {c.doc_id: c.role for c in result.citations}
+    assert sorted(roles.values()) == ["answer", "disagreement"]
+    for c in result.citations:
+        text = (corpus / f"{c.doc_id}.txt").read_text()
+        assert text[c.start:c.end] == c.quote
+        assert c.highlight and text[c.highlight[0]:c.highlight[1]] in ("2019", "2021")
+
+
+def test_questions_about_names_the_corpus_never_uses_abstain(hash_index, hash_embedder):
+    from qa.extract import unknown_names
+
+    vocab = {"kling", "kuaishou", "openai", "sora", "01", "ai"}
+    assert unknown_names("Which models has Tencent released?", vocab) == ["Tencent"]
+    assert unknown_names("What did DeepSeek release?", vocab) == ["DeepSeek"]
+    assert unknown_names("What did Kuaishou's Kling and 01.AI release?", vocab) == []
+    assert unknown_names("DeepSeek: what did it release?", vocab) == ["DeepSeek"]
+    assert unknown_names("Describe Kling's videos", vocab) == []  # ordinary first word
+    assert unknown_names("When did Zhipu release GLM-4?", vocab) == ["Zhipu", "GLM-4"]
+    result = answer("Which video generator has Tencent released to compete with Kling?",
+                    index_dir=hash_index, embedder=hash_embedder)
+    assert result.abstained and "Tencent" in result.reason
+    assert result.alternatives  # the closest sentences are still shown as such
