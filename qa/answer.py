@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -93,6 +94,16 @@ def _check_model(loaded: LoadedIndex, embedder_name: str | None, path: str) -> N
                                  f"rebuild with `qa index CORPUS_DIR --index-dir {path}`")
 
 
+def _check_dimension(loaded: LoadedIndex, embedder) -> None:
+    from qa.errors import IndexMismatchError
+
+    dim = loaded.manifest.get("model", {}).get("dim")
+    if dim != embedder.dim:
+        raise IndexMismatchError(
+            f"{loaded.path} holds {dim}-dimensional vectors but the embedder makes {embedder.dim}; "
+            f"rebuild with `qa index CORPUS_DIR --index-dir {loaded.path}`")
+
+
 def clear_cache() -> None:
     """Forget every loaded index (the next call reloads from disk)."""
     with _CACHE_LOCK:
@@ -137,8 +148,12 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
         raise QuestionError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= settings.max_k:
         raise QuestionError(f"k must be a whole number from 1 to {settings.max_k}, not {k!r}")
+    if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
+                                  or not math.isfinite(threshold)):
+        raise QuestionError(f"threshold must be a finite number, not {threshold!r}")
     embedder = embedder or default_embedder()
     index = get_index(index_dir, embedder.name, check_stale=check_stale)
+    _check_dimension(index, embedder)
     t1 = time.perf_counter()
     query_vector = embedder.encode([text])[0]
     t2 = time.perf_counter()

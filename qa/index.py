@@ -34,7 +34,7 @@ from qa.chunk import Chunk, Sentence, chunk_documents, passage_text
 from qa.config import DEFAULT_SETTINGS, INDEX_FORMAT_VERSION, Settings
 from qa.embed import Embedder
 from qa.errors import (CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
-                       IndexStaleError)
+                       IndexStaleError, QAIndexError)
 from qa.ingest import Document, IngestWarning, Segment, list_corpus_files, read_corpus
 
 MANIFEST = "manifest.json"
@@ -123,9 +123,34 @@ class LoadedIndex:
 
 # --- building ------------------------------------------------------------------------------------
 
-def _file_signature(path: Path) -> dict:
-    st = path.stat()
+def _file_signature(path: Path, link: bool = False) -> dict:
+    st = path.lstat() if link else path.stat()
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def _skipped_file_record(path: Path) -> dict | None:
+    """The manifest record of a file the build skipped, or None if there is nothing to record.
+
+    Skipped symlinks are recorded by the link itself (their target may be outside the corpus,
+    missing or a loop) and non-regular or unreadable files without a hash, so that an unchanged
+    bad file does not make the index stale and is never read (a FIFO would block).
+    """
+    import hashlib
+
+    try:
+        if path.is_symlink():
+            return {"doc_id": None, "sha256": None, "link": True, **_file_signature(path, link=True)}
+        if not path.exists():
+            return None
+        record = {"doc_id": None, "sha256": None, **_file_signature(path)}
+        if path.is_file():
+            record["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+        return record
+    except OSError:
+        try:
+            return {"doc_id": None, "sha256": None, **_file_signature(path)}
+        except OSError:
+            return None
 
 
 def corpus_changes(manifest: dict, corpus_dir: str | os.PathLike) -> CorpusChanges:
@@ -146,9 +171,11 @@ def corpus_changes(manifest: dict, corpus_dir: str | os.PathLike) -> CorpusChang
             added.append(rel)
             continue
         try:
-            sig = _file_signature(path)
-            if sig["size"] == info["size"] and sig["mtime_ns"] == info["mtime_ns"]:
+            sig = _file_signature(path, link=bool(info.get("link")))
+            if sig["size"] == info.get("size") and sig["mtime_ns"] == info.get("mtime_ns"):
                 unchanged.append(rel)
+            elif info.get("sha256") is None:
+                changed.append(rel)
             elif hashlib.sha256(path.read_bytes()).hexdigest() == info["sha256"]:
                 unchanged.append(rel)
             else:
@@ -175,6 +202,14 @@ def read_manifest(index_dir: str | os.PathLike) -> dict:
         raise IndexCorruptError(f"unreadable manifest {path} ({exc}); rebuild with `qa index`") from exc
     if not isinstance(manifest, dict) or "format_version" not in manifest:
         raise IndexCorruptError(f"{path} is not an index manifest; rebuild with `qa index`")
+    # A hand-edited or foreign manifest must fail here, not as an AttributeError deep in loading.
+    expected = {"build_id": str, "model": dict, "counts": dict, "files": dict, "sources": dict,
+                "settings": dict, "warnings": list, "corpus_dir": str}
+    wrong = [key for key, kind in expected.items()
+             if key in manifest and not isinstance(manifest[key], kind)]
+    if wrong or not isinstance(manifest.get("build_id"), str):
+        raise IndexCorruptError(f"{path} has malformed fields ({', '.join(wrong) or 'build_id'}); "
+                                f"rebuild with `qa index`")
     return manifest
 
 
@@ -215,6 +250,9 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
     t0 = time.perf_counter()
     embedder = embedder or default_embedder()
     index_dir = Path(index_dir)
+    # A killed build leaves its temporary folder behind; clean it even if nothing is rebuilt.
+    if index_dir.parent.is_dir():
+        _remove_abandoned_temporaries(index_dir)
     if not force:
         current, _ = index_is_current(index_dir, corpus_dir, embedder.name, settings)
         if current:
@@ -250,15 +288,10 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
         sources[d.path] = {"doc_id": d.doc_id, "sha256": d.sha256, **_file_signature(root / d.path)}
     # Skipped files are recorded too, so that an unchanged bad file does not make the index stale.
     for w in corpus.warnings:
-        p = root / w.path
-        if w.path not in sources and p.exists() and not p.is_symlink():
-            try:
-                import hashlib
-
-                sources[w.path] = {"doc_id": None, "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
-                                   **_file_signature(p)}
-            except OSError:
-                pass
+        if w.path not in sources:
+            record = _skipped_file_record(root / w.path)
+            if record is not None:
+                sources[w.path] = record
     manifest = {
         "format_version": INDEX_FORMAT_VERSION,
         "build_id": uuid.uuid4().hex,
@@ -271,8 +304,12 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
         "counts": {"documents": len(corpus.documents), "sentences": len(sentences), "chunks": len(chunks)},
         "warnings": [asdict(w) for w in corpus.warnings],
     }
-    _write_index_atomically(index_dir, manifest, corpus.documents, doc_rows, sentences, chunks,
-                            chunk_vectors, sentence_vectors, chunk_texts)
+    try:
+        _write_index_atomically(index_dir, manifest, corpus.documents, doc_rows, sentences, chunks,
+                                chunk_vectors, sentence_vectors, chunk_texts)
+    except OSError as exc:  # full disk, read-only or misplaced folder: the old index is untouched
+        raise QAIndexError(f"cannot write the index to {index_dir} ({exc.strerror or exc}); "
+                           f"check that its folder is writable and has free space") from exc
     return BuildReport(str(index_dir), "built", len(corpus.documents), len(chunks), len(sentences),
                        time.perf_counter() - t0, corpus.warnings)
 
@@ -380,6 +417,23 @@ def _recover(index_dir: Path) -> None:
 
 # --- loading -------------------------------------------------------------------------------------
 
+def _table_range_problems(documents, sentences: np.ndarray, chunks: np.ndarray) -> list[str]:
+    """Which tables point outside the documents or the sentence table (a same-size corruption)."""
+    problems = []
+    if sentences.dtype.kind not in "iu" or chunks.dtype.kind not in "iu":
+        return ["table types"]
+    n_docs, n_sent = len(documents), sentences.shape[0]
+    lengths = np.array([len(d.text) for d in documents], dtype=np.int64)
+    doc, start, end = sentences[:, 0], sentences[:, 1], sentences[:, 2]
+    in_docs = (doc >= 0) & (doc < n_docs)
+    if not in_docs.all() or not ((start >= 0) & (start <= end) & (end <= lengths[np.where(in_docs, doc, 0)])).all():
+        problems.append("sentence offsets")
+    cdoc, first, last = chunks[:, 0], chunks[:, 1], chunks[:, 2]
+    if not ((cdoc >= 0) & (cdoc < n_docs) & (first >= 0) & (first < last) & (last <= n_sent)).all():
+        problems.append("chunk rows")
+    return problems
+
+
 def _load_documents(path: Path) -> tuple[Document, ...]:
     docs = []
     with open(path, encoding="utf-8") as fh:
@@ -404,9 +458,15 @@ def load_index(index_dir: str | os.PathLike, embedder_name: str | None = None,
     _recover(index_dir)
     for _attempt in range(3):
         manifest = read_manifest(index_dir)
-        loaded = _load_files(index_dir, manifest, embedder_name)
+        try:
+            loaded = _load_files(index_dir, manifest, embedder_name)
+        except IndexCorruptError:
+            # Files read across a swap disagree with each other: that is a rebuild, not damage.
+            if _current_build_id(index_dir) != manifest["build_id"]:
+                continue
+            raise
         # A rebuild may have swapped the folder while we read it: make sure we saw one build.
-        if read_manifest(index_dir).get("build_id") == manifest.get("build_id"):
+        if _current_build_id(index_dir) == manifest["build_id"]:
             break
     else:
         raise IndexCorruptError(f"{index_dir} kept changing while it was read; try again")
@@ -419,6 +479,13 @@ def load_index(index_dir: str | os.PathLike, embedder_name: str | None = None,
                     f"the corpus {source} changed since the index was built ({changes.summary()}); "
                     f"rebuild with `qa index {source} --index-dir {index_dir}`")
     return loaded
+
+
+def _current_build_id(index_dir: Path) -> str | None:
+    try:
+        return read_manifest(index_dir)["build_id"]
+    except (IndexNotFoundError, IndexCorruptError):
+        return None
 
 
 def recorded_corpus_dir(index_dir: str | os.PathLike, manifest: dict) -> Path | None:
@@ -476,6 +543,8 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None) -> L
         problems.append("sentence vectors")
     if getattr(lexical, "scores", {}).get("num_docs") != counts.get("chunks"):
         problems.append("lexical index size")
+    if not problems:
+        problems += _table_range_problems(documents, sentences, chunks)
     if problems:
         raise IndexCorruptError(f"{index_dir} is inconsistent ({', '.join(problems)}); {rebuild}")
     return LoadedIndex(str(index_dir), manifest, documents, sentences, chunks, faiss_index, vectors,

@@ -219,15 +219,32 @@ def _doc_id_for(root: Path, path: Path) -> str:
     return str(rel.with_suffix("")).replace(os.sep, "/")
 
 
-def list_corpus_files(root: Path) -> list[Path]:
-    """Every candidate file under ``root`` (recursively, hidden files and folders excluded), sorted."""
-    files = []
+def _walk_corpus(root: Path) -> tuple[list[Path], list[str]]:
+    """Candidate files under ``root``, and the relative paths of those whose name is not UTF-8."""
+    files, undecodable = [], []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if not name.startswith(".") and name.lower().endswith(TEXT_SUFFIXES):
-                files.append(Path(dirpath) / name)
-    return files
+                path = Path(dirpath) / name
+                rel = str(path.relative_to(root))
+                try:
+                    rel.encode("utf-8")
+                except UnicodeEncodeError:
+                    # A name that is not UTF-8 cannot be written to the UTF-8 manifest or shown as a
+                    # doc id; it is left out here so that the build and the staleness check agree.
+                    undecodable.append(os.fsencode(rel).decode("utf-8", "backslashreplace"))
+                    continue
+                files.append(path)
+    return files, undecodable
+
+
+def list_corpus_files(root: Path) -> list[Path]:
+    """Every candidate file under ``root`` (recursively, hidden files and folders excluded), sorted.
+
+    Files whose name is not valid UTF-8 are left out (``read_corpus`` warns about them).
+    """
+    return _walk_corpus(root)[0]
 
 
 def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETTINGS) -> Corpus:
@@ -245,13 +262,22 @@ def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETT
     documents: list[Document] = []
     warnings: list[IngestWarning] = []
     by_hash: dict[str, str] = {}
-    for path in list_corpus_files(root):
+    files, undecodable = _walk_corpus(root)
+    warnings.extend(IngestWarning(rel, "skipped: file name is not valid UTF-8") for rel in undecodable)
+    for path in files:
         rel = str(path.relative_to(root))
         if path.is_symlink():
-            target = path.resolve()
+            try:
+                target = path.resolve(strict=True)
+            except (OSError, RuntimeError):  # Python < 3.13 raises RuntimeError on a symlink loop
+                warnings.append(IngestWarning(rel, "skipped: broken symlink (missing target or loop)"))
+                continue
             if root_real != target and root_real not in target.parents:
                 warnings.append(IngestWarning(rel, "skipped: symlink points outside the corpus folder"))
                 continue
+        if not path.is_file():  # a FIFO would block the read forever; devices and sockets are not text
+            warnings.append(IngestWarning(rel, "skipped: not a regular file"))
+            continue
         try:
             size = path.stat().st_size
             if size > settings.max_file_bytes:
