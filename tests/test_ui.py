@@ -1,0 +1,334 @@
+"""The web app's handlers and its API, without a browser and without the real model.
+
+Everything runs over an index of a private copy of the shipped corpus (plus one hostile document)
+built with the fake ``HashEmbedder`` in a temporary folder.
+"""
+
+import html
+import json
+import re
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import ui
+from qa.embed import HashEmbedder
+from qa.index import build_index
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTILE_DOC = (
+    "Script injection test page\n\n"
+    "The kettle whistle <img src=x onerror=\"window.__xss=1\"> is called a hob whistle in old texts.\n"
+    "Prices are $5 or {{value}} or ${window.__xss=2} and *stars* _under_ [link](javascript:alert(1)).\n"
+    "Subscribe to our newsletter\n"
+)
+OFF_TOPIC = "What is the boiling point of mercury?"
+QUESTIONS = [
+    {"id": "q1", "question": "What video generator did OpenAI launch?", "answers": ["Sora"],
+     "relevant_docs": ["000_aa6b97cd1c7a8afa", "001_dc3372c3a139c97d"], "answerable": True},
+    {"id": "q2", "question": "Who co-founded 01.AI?", "answers": ["Kai-Fu Lee"],
+     "relevant_docs": ["004_b944f892c64d3546"], "answerable": True},
+    {"id": "q3", "question": OFF_TOPIC, "answers": [], "relevant_docs": [], "answerable": False},
+]
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return HashEmbedder()
+
+
+@pytest.fixture(scope="module")
+def ui_corpus(tmp_path_factory) -> Path:
+    corpus = tmp_path_factory.mktemp("ui-corpus") / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    (corpus / "zz_hostile.txt").write_text(HOSTILE_DOC, encoding="utf-8")
+    return corpus
+
+
+@pytest.fixture(scope="module")
+def ui_index(tmp_path_factory, ui_corpus, embedder) -> Path:
+    index_dir = tmp_path_factory.mktemp("ui-index") / "index"
+    build_index(ui_corpus, index_dir, embedder=embedder)
+    return index_dir
+
+
+@pytest.fixture(scope="module")
+def questions_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("ui-questions") / "questions.jsonl"
+    path.write_text("".join(json.dumps(q) + "\n" for q in QUESTIONS), encoding="utf-8")
+    return path
+
+
+def ask(question, index_dir, embedder, history=None, **settings):
+    history, box = ui.chat_turn(question, history or [], settings.get("mode", "hybrid"),
+                                settings.get("k", 5), settings.get("threshold"),
+                                index_dir=index_dir, embedder=embedder)
+    assert box == ""  # the question box is cleared after every turn
+    return history
+
+
+def cite_hrefs(rendered: str) -> list[str]:
+    return [html.unescape(h) for h in re.findall(r'class="qa-cite" href="([^"]*)"', rendered)]
+
+
+def visible_text(rendered: str) -> str:
+    """What a browser shows for an HTML fragment (tags dropped, entities decoded)."""
+    return html.unescape(re.sub(r"<[^>]*>", "", rendered.replace("<br>", "\n")))
+
+
+# --- asking ---------------------------------------------------------------------------------------
+
+def test_answer_is_a_cited_verbatim_quote(ui_index, embedder):
+    from qa.answer import get_index
+
+    history = ask("Who co-founded 01.AI?", ui_index, embedder)
+    assert [m["role"] for m in history] == ["user", "assistant"]
+    reply = history[1]["content"]
+    assert "Kai-Fu Lee" in visible_text(reply)
+    assert "Sources" in reply and "answered in" in reply
+    hrefs = cite_hrefs(reply)
+    assert hrefs, "the answer carries clickable citations"
+    doc_id, start, end, label = ui.parse_cite_ref(hrefs[0])
+    assert label == "[1]"
+    quote = get_index(ui_index).document(doc_id).text[start:end]
+    assert quote in visible_text(reply)  # the marker points at exactly the quoted text
+
+
+def test_chat_keeps_history_and_reports_agreement(ui_index, embedder):
+    history = ask("Who co-founded 01.AI?", ui_index, embedder)
+    history = ask("What video generator did OpenAI launch?", ui_index, embedder, history)
+    assert [m["role"] for m in history] == ["user", "assistant"] * 2
+    from qa.answer import answer
+
+    result = answer("What video generator did OpenAI launch?", index_dir=ui_index, embedder=embedder)
+    if result.sources > 1:
+        assert f"{result.sources} sources agree" in history[-1]["content"]
+    else:
+        assert "sources agree" not in history[-1]["content"]
+
+
+def test_off_topic_question_abstains_and_lists_passages_as_such(ui_index, embedder):
+    reply = ask(OFF_TOPIC, ui_index, embedder)[-1]["content"]
+    text = visible_text(reply)
+    assert "The corpus does not say." in text
+    assert "Closest passages (not an answer)" in text
+    assert "Sources" not in text and "sources agree" not in text
+    assert all(ui.parse_cite_ref(h)[3] == "passage" for h in cite_hrefs(reply))
+
+
+def test_settings_reach_the_library(ui_index, embedder):
+    # A threshold above any possible score makes every answer an abstention; mode and k are shown.
+    reply = ask("Who co-founded 01.AI?", ui_index, embedder, mode="lexical", k=3, threshold=5.0)[-1]["content"]
+    assert "The corpus does not say." in visible_text(reply)
+    assert "lexical · 3 passages read" in reply
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t"])
+def test_empty_question_gets_a_friendly_message(ui_index, embedder, question):
+    history = ask(question, ui_index, embedder)
+    assert len(history) == 1 and history[0]["role"] == "assistant"
+    assert "Type a question" in history[0]["content"]
+
+
+def test_unusable_question_is_a_one_line_message(ui_index, embedder):
+    reply = ask("?" * 5 + "x" * 3000, ui_index, embedder)[-1]["content"]
+    assert 'class="qa-error"' in reply and "limit is" in reply
+
+
+def test_missing_index_is_a_message_not_a_crash(tmp_path, embedder):
+    missing = tmp_path / "nowhere"
+    reply = ask("Who co-founded 01.AI?", missing, embedder)[-1]["content"]
+    assert 'class="qa-error"' in reply and "no index" in reply
+    status, rows = ui.corpus_overview(missing, embedder)
+    assert "no index" in status and rows == []
+    ui.build_app(index_dir=missing, embedder=embedder, examples=[])  # still builds
+
+
+# --- escaping -------------------------------------------------------------------------------------
+
+def test_html_in_a_question_is_shown_literally(ui_index, embedder):
+    question = '<img src=x onerror="window.__xss=1"> kettle whistle $$x$$ *bold*'
+    history = ask(question, ui_index, embedder)
+    for message in history:
+        assert "<img" not in message["content"]
+        assert "$$" not in message["content"] and "*bold*" not in message["content"]
+    assert question in visible_text(history[0]["content"])
+
+
+def test_html_in_a_document_is_shown_literally(ui_index, embedder):
+    reply = ask("What is the kettle whistle called?", ui_index, embedder)[-1]["content"]
+    assert "<img" not in reply
+    assert '<img src=x onerror="window.__xss=1">' in visible_text(reply)
+    href = next(h for h in cite_hrefs(reply) if "zz_hostile" in h)
+    viewer = ui.open_citation(href, ui_index, embedder)
+    assert "<img" not in viewer and "${" not in viewer and "{{" not in viewer
+    assert "[link](javascript:alert(1))" in visible_text(viewer)
+
+
+def test_escape_text_leaves_nothing_for_a_renderer_to_interpret():
+    raw = "<b>&amp;</b> `code` *x* _y_ [l](u) $$m$$ ${t} {{h}} # h ~s~ | \\ ! ="
+    escaped = ui.escape_text(raw)
+    assert not set(re.sub(r"&#[0-9]+;", "", escaped)) & set("<>&`*_[](){}$~|#!\\=\"'")
+    assert html.unescape(escaped) == raw
+    assert "<br>" in ui.escape_inline("a\nb") and "\n" not in ui.escape_inline("a\r\nb\rc")
+
+
+# --- reading the source ---------------------------------------------------------------------------
+
+def test_document_view_highlights_the_span_and_dims_boilerplate(ui_index, embedder):
+    from qa.answer import get_index
+
+    doc = get_index(ui_index).document("zz_hostile")
+    start = doc.text.index("The kettle")
+    end = doc.text.index("old texts.") + len("old texts.")
+    view = ui.render_document(doc, start, end, "[1]")
+    body = view.split('<div class="qa-doc-body">', 1)[1]
+    marked = "".join(re.findall(r'<mark class="qa-hl">(.*?)</mark>', body))
+    assert html.unescape(marked) == doc.text[start:end]
+    dimmed = re.findall(r'<span class="qa-boiler"[^>]*>(.*?)</span>', body)
+    assert "Subscribe to our newsletter" in [html.unescape(d) for d in dimmed]
+
+
+def test_document_text_survives_rendering_exactly(ui_index):
+    from qa.answer import get_index
+
+    for doc in get_index(ui_index).documents:
+        view = ui.render_document(doc, 10, 50, "[1]")
+        body = view.split('<div class="qa-doc-body">', 1)[1][:-len("</div></div>")]
+        assert html.unescape(re.sub(r"<[^>]*>", "", body)) == doc.text
+
+
+@pytest.mark.parametrize("ref", [None, "", "#cite:", "#cite:%5B1%2C2%5D", "#cite:not-json",
+                                 ui.cite_href("x", 5, 1, "[1]").replace("5", "-5")])
+def test_malformed_citation_reference_shows_the_placeholder(ui_index, embedder, ref):
+    assert ui.open_citation(ref, ui_index, embedder) == ui.VIEWER_PLACEHOLDER
+
+
+def test_citation_to_a_vanished_document_is_a_message(ui_index, embedder):
+    view = ui.open_citation(ui.cite_href("gone", 0, 4, "[1]"), ui_index, embedder)
+    assert "no longer in the index" in view
+
+
+# --- corpus and evaluation tabs -------------------------------------------------------------------
+
+def test_corpus_overview_lists_documents_and_freshness(tmp_path, ui_corpus, embedder):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ui_corpus, corpus)
+    index_dir = tmp_path / "index"
+    report = build_index(corpus, index_dir, embedder=embedder)
+    status, rows = ui.corpus_overview(index_dir, embedder)
+    assert "up to date" in status and "not up to date" not in status
+    assert len(rows) == report.documents
+    assert sum(r[4] for r in rows) == report.chunks
+    hostile = next(r for r in rows if r[1] == "zz_hostile")
+    assert hostile[3] == len(HOSTILE_DOC) and hostile[5] != "0%"
+    (corpus / "new.txt").write_text("A brand new document about something else entirely.\n", encoding="utf-8")
+    status, stale_rows = ui.corpus_overview(index_dir, embedder)
+    assert "not up to date" in status and "added 1" in status and "qa index" in status
+    assert stale_rows == rows  # a stale index still lists what it holds
+    assert "zz_hostile" in visible_text(ui.open_document_row(hostile, index_dir, embedder))
+
+
+def test_evaluation_gives_metrics_chart_rows_and_csv(ui_index, embedder, questions_file, tmp_path):
+    summary, metrics, chart, rows, csv_path = ui.run_evaluation(
+        "bundled", None, ["hybrid", "lexical"], 5, ui_index, embedder, bundled=questions_file)
+    assert "3 questions (2 answerable, 1 unanswerable)" in summary
+    labels = [m[0] for m in metrics]
+    assert "recall@5" in labels and "answer hit@1" in labels and "abstention recall" in labels
+    assert all(len(m) == 3 for m in metrics)
+    assert sorted(set(chart["mode"])) == ["hybrid", "lexical"] and len(chart) == 2 * ui.MAX_CHART_K
+    assert chart["share"].between(0, 1).all() and chart.groupby("mode")["share"].is_monotonic_increasing.all()
+    assert len(rows) == 2 * len(QUESTIONS)
+    lines = Path(csv_path).read_text(encoding="utf-8").splitlines()
+    assert lines[0].split(",") == ui.QUESTION_COLUMNS and len(lines) == 1 + 2 * len(QUESTIONS)
+
+    upload = tmp_path / "mine.jsonl"
+    upload.write_text(json.dumps(QUESTIONS[0]) + "\n", encoding="utf-8")
+    summary, _, _, rows, _ = ui.run_evaluation("upload", str(upload), ["dense"], 3, ui_index, embedder)
+    assert "1 question (1 answerable" in summary and "mine.jsonl" in summary and len(rows) == 1
+
+
+def test_evaluation_problems_are_messages(ui_index, embedder, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{broken\n", encoding="utf-8")
+    for args in (("upload", None, ["hybrid"]), ("upload", str(bad), ["hybrid"]),
+                 ("bundled", None, [])):
+        summary, metrics, _, rows, csv_path = ui.run_evaluation(*args, 5, ui_index, embedder,
+                                                                bundled=tmp_path / "missing.jsonl")
+        assert 'class="qa-error"' in summary and metrics == [] and rows == [] and csv_path is None
+    assert "bad.jsonl:1" in ui.run_evaluation("upload", str(bad), ["hybrid"], 5, ui_index, embedder)[0]
+
+
+def test_success_at_k_counts_questions_with_a_relevant_document_in_the_top_k():
+    from qa.evaluate import EvalQuestion
+
+    class Row:
+        def __init__(self, id, rank):
+            self.id, self.first_relevant_rank = id, rank
+
+    questions = [EvalQuestion("a", "?", (), ("d1",), True), EvalQuestion("b", "?", (), ("d2",), True),
+                 EvalQuestion("c", "?", (), (), False)]
+    rows = [Row("a", 1), Row("b", None), Row("c", None)]
+    assert ui.success_at_k(rows, questions, 3) == [0.5, 0.5, 0.5]
+    assert ui.success_at_k([Row("a", 3), Row("b", 2)], questions, 3) == [0.0, 0.5, 1.0]
+
+
+def test_example_questions_come_from_the_question_set(questions_file, tmp_path):
+    assert ui.example_questions(questions_file) == [q["question"] for q in QUESTIONS if q["answerable"]]
+    assert ui.example_questions(tmp_path / "missing.jsonl") == []
+
+
+# --- the app and its API --------------------------------------------------------------------------
+
+def test_importing_ui_loads_neither_gradio_nor_a_model():
+    code = "import sys, ui; print(sorted(m for m in ('gradio', 'torch', 'sentence_transformers', 'faiss') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def client(ui_index, embedder, questions_file):
+    from gradio_client import Client
+
+    demo = ui.launch("127.0.0.1", _free_port(), ui_index, embedder, block=False)
+    try:
+        yield Client(demo.local_url, verbose=False)
+    finally:
+        demo.close()
+
+
+def test_api_answer_endpoint_returns_the_answer_as_json(client):
+    assert "/answer" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    result = client.predict("Who co-founded 01.AI?", api_name="/answer")
+    assert result["abstained"] is False and result["citations"]
+    first = result["citations"][0]
+    assert first["role"] == "answer" and first["quote"] in result["text"]
+    assert {"doc_id", "title", "start", "end", "score"} <= set(first)
+    off = client.predict(OFF_TOPIC, "lexical", 3, None, api_name="/answer")
+    assert off["abstained"] is True and off["citations"] == [] and off["mode"] == "lexical"
+
+
+def test_api_reports_a_bad_question_as_an_error_message(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="question is empty"):
+        client.predict("   ", api_name="/answer")
+    assert client.predict("Who co-founded 01.AI?", api_name="/answer")["citations"]  # still serving
+
+
+def test_api_serves_several_users_at_once(client):
+    jobs = [client.submit(q, api_name="/answer") for q in
+            ["Who co-founded 01.AI?", OFF_TOPIC, "What video generator did OpenAI launch?"] * 3]
+    results = [job.result(timeout=120) for job in jobs]
+    assert [r["abstained"] for r in results] == [False, True, False] * 3
