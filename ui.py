@@ -92,6 +92,15 @@ def _timing(result, k: int) -> str:
             f'{k} passages read · confidence {result.confidence:.3f}</div>')
 
 
+def quote_html(c) -> str:
+    """A citation's quote, escaped, with the words that answer the question (``highlight``) bold."""
+    if not getattr(c, "highlight", None):
+        return escape_inline(c.quote)
+    a, b = c.highlight[0] - c.start, c.highlight[1] - c.start
+    return (escape_inline(c.quote[:a]) + '<strong class="qa-key">' + escape_inline(c.quote[a:b])
+            + "</strong>" + escape_inline(c.quote[b:]))
+
+
 def render_answer(result, k: int) -> str:
     """The assistant's chat bubble for an ``Answer``: quotes with markers, sources, agreement, time.
 
@@ -104,14 +113,18 @@ def render_answer(result, k: int) -> str:
     numbered = answers + others
     parts = ['<div class="qa-answer">']
     for n, c in enumerate(answers, start=1):
-        parts.append(f'<blockquote class="qa-quote">{escape_inline(c.quote)} '
+        parts.append(f'<blockquote class="qa-quote">{quote_html(c)} '
                      f'<sup>{_cite_link(c.doc_id, c.start, c.end, f"[{n}]", f"[{n}]")}</sup></blockquote>')
-    if result.sources > 1:
+    if result.disagreement:
+        parts.append(f'<div class="qa-agree qa-differ">⚠ {result.sources} sources, which differ '
+                     'on the value: compare them below</div>')
+    elif result.sources > 1:
         parts.append(f'<div class="qa-agree">✓ {result.sources} sources agree</div>')
     if others:
         parts.append('<div class="qa-also">Also stated in other documents:<ul>')
         for n, c in enumerate(others, start=len(answers) + 1):
-            parts.append(f'<li>“{escape_inline(c.quote)}” '
+            differs = ' <span class="qa-differs">(differs)</span>' if c.role == "disagreement" else ""
+            parts.append(f'<li>“{quote_html(c)}”{differs} '
                          f'<sup>{_cite_link(c.doc_id, c.start, c.end, f"[{n}]", f"[{n}]")}</sup></li>')
         parts.append('</ul></div>')
     parts.append('<div class="qa-sources"><div class="qa-h">Sources</div><ol>')
@@ -526,6 +539,9 @@ sup .qa-cite { padding: 0 2px; }
 .qa-doc-body { position: relative; white-space: pre-wrap; overflow-wrap: anywhere; padding: 12px 14px;
   max-height: 62vh; overflow-y: auto; line-height: 1.55; font-size: 0.95em; }
 .qa-boiler { opacity: 0.45; text-decoration: line-through; text-decoration-color: rgba(127,127,127,.5); }
+strong.qa-key { background: #e0e7ff; border-radius: 2px; padding: 0 1px; }
+.qa-differ { background: #fef3c7 !important; color: #92400e !important; }
+.qa-differs { color: #b45309; font-size: 0.85em; }
 mark.qa-hl { background: #fde68a; color: inherit; padding: 1px 0; border-radius: 2px; box-shadow: 0 0 0 1px #f59e0b; }
 #qa-bridge { display: none !important; }
 /* The chat's own clear icon overlaps the first message; the Clear button below does the job. */

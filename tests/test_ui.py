@@ -332,3 +332,14 @@ def test_api_serves_several_users_at_once(client):
             ["Who co-founded 01.AI?", OFF_TOPIC, "What video generator did OpenAI launch?"] * 3]
     results = [job.result(timeout=120) for job in jobs]
     assert [r["abstained"] for r in results] == [False, True, False] * 3
+
+
+def test_answer_words_are_bold_and_still_escaped():
+    from qa.extract import Citation
+    from ui import quote_html
+
+    c = Citation("d", "t", 10, 40, "made by <b>Acme</b> in 2019 ok", 0.9, "answer", (33, 37))
+    html = quote_html(c)
+    assert '<strong class="qa-key">2019</strong>' in html
+    assert "<b>" not in html and "&#60;b&#62;Acme" in html
+    assert quote_html(Citation("d", "t", 0, 3, "a<b", 0.5)) == "a&#60;b"
