@@ -136,12 +136,26 @@ def ask_command(question: str, k: int, index_dir: Path | None, mode: str | None,
 @click.option("--compare", is_flag=True, help="Evaluate every retrieval mode side by side.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics and per-question rows as JSON.")
 @click.option("--details", is_flag=True, help="Also print one line per question.")
+@click.option("--calibrate", is_flag=True,
+              help="Choose the abstention threshold on this question set and print it.")
+@click.option("--max-false-abstention", default=0.05, show_default=True, type=click.FloatRange(0, 1),
+              help="With --calibrate: the share of answerable questions that may be abstained on.")
 def eval_command(questions_file: Path, index_dir: Path | None, k: int, mode: str | None,
-                 compare: bool, as_json: bool, details: bool) -> None:
+                 compare: bool, as_json: bool, details: bool, calibrate: bool,
+                 max_false_abstention: float) -> None:
     """Evaluate retrieval and answers on a JSONL question file."""
-    from qa.evaluate import evaluate, format_report, load_questions
+    from qa.evaluate import calibrate_threshold, evaluate, format_report, load_questions
 
     questions = load_questions(questions_file)
+    if calibrate:
+        report = evaluate(questions, index_dir=index_dir, k=k, mode=mode or "hybrid", threshold=-1e9)
+        cal = calibrate_threshold(report.rows, max_false_abstention)
+        fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
+        click.echo(f"threshold {cal.threshold:.4f}: abstains on {fmt(cal.abstention_recall)} of "
+                   f"{cal.unanswerable} unanswerable questions, wrongly on {fmt(cal.false_abstention_rate)} "
+                   f"of {cal.answerable} answerable ones")
+        click.echo(f"use it with `qa ask --threshold {cal.threshold:.4f}` or answer(..., threshold=...)")
+        return
     modes = list(MODES) if compare else [mode or "hybrid"]
     reports = [evaluate(questions, index_dir=index_dir, k=k, mode=m) for m in modes]
     if as_json:

@@ -49,7 +49,7 @@ class ExtractConfig:
 
     #: Weights of the sentence score: dense cosine, question-term coverage, passage rank prior.
     w_dense: float = 0.55
-    w_lexical: float = 0.35
+    w_lexical: float = 0.45
     w_passage: float = 0.10
     #: Bonus for a sentence holding a value of the type the question asks for (a name for "who",
     #: a number for "how many", a date for "when") that the question does not already contain.
@@ -59,7 +59,7 @@ class ExtractConfig:
     echo_penalty: float = 0.15
     echo_novelty: float = 0.3
     #: Evidence below this combined score abstains ("not in the corpus").
-    abstain_threshold: float = 0.42
+    abstain_threshold: float = 0.47
     #: Two sentences from different documents with at least this cosine state the same fact.
     corroboration_cosine: float = 0.80
     #: How many corroborating sentences (other documents) are cited at most.

@@ -183,6 +183,45 @@ def summarize(rows: Sequence[QuestionResult], ranking: dict) -> dict:
     return metrics
 
 
+@dataclass(frozen=True)
+class Calibration:
+    """An abstention threshold chosen on a question set, and what it achieves there."""
+
+    threshold: float
+    abstention_recall: float | None
+    false_abstention_rate: float | None
+    answerable: int
+    unanswerable: int
+
+
+def calibrate_threshold(rows: Sequence[QuestionResult], max_false_abstention: float = 0.05
+                        ) -> Calibration:
+    """The highest threshold whose false-abstention rate stays within ``max_false_abstention``.
+
+    ``rows`` must come from a run with abstention by threshold switched off (a very low
+    threshold), so that ``confidence`` is the evidence score of every question; rows that
+    abstained anyway (e.g. a name the corpus never mentions) abstain at every threshold. A higher
+    threshold abstains more, so the highest admissible one abstains most on unanswerable questions.
+    """
+    answerable = [r for r in rows if r.answerable]
+    unanswerable = [r for r in rows if not r.answerable]
+
+    def rates(t: float) -> tuple[float | None, float | None]:
+        fa = [r for r in answerable if r.abstained or r.confidence < t]
+        ab = [r for r in unanswerable if r.abstained or r.confidence < t]
+        return (len(ab) / len(unanswerable) if unanswerable else None,
+                len(fa) / len(answerable) if answerable else None)
+
+    best = 0.0
+    for t in sorted({round(r.confidence, 4) for r in rows if not r.abstained}):
+        if (rates(t)[1] or 0.0) <= max_false_abstention:
+            best = t
+        else:
+            break
+    recall, false_rate = rates(best)
+    return Calibration(round(best, 4), recall, false_rate, len(answerable), len(unanswerable))
+
+
 _TABLE_ROWS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "answer_hit@1",
                "answer_hit@3", "abstention_recall", "abstention_precision", "false_abstention_rate",
                "latency_p50_ms", "latency_p95_ms")

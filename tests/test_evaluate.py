@@ -54,3 +54,20 @@ def test_evaluate_reports_ranking_answer_and_abstention_metrics(tmp_path, hash_i
 
 def test_summarize_handles_sets_without_unanswerable_questions():
     assert summarize([], {})["abstention_recall"] is None
+
+
+def test_calibration_picks_the_highest_threshold_within_the_false_abstention_budget():
+    from qa.evaluate import QuestionResult, calibrate_threshold
+
+    def row(i, answerable, conf, abstained=False):
+        return QuestionResult(str(i), "q", answerable, abstained, False, False, None, (), "", None, conf, "", 1.0)
+
+    rows = [row(i, True, c) for i, c in enumerate([0.40, 0.50, 0.60, 0.70, 0.80, 0.90, 0.95, 0.97, 0.98, 0.99])]
+    rows += [row(20 + i, False, c) for i, c in enumerate([0.30, 0.45, 0.55, 0.65])]
+    rows += [row(30, False, 0.9, abstained=True)]  # abstained whatever the threshold
+    cal = calibrate_threshold(rows, max_false_abstention=0.1)
+    assert cal.threshold == 0.5  # abstains on the 0.40 answerable one only (10 %)
+    assert cal.false_abstention_rate == 0.1
+    assert cal.abstention_recall == 3 / 5
+    strict = calibrate_threshold(rows, max_false_abstention=0.0)
+    assert strict.threshold == 0.4 and strict.false_abstention_rate == 0.0

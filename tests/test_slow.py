@@ -47,8 +47,8 @@ def test_question_set_meets_the_foundation_quality_bar(real_index, real_embedder
     # Floors a little under the measured figures (docs/evaluation.md), to catch regressions.
     assert m["answer_hit@1"] >= 0.72
     assert m["answer_hit@3"] >= 0.8
-    assert m["abstention_recall"] >= 0.35
-    assert m["false_abstention_rate"] <= 0.05
+    assert m["abstention_recall"] >= 0.4
+    assert m["false_abstention_rate"] <= 0.07  # calibrated to 0.045; one question of slack
 
 
 def test_the_shipped_index_matches_the_shipped_corpus(real_embedder):
