@@ -80,9 +80,11 @@ def render_question(question: str) -> str:
 
 
 def _source_line(n: int, c) -> str:
-    role = "" if c.role == "answer" else ' <span class="qa-tag">also says so</span>'
+    role = {"answer": "", "disagreement": ' <span class="qa-tag qa-differs">differs</span>'}.get(
+        c.role, ' <span class="qa-tag">also says so</span>')
+    page = f"page {c.page} · " if getattr(c, "page", None) else ""
     return (f'<li>{_cite_link(c.doc_id, c.start, c.end, f"[{n}]", f"[{n}] {escape_inline(c.title)}")}'
-            f'{role}<br><span class="qa-meta">{escape_text(c.doc_id)} · characters {c.start}–{c.end} · '
+            f'{role}<br><span class="qa-meta">{escape_text(c.doc_id)} · {page}characters {c.start}–{c.end} · '
             f'score {c.score:.3f}</span></li>')
 
 

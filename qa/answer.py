@@ -11,7 +11,7 @@ from pathlib import Path
 
 from qa.config import DEFAULT_SETTINGS, MODES, Settings, default_index_dir
 from qa.errors import QuestionError
-from qa.extract import Citation, extract
+from qa.extract import Citation, cite, extract
 from qa.index import LoadedIndex, load_index
 from qa.retrieve import make_retriever
 
@@ -165,11 +165,8 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
     t3 = time.perf_counter()
     result = extract(text, query_vector, hits, index, settings.extract, threshold)
     t4 = time.perf_counter()
-    passages = tuple(
-        Citation(h.chunk.doc_id, index.document(h.chunk.doc_id).title, h.chunk.start, h.chunk.end,
-                 index.document(h.chunk.doc_id).text[h.chunk.start:h.chunk.end], round(h.score, 4),
-                 "passage")
-        for h in hits)
+    passages = tuple(cite(index, h.chunk.doc_id, h.chunk.start, h.chunk.end, h.score, "passage")
+                     for h in hits)
     citations = result.answer + result.corroborating
     answer_text = NOT_FOUND if result.abstained else " ".join(c.quote for c in result.answer)
     timings = {"load_ms": (t1 - t0) * 1e3, "embed_ms": (t2 - t1) * 1e3, "retrieve_ms": (t3 - t2) * 1e3,

@@ -34,6 +34,8 @@ class Citation:
     role: str = "answer"  # "answer", "corroboration", "disagreement", "alternative" or "passage"
     #: Document offsets of the words that answer the question, inside [start, end], if found.
     highlight: tuple[int, int] | None = None
+    #: The 1-based page of ``start`` for paged documents (PDF); None otherwise.
+    page: int | None = None
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,7 @@ def score_candidates(question: str, query_vector: np.ndarray, hits: Sequence[Hit
     return out
 
 
-def _cite(index, doc_id: str, start: int, end: int, score: float, role: str,
+def cite(index, doc_id: str, start: int, end: int, score: float, role: str,
           question: str | None = None) -> Citation:
     doc = index.document(doc_id)
     quote = doc.text[start:end]
@@ -202,7 +204,8 @@ def _cite(index, doc_id: str, start: int, end: int, score: float, role: str,
         span = answer_span(question, quote)
         if span:
             highlight = (start + span[0], start + span[1])
-    return Citation(doc_id, doc.title, start, end, quote, round(float(score), 4), role, highlight)
+    return Citation(doc_id, doc.title, start, end, quote, round(float(score), 4), role, highlight,
+                    doc.page_of(start))
 
 
 def _with_context(index, cand: Candidate) -> tuple[int, int]:
@@ -253,7 +256,7 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
     candidates = score_candidates(question, query_vector, hits, index, config)
     unknown = unknown_names(question, _document_frequencies(index)[0])
     if unknown and candidates:
-        alternatives = tuple(_cite(index, c.doc_id, c.start, c.end, c.score, "alternative")
+        alternatives = tuple(cite(index, c.doc_id, c.start, c.end, c.score, "alternative")
                              for c in candidates[:3])
         names = ", ".join(repr(u) for u in unknown)
         return Extraction(True, (), (), alternatives, candidates[0], candidates[0].score,
@@ -261,13 +264,13 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
     if not candidates:
         return Extraction(True, (), (), (), None, 0.0, "no passage was retrieved")
     best = candidates[0]
-    alternatives = tuple(_cite(index, c.doc_id, c.start, c.end, c.score, "alternative")
+    alternatives = tuple(cite(index, c.doc_id, c.start, c.end, c.score, "alternative")
                          for c in candidates[:3])
     if best.score < threshold:
         return Extraction(True, (), (), alternatives, best, best.score,
                           f"best evidence {best.score:.3f} is under the threshold {threshold:.3f}")
     start, end = _with_context(index, best)
-    answer = (_cite(index, best.doc_id, start, end, best.score, "answer", question),)
+    answer = (cite(index, best.doc_id, start, end, best.score, "answer", question),)
     # Second hop: search the passages with the answer sentence itself to find retellings.
     extra: list[int] = []
     vec = np.ascontiguousarray(np.asarray(index.sentence_vectors[best.row], dtype=np.float32)[None, :])
@@ -282,7 +285,7 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
     kind = expected_type(question) or "number"
     best_text = index.document(best.doc_id).text[best.start:best.end]
     corroborating = tuple(
-        _cite(index, c.doc_id, c.start, c.end, c.score,
+        cite(index, c.doc_id, c.start, c.end, c.score,
               "disagreement" if values_disagree(best_text, index.document(c.doc_id).text[c.start:c.end], kind)
               else "corroboration", question)
         for c in agreeing)

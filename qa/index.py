@@ -4,7 +4,8 @@ Layout of an index folder (no pickle anywhere):
 
 - ``manifest.json``: format version, build id, model name and dimension, chunking parameters,
   source folder, a content hash (and size, mtime) of every source document, counts, warnings.
-- ``documents.jsonl``: one line per document: id, title, path, hash, date, full text, segments.
+- ``documents.jsonl``: one line per document: id, title, path, hash, date, url, source, author,
+  page start offsets (PDF), full text, segments.
 - ``sentences.npy`` (int64, n x 3: document row, start, end) and ``chunks.npy`` (int64, n x 3:
   document row, first sentence row, last sentence row exclusive).
 - ``index.faiss``: inner-product FAISS index over the unit chunk vectors, row i = chunk i.
@@ -328,7 +329,8 @@ def _write_index_atomically(index_dir: Path, manifest: dict, documents, doc_rows
         with open(tmp / DOCUMENTS, "w", encoding="utf-8") as fh:
             for d in documents:
                 row = {"doc_id": d.doc_id, "title": d.title, "path": d.path, "sha256": d.sha256,
-                       "date": d.date, "text": d.text,
+                       "date": d.date, "url": d.url, "source": d.source, "author": d.author,
+                       "pages": list(d.pages), "text": d.text,
                        "segments": [[s.start, s.end, int(s.kept), s.reason] for s in d.segments]}
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         sent_table = np.array([[doc_rows[s.doc_id], s.start, s.end] for s in sentences], dtype=np.int64)
@@ -428,6 +430,9 @@ def _table_range_problems(documents, sentences: np.ndarray, chunks: np.ndarray) 
     in_docs = (doc >= 0) & (doc < n_docs)
     if not in_docs.all() or not ((start >= 0) & (start <= end) & (end <= lengths[np.where(in_docs, doc, 0)])).all():
         problems.append("sentence offsets")
+    if any(list(d.pages) != sorted(d.pages) or (d.pages and not 0 <= d.pages[0] <= d.pages[-1] <= len(d.text))
+           for d in documents):
+        problems.append("page offsets")
     cdoc, first, last = chunks[:, 0], chunks[:, 1], chunks[:, 2]
     if not ((cdoc >= 0) & (cdoc < n_docs) & (first >= 0) & (first < last) & (last <= n_sent)).all():
         problems.append("chunk rows")
@@ -440,8 +445,10 @@ def _load_documents(path: Path) -> tuple[Document, ...]:
         for line in fh:
             row = json.loads(line)
             segments = tuple(Segment(int(s), int(e), bool(k), str(r)) for s, e, k, r in row["segments"])
+            pages = tuple(int(p) for p in row.get("pages") or ())
             docs.append(Document(row["doc_id"], row["title"], row["text"], row["path"], row["sha256"],
-                                 segments, row.get("date")))
+                                 segments, row.get("date"), row.get("url"), row.get("source"),
+                                 row.get("author"), pages))
     return tuple(docs)
 
 

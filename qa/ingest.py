@@ -1,13 +1,17 @@
 """Read a corpus folder into ``Document``s and mark which spans of each are worth indexing.
 
-Cleaning never rewrites a document: ``Document.text`` is the file's decoded content, unchanged, and
-cleaning only decides which line spans are indexed (``Segment.kept``) and which are web boilerplate
-(ad markers, login/subscribe prompts, language menus, navigation bullets, repeated headlines). Every
-offset anywhere in the pipeline is a Python ``str`` index into ``Document.text``.
+Each file is read by the reader of its format (``qa.formats``): ``Document.text`` is the decoded
+content of a ``.txt`` file, unchanged, and the extracted plain text of any other format (rendered
+markdown, the main text of an HTML page, the text of a PDF's pages, one ``.jsonl`` record).
+Cleaning never rewrites that text: it only decides which line spans are indexed (``Segment.kept``)
+and which are web boilerplate (ad markers, login/subscribe prompts, language menus, navigation
+bullets, repeated headlines). Every offset anywhere in the pipeline is a Python ``str`` index into
+``Document.text``.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
 import re
@@ -17,8 +21,11 @@ from pathlib import Path
 
 from qa.config import DEFAULT_SETTINGS, Settings
 from qa.errors import CorpusError
+from qa.formats import BINARY_SUFFIXES, READERS, Extracted, decode_bytes, reader_for
 
-#: File types read as plain text.
+#: File types read as corpus documents (each has a reader in ``qa.formats.READERS``).
+CORPUS_SUFFIXES = tuple(READERS)
+#: Kept for callers of the time when only plain text was read.
 TEXT_SUFFIXES = (".txt",)
 
 
@@ -34,7 +41,13 @@ class Segment:
 
 @dataclass(frozen=True)
 class Document:
-    """A source document with its exact text and the cleaning decisions made on it."""
+    """A source document with its exact text and the cleaning decisions made on it.
+
+    ``path`` is the corpus file it was read from (relative to the corpus folder) and ``sha256``
+    that file's hash; ``text`` is the text extracted from it, which every offset points into.
+    ``url``, ``source`` (site or publisher) and ``author`` come from the file's metadata when it
+    has some. ``pages`` holds the offset in ``text`` where each page starts (PDFs only).
+    """
 
     doc_id: str
     title: str
@@ -43,6 +56,19 @@ class Document:
     sha256: str
     segments: tuple[Segment, ...]
     date: str | None = None
+    url: str | None = None
+    source: str | None = None
+    author: str | None = None
+    pages: tuple[int, ...] = ()
+
+    def page_of(self, offset: int) -> int | None:
+        """The 1-based page holding character ``offset`` of ``text``; None without page data.
+
+        ``offset`` may be ``len(text)`` (the end of a span); an offset outside the text gives None.
+        """
+        if not self.pages or not 0 <= offset <= len(self.text):
+            return None
+        return max(1, bisect.bisect_right(self.pages, offset))
 
     @property
     def kept_spans(self) -> list[tuple[int, int]]:
@@ -187,14 +213,6 @@ def find_date(text: str, segments: tuple[Segment, ...], head_lines: int = 8) -> 
     return None
 
 
-def decode_bytes(data: bytes) -> tuple[str, str | None]:
-    """Decode file bytes as UTF-8; invalid bytes become U+FFFD. Returns (text, warning or None)."""
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError as exc:
-        return data.decode("utf-8", errors="replace"), f"invalid UTF-8 at byte {exc.start}: replaced"
-
-
 def looks_binary(data: bytes) -> bool:
     """True for data that is not text (NUL bytes or mostly control bytes in its first 8 KiB)."""
     head = data[:8192]
@@ -206,17 +224,34 @@ def looks_binary(data: bytes) -> bool:
     return control / len(head) > 0.10
 
 
-def make_document(doc_id: str, text: str, path: str = "", sha256: str | None = None) -> Document:
-    """Build a cleaned ``Document`` from text already in memory."""
+def make_document(doc_id: str, text: str, path: str = "", sha256: str | None = None, *,
+                  title: str | None = None, date: str | None = None, url: str | None = None,
+                  source: str | None = None, author: str | None = None,
+                  pages: tuple[int, ...] = ()) -> Document:
+    """Build a cleaned ``Document`` from text already in memory.
+
+    A ``title`` or ``date`` not given (from the file's metadata) is found in the text: the first
+    headline line, and a date written near the top.
+    """
     segments = segment_text(text)
     digest = sha256 or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    title = pick_title(text, segments, fallback=doc_id)
-    return Document(doc_id, title, text, path, digest, segments, find_date(text, segments))
+    title = title or pick_title(text, segments, fallback=doc_id)
+    date = date or find_date(text, segments)
+    return Document(doc_id, title, text, path, digest, segments, date, url, source, author, tuple(pages))
 
 
-def _doc_id_for(root: Path, path: Path) -> str:
-    rel = path.relative_to(root)
-    return str(rel.with_suffix("")).replace(os.sep, "/")
+def _doc_ids_for(root: Path, files: list[Path]) -> dict[Path, str]:
+    """The doc id of each corpus file: its relative path without suffix, with ``/`` separators.
+
+    Files that would share an id (``notes.md`` and ``notes.txt``) keep their suffix instead, so
+    that every file has its own id whatever order the files are read in.
+    """
+    stems = {path: str(path.relative_to(root).with_suffix("")).replace(os.sep, "/") for path in files}
+    counts: dict[str, int] = {}
+    for stem in stems.values():
+        counts[stem] = counts.get(stem, 0) + 1
+    return {path: stem if counts[stem] == 1 else str(path.relative_to(root)).replace(os.sep, "/")
+            for path, stem in stems.items()}
 
 
 def _walk_corpus(root: Path) -> tuple[list[Path], list[str]]:
@@ -225,7 +260,7 @@ def _walk_corpus(root: Path) -> tuple[list[Path], list[str]]:
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
-            if not name.startswith(".") and name.lower().endswith(TEXT_SUFFIXES):
+            if not name.startswith(".") and name.lower().endswith(CORPUS_SUFFIXES):
                 path = Path(dirpath) / name
                 rel = str(path.relative_to(root))
                 try:
@@ -242,13 +277,22 @@ def _walk_corpus(root: Path) -> tuple[list[Path], list[str]]:
 def list_corpus_files(root: Path) -> list[Path]:
     """Every candidate file under ``root`` (recursively, hidden files and folders excluded), sorted.
 
+    A candidate is a file whose name ends in one of ``CORPUS_SUFFIXES`` (any case). This is the one
+    place that decides what a corpus file is: the index's staleness check uses it too.
+
     Files whose name is not valid UTF-8 are left out (``read_corpus`` warns about them).
     """
     return _walk_corpus(root)[0]
 
 
 def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETTINGS) -> Corpus:
-    """Read every text file under ``corpus_dir``; skip or repair bad files with a warning.
+    """Read every corpus file under ``corpus_dir``; skip or repair bad files with a warning.
+
+    Each file is read by the reader of its suffix (``qa.formats.READERS``); a ``.jsonl`` file gives
+    one document per line, with id ``"<file id>/<record id>"``. Files with the same bytes, and
+    documents with the same extracted text, are indexed once. A warning's ``path`` is always the
+    file's path relative to ``corpus_dir``; problems with one part of a file (a ``.jsonl`` line, a
+    PDF page) name that part in the message.
 
     Raises ``CorpusError`` when the folder does not exist or is not a folder. A folder with no
     indexable document gives an empty ``Corpus`` (the caller decides whether that is an error).
@@ -261,47 +305,82 @@ def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETT
     root_real = root.resolve()
     documents: list[Document] = []
     warnings: list[IngestWarning] = []
-    by_hash: dict[str, str] = {}
+    by_hash: dict[str, str] = {}  # file bytes -> the file that had them first
+    by_text: dict[str, str] = {}  # extracted text -> the document that had it first
+    taken: set[str] = set()
     files, undecodable = _walk_corpus(root)
+    doc_ids = _doc_ids_for(root, files)
     warnings.extend(IngestWarning(rel, "skipped: file name is not valid UTF-8") for rel in undecodable)
     for path in files:
         rel = str(path.relative_to(root))
-        if path.is_symlink():
-            try:
-                target = path.resolve(strict=True)
-            except (OSError, RuntimeError):  # Python < 3.13 raises RuntimeError on a symlink loop
-                warnings.append(IngestWarning(rel, "skipped: broken symlink (missing target or loop)"))
-                continue
-            if root_real != target and root_real not in target.parents:
-                warnings.append(IngestWarning(rel, "skipped: symlink points outside the corpus folder"))
-                continue
-        if not path.is_file():  # a FIFO would block the read forever; devices and sockets are not text
-            warnings.append(IngestWarning(rel, "skipped: not a regular file"))
+        data = _read_file(root_real, path, rel, settings, warnings)
+        if data is None:
             continue
-        try:
-            size = path.stat().st_size
-            if size > settings.max_file_bytes:
-                warnings.append(IngestWarning(
-                    rel, f"skipped: {size} bytes is over the {settings.max_file_bytes}-byte limit"))
-                continue
-            data = path.read_bytes()
-        except OSError as exc:
-            warnings.append(IngestWarning(rel, f"skipped: cannot read ({exc.strerror or exc})"))
-            continue
-        if looks_binary(data):
+        suffix = path.suffix.lower()
+        if suffix not in BINARY_SUFFIXES and looks_binary(data):
             warnings.append(IngestWarning(rel, "skipped: binary file"))
             continue
-        text, problem = decode_bytes(data)
-        if problem:
-            warnings.append(IngestWarning(rel, problem))
         digest = hashlib.sha256(data).hexdigest()
         if digest in by_hash:
             warnings.append(IngestWarning(rel, f"skipped: same content as {by_hash[digest]}"))
             continue
-        doc = make_document(_doc_id_for(root, path), text, rel, digest)
-        if not doc.kept_spans:
+        content = reader_for(suffix)(data)
+        warnings.extend(IngestWarning(rel, problem) for problem in content.problems)
+        indexed = 0
+        for record in content.records:
+            doc_id = doc_ids[path] if record.key is None else f"{doc_ids[path]}/{record.key}"
+            where = "" if record.line is None else f"line {record.line}: "
+            if doc_id in taken:
+                warnings.append(IngestWarning(rel, f"{where}skipped: doc id {doc_id!r} is already used"))
+                continue
+            doc = _document_from(doc_id, record, rel, digest)
+            if not doc.kept_spans:
+                warnings.append(IngestWarning(rel, f"{where}skipped: no indexable text"))
+                continue
+            text_key = hashlib.sha256(doc.text.encode("utf-8", "surrogatepass")).hexdigest()
+            if text_key in by_text:
+                warnings.append(IngestWarning(rel, f"{where}skipped: same text as {by_text[text_key]}"))
+                continue
+            by_text[text_key] = doc_id
+            taken.add(doc_id)
+            documents.append(doc)
+            indexed += 1
+        if indexed:
+            by_hash[digest] = rel
+        elif not content.problems and not content.records:
             warnings.append(IngestWarning(rel, "skipped: no indexable text"))
-            continue
-        by_hash[digest] = rel
-        documents.append(doc)
     return Corpus(str(root), tuple(documents), tuple(warnings))
+
+
+def _document_from(doc_id: str, record: Extracted, rel: str, digest: str) -> Document:
+    """The cleaned ``Document`` of one extracted text; ``sha256`` is its file's hash (staleness)."""
+    return make_document(doc_id, record.text, rel, digest, title=record.title, date=record.date,
+                         url=record.url, source=record.source, author=record.author,
+                         pages=record.pages)
+
+
+def _read_file(root_real: Path, path: Path, rel: str, settings: Settings,
+               warnings: list[IngestWarning]) -> bytes | None:
+    """The bytes of one corpus file, or None (with a warning) if it must not or cannot be read."""
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):  # Python < 3.13 raises RuntimeError on a symlink loop
+            warnings.append(IngestWarning(rel, "skipped: broken symlink (missing target or loop)"))
+            return None
+        if root_real != target and root_real not in target.parents:
+            warnings.append(IngestWarning(rel, "skipped: symlink points outside the corpus folder"))
+            return None
+    if not path.is_file():  # a FIFO would block the read forever; devices and sockets are not text
+        warnings.append(IngestWarning(rel, "skipped: not a regular file"))
+        return None
+    try:
+        size = path.stat().st_size
+        if size > settings.max_file_bytes:
+            warnings.append(IngestWarning(
+                rel, f"skipped: {size} bytes is over the {settings.max_file_bytes}-byte limit"))
+            return None
+        return path.read_bytes()
+    except OSError as exc:
+        warnings.append(IngestWarning(rel, f"skipped: cannot read ({exc.strerror or exc})"))
+        return None

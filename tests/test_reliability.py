@@ -303,8 +303,8 @@ def test_outside_symlink_target_changing_does_not_leak_or_go_stale(tmp_path, has
 
 
 def test_symlink_inside_the_corpus_is_followed(tmp_path, hash_embedder):
-    corpus = make_corpus(tmp_path / "c", {"sub/notes.md": "Otters hold hands while they sleep.\n"})
-    (corpus / "otters.txt").symlink_to(corpus / "sub" / "notes.md")
+    corpus = make_corpus(tmp_path / "c", {"sub/notes.dat": "Otters hold hands while they sleep.\n"})
+    (corpus / "otters.txt").symlink_to(corpus / "sub" / "notes.dat")
     report = build_index(corpus, tmp_path / "i", embedder=hash_embedder)
     assert report.documents == 1 and report.warnings == ()
     result = answer("What do otters hold while they sleep?", index_dir=tmp_path / "i", embedder=hash_embedder)
