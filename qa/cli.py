@@ -56,12 +56,19 @@ def _progress_bar():
 @click.option("--index-dir", type=click.Path(path_type=Path), default=None,
               help="Where to write the index (default: index/ or $QA_INDEX_DIR).")
 @click.option("--force", is_flag=True, help="Rebuild even if the index is up to date.")
-def index_command(corpus_dir: Path | None, index_dir: Path | None, force: bool) -> None:
+@click.option("--no-onnx", is_flag=True, help="Do not export the model to ONNX (queries then use torch).")
+def index_command(corpus_dir: Path | None, index_dir: Path | None, force: bool, no_onnx: bool) -> None:
     """Build or refresh the index of CORPUS_DIR (default: corpus/ or $QA_CORPUS_DIR)."""
     from qa.index import build_index
 
     corpus_dir = corpus_dir or default_corpus_dir()
     index_dir = index_dir or default_index_dir()
+    if not no_onnx:
+        from qa.embed import ensure_onnx_encoder, onnx_encoder_ready
+
+        if not onnx_encoder_ready():
+            click.echo("exporting the model to ONNX once, for fast answers without torch...", err=True)
+            click.echo(f"  {ensure_onnx_encoder()}", err=True)
     update, close = _progress_bar()
     try:
         report = build_index(corpus_dir, index_dir, force=force, progress=update)

@@ -94,6 +94,16 @@ def default_index_dir() -> Path:
     return Path(env) if env else PROJECT_ROOT / "index"
 
 
+def cache_dir() -> Path:
+    """Where derived, model-specific files live (the ONNX export of the model):
+    ``$QA_CACHE_DIR``, else ``$XDG_CACHE_HOME/qa``, else ``~/.cache/qa``."""
+    env = os.environ.get("QA_CACHE_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "qa"
+
+
 def default_corpus_dir() -> Path:
     """The corpus folder used when none is given: ``$QA_CORPUS_DIR`` or ``<project>/corpus``."""
     env = os.environ.get("QA_CORPUS_DIR")

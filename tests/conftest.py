@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Tests never touch the user's cache: derived files (the ONNX export) go to a private folder.
+# A run that wants the user's warm cache can set QA_TEST_CACHE_DIR to it.
+os.environ["QA_CACHE_DIR"] = os.environ.get("QA_TEST_CACHE_DIR") or tempfile.mkdtemp(prefix="qa-test-cache-")
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

