@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 INDEX_DIR = ROOT / "index"
 CORPUS_DIR = ROOT / "corpus"
 QUESTIONS_FILE = ROOT / "eval" / "corpus_qa.jsonl"
-SQUAD_FILE = Path("/work/shared/datasets/squad/dev-v1.1-public.json")
+SQUAD_FILE = Path(os.environ.get("QA_BENCH_DATA", Path(__file__).resolve().parents[2] / "shared" / "datasets")) / "squad" / "dev-v1.1-public.json"
 RESULTS = ROOT / "bench" / "results"
 ONNX_DIR = RESULTS / "onnx-model"
 DOC = ROOT / "docs" / "benchmarks.md"

@@ -61,7 +61,9 @@ class ExtractConfig:
     #: Evidence below this combined score abstains ("not in the corpus").
     abstain_threshold: float = 0.47
     #: Two sentences from different documents with at least this cosine state the same fact.
-    corroboration_cosine: float = 0.80
+    corroboration_cosine: float = 0.72
+    #: ... and is at least this fraction as close to the question as the answer sentence is.
+    corroboration_relevance: float = 0.85
     #: How many corroborating sentences (other documents) are cited at most.
     max_corroborating: int = 4
 

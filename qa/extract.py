@@ -219,12 +219,15 @@ def _with_context(index, cand: Candidate) -> tuple[int, int]:
 
 
 def find_corroboration(index, best: Candidate, candidates: Sequence[Candidate], config: ExtractConfig,
-                       extra_rows: Sequence[int] = ()) -> list[Candidate]:
+                       extra_rows: Sequence[int] = (), query_vector: np.ndarray | None = None
+                       ) -> list[Candidate]:
     """The best sentence of each *other* document that states the same thing as ``best``.
 
     Looks at the scored candidates and at ``extra_rows`` (sentences found by searching with the
     answer sentence itself); a sentence corroborates when its cosine with the answer sentence is at
-    least ``config.corroboration_cosine``.
+    least ``config.corroboration_cosine`` and, given ``query_vector``, it is nearly as close to the
+    question as the answer is (at least ``config.corroboration_relevance`` times its cosine), so a
+    sentence on the same topic that answers something else is not counted as agreement.
     """
     pool = {c.row: c for c in candidates if c.doc_id != best.doc_id}
     for r in extra_rows:
@@ -238,11 +241,16 @@ def find_corroboration(index, best: Candidate, candidates: Sequence[Candidate], 
         return []
     rows = np.fromiter(pool.keys(), dtype=np.int64)
     anchor = np.asarray(index.sentence_vectors[best.row], dtype=np.float32)
-    sims = np.asarray(index.sentence_vectors[rows], dtype=np.float32) @ anchor
+    vectors = np.asarray(index.sentence_vectors[rows], dtype=np.float32)
+    sims = vectors @ anchor
+    relevant = np.ones(len(rows), dtype=bool)
+    if query_vector is not None:
+        q = np.asarray(query_vector, dtype=np.float32)
+        relevant = vectors @ q >= config.corroboration_relevance * float(anchor @ q)
     per_doc: dict[str, tuple[float, Candidate]] = {}
-    for r, sim in zip(rows, sims):
+    for r, sim, ok in zip(rows, sims, relevant):
         cand = pool[int(r)]
-        if sim >= config.corroboration_cosine and sim > per_doc.get(cand.doc_id, (-1.0, None))[0]:
+        if ok and sim >= config.corroboration_cosine and sim > per_doc.get(cand.doc_id, (-1.0, None))[0]:
             per_doc[cand.doc_id] = (float(sim), cand)
     ranked = sorted(per_doc.values(), key=lambda t: -t[0])[:config.max_corroborating]
     return [Candidate(c.row, c.doc_id, c.start, c.end, sim * best.score, c.dense, c.lexical, c.passage)
@@ -279,7 +287,7 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
         if cr >= 0:
             _, a, b = (int(x) for x in index.chunk_table[int(cr)])
             extra.extend(range(a, b))
-    agreeing = find_corroboration(index, best, candidates, config, extra)
+    agreeing = find_corroboration(index, best, candidates, config, extra, query_vector)
     # Sources that state the same fact with a different value (number, date, name) are still
     # cited, marked as disagreeing, so the reader sees both.
     kind = expected_type(question) or "number"

@@ -141,8 +141,11 @@ def normalize_value(text: str) -> str:
 def values_disagree(a: str, b: str, kind: str) -> bool:
     """True when two sentences that state the same fact give different values of ``kind``.
 
-    Both must contain at least one value of that kind, and share none.
+    Both must contain at least one value of that kind, and no value of one may equal or contain
+    a value of the other ("late 2022" agrees with "2022"; "2019" disagrees with "2021").
     """
     va = {normalize_value(a[s:e]) for s, e in value_spans(a, kind)}
     vb = {normalize_value(b[s:e]) for s, e in value_spans(b, kind)}
-    return bool(va) and bool(vb) and not (va & vb)
+    if not va or not vb:
+        return False
+    return not any(x in y or y in x for x in va for y in vb)

@@ -83,3 +83,7 @@ def test_questions_about_names_the_corpus_never_uses_abstain(hash_index, hash_em
                     index_dir=hash_index, embedder=hash_embedder)
     assert result.abstained and "Tencent" in result.reason
     assert result.alternatives  # the closest sentences are still shown as such
+
+
+def test_values_with_qualifiers_agree():
+    assert not values_disagree("In 2022, OpenAI released ChatGPT.", "It began with ChatGPT in late 2022.", "date")
