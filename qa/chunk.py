@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from qa.config import ChunkConfig
 from qa.ingest import Document
@@ -120,13 +120,21 @@ def window_sentences(lengths: Sequence[int], config: ChunkConfig) -> list[tuple[
     return windows
 
 
-def chunk_documents(docs: Iterable[Document], config: ChunkConfig
+def chunk_documents(docs: Iterable[Document], config: ChunkConfig,
+                    known: Mapping[str, Sequence[tuple[int, int]]] | None = None
                     ) -> tuple[list[Sentence], list[Chunk]]:
-    """Sentence table and chunk table for ``docs``; chunk ids are rows of the chunk table."""
+    """Sentence table and chunk table for ``docs``; chunk ids are rows of the chunk table.
+
+    ``known`` maps doc ids to the (start, end) sentence spans an earlier split of the same text
+    with the same ``config`` gave; those documents are not split again.
+    """
     sentences: list[Sentence] = []
     chunks: list[Chunk] = []
+    known = known or {}
     for doc in docs:
-        doc_sents = document_sentences(doc, config.max_chars)
+        spans = known.get(doc.doc_id)
+        doc_sents = (document_sentences(doc, config.max_chars) if spans is None
+                     else [Sentence(doc.doc_id, int(a), int(b)) for a, b in spans])
         base = len(sentences)
         sentences.extend(doc_sents)
         for a, b in window_sentences([s.end - s.start for s in doc_sents], config):

@@ -78,6 +78,10 @@ def index_command(corpus_dir: Path | None, index_dir: Path | None, force: bool, 
         click.echo(f"warning: {w.path}: {w.message}", err=True)
     click.echo(f"{report.status}: {report.documents} documents, {report.chunks} passages, "
                f"{report.sentences} sentences in {index_dir} ({report.seconds:.1f} s)")
+    click.echo(f"  added {report.added}, changed {report.changed}, removed {report.removed}, "
+               f"unchanged {report.unchanged}; {report.embedded} texts embedded")
+    if report.note:
+        click.echo(f"  note: {report.note}")
 
 
 @main.command("status")

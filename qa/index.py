@@ -12,22 +12,25 @@ Layout of an index folder (no pickle anywhere):
 - ``sentence_vectors.npy``: float16 unit vectors of every sentence (used by the extractor).
 - ``lexical/``: the bm25s index of the chunk texts.
 
-Writes go to a temporary sibling folder that is swapped into place atomically, so a reader (or a
-killed build) only ever sees the old index or the new one.
+A build re-uses what it can of the index already in the folder (same format, model and chunking
+settings): the documents of source files whose bytes are unchanged (no re-parsing), and the sentence
+spans and vectors of every document whose text is unchanged, so only new or edited text is embedded.
+The tables it writes are the same as a full build's.
+
+Writes go to a temporary sibling folder that is swapped into place atomically (``qa.store``), so a
+reader (or a killed build) only ever sees the old index or the new one.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
+import hashlib
 import json
 import os
-import shutil
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -36,7 +39,9 @@ from qa.config import DEFAULT_SETTINGS, INDEX_FORMAT_VERSION, Settings
 from qa.embed import Embedder
 from qa.errors import (CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
                        IndexStaleError, QAIndexError)
-from qa.ingest import Document, IngestWarning, Segment, list_corpus_files, read_corpus
+from qa.ingest import (Corpus, Document, IngestWarning, ParsedFile, Segment, list_corpus_files,
+                       read_corpus)
+from qa.store import recover, remove_abandoned_temporaries, replacing
 
 MANIFEST = "manifest.json"
 DOCUMENTS = "documents.jsonl"
@@ -50,15 +55,28 @@ DATA_FILES = (DOCUMENTS, SENTENCES, CHUNKS, FAISS_FILE, SENTENCE_VECTORS)
 
 @dataclass(frozen=True)
 class BuildReport:
-    """What ``build_index`` did."""
+    """What ``build_index`` did.
+
+    ``status`` is "built" (everything embedded), "updated" (only new or changed text embedded) or
+    "up to date" (nothing to do). ``added``/``changed``/``removed``/``unchanged`` count source files
+    against the previous index (all "added" when there was none); ``embedded`` counts the texts
+    (passages and sentences) embedded by this run; ``note`` says why a full build was needed when
+    an index was already there, or is empty.
+    """
 
     index_dir: str
-    status: str  # "built" or "up to date"
+    status: str
     documents: int
     chunks: int
     sentences: int
     seconds: float
     warnings: tuple[IngestWarning, ...] = field(default_factory=tuple)
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    embedded: int = 0
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,8 +154,6 @@ def _skipped_file_record(path: Path) -> dict | None:
     missing or a loop) and non-regular or unreadable files without a hash, so that an unchanged
     bad file does not make the index stale and is never read (a FIFO would block).
     """
-    import hashlib
-
     try:
         if path.is_symlink():
             return {"doc_id": None, "sha256": None, "link": True, **_file_signature(path, link=True)}
@@ -160,8 +176,6 @@ def corpus_changes(manifest: dict, corpus_dir: str | os.PathLike) -> CorpusChang
     Files whose size and modification time match the manifest are taken as unchanged without
     being read; the others are hashed.
     """
-    import hashlib
-
     root = Path(corpus_dir)
     recorded: dict[str, dict] = manifest.get("sources", {})
     current = {str(p.relative_to(root)): p for p in list_corpus_files(root)} if root.is_dir() else {}
@@ -214,6 +228,21 @@ def read_manifest(index_dir: str | os.PathLike) -> dict:
     return manifest
 
 
+
+def _incompatibility(manifest: dict, embedder_name: str, settings: Settings,
+                     dim: int | None = None) -> str | None:
+    """Why an index with ``manifest`` cannot serve (or be re-used for) this model and settings."""
+    if manifest.get("format_version") != INDEX_FORMAT_VERSION:
+        return "index format version differs"
+    if manifest.get("model", {}).get("name") != embedder_name:
+        return "embedding model differs"
+    if dim is not None and manifest.get("model", {}).get("dim") != dim:
+        return "embedding dimension differs"
+    if manifest.get("settings") != _settings_record(settings):
+        return "chunking settings differ"
+    return None
+
+
 def index_is_current(index_dir: str | os.PathLike, corpus_dir: str | os.PathLike,
                      embedder_name: str, settings: Settings = DEFAULT_SETTINGS) -> tuple[bool, str]:
     """Whether the index in ``index_dir`` can be used as is for ``corpus_dir``, and why not."""
@@ -221,12 +250,9 @@ def index_is_current(index_dir: str | os.PathLike, corpus_dir: str | os.PathLike
         manifest = read_manifest(index_dir)
     except (IndexNotFoundError, IndexCorruptError) as exc:
         return False, str(exc)
-    if manifest.get("format_version") != INDEX_FORMAT_VERSION:
-        return False, "index format version differs"
-    if manifest.get("model", {}).get("name") != embedder_name:
-        return False, "embedding model differs"
-    if manifest.get("settings") != _settings_record(settings):
-        return False, "chunking settings differ"
+    why = _incompatibility(manifest, embedder_name, settings)
+    if why:
+        return False, why
     missing = [f for f in DATA_FILES if not (Path(index_dir) / f).exists()]
     if missing:
         return False, f"missing files: {', '.join(missing)}"
@@ -243,8 +269,12 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
     """Index every document under ``corpus_dir`` into ``index_dir``; return what was done.
 
     Does nothing (status "up to date") when the existing index already matches the corpus, the
-    model and the settings, unless ``force``. ``progress(stage, done, total)`` is called as
-    passages are embedded. Raises ``CorpusError`` if the folder has no indexable document.
+    model and the settings. Otherwise, when the existing index has the same format version, model
+    (name and dimension) and chunking settings, only added or changed text is parsed and embedded
+    (status "updated"); the result is the same as a full build's. ``force``, another model or
+    settings, or an old index that cannot be read give a full build (status "built"; ``note`` says
+    why). ``progress(stage, done, total)`` is called as texts are embedded. Raises ``CorpusError``
+    if the folder has no indexable document, ``QAIndexError`` if the index cannot be written.
     """
     from qa.embed import default_embedder
 
@@ -253,47 +283,53 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
     index_dir = Path(index_dir)
     # A killed build leaves its temporary folder behind; clean it even if nothing is rebuilt.
     if index_dir.parent.is_dir():
-        _remove_abandoned_temporaries(index_dir)
-    if not force:
-        current, _ = index_is_current(index_dir, corpus_dir, embedder.name, settings)
-        if current:
-            manifest = read_manifest(index_dir)
+        remove_abandoned_temporaries(index_dir)
+    manifest, previous, note = None, None, ""
+    try:
+        manifest = read_manifest(index_dir)
+    except IndexNotFoundError:
+        pass
+    except IndexCorruptError as exc:
+        note = f"the previous index could not be read ({exc}); everything was embedded again"
+    changes = corpus_changes(manifest or {}, corpus_dir)
+    if manifest is not None:
+        why = _incompatibility(manifest, embedder.name, settings, int(embedder.dim))
+        if force:
+            note = "forced: everything was embedded again"
+        elif why:
+            note = f"{why}: everything was embedded again"
+        elif changes.fresh and all((index_dir / f).exists() for f in DATA_FILES):
             counts = manifest["counts"]
             return BuildReport(str(index_dir), "up to date", counts["documents"], counts["chunks"],
                                counts["sentences"], time.perf_counter() - t0,
-                               tuple(IngestWarning(**w) for w in manifest.get("warnings", [])))
-    corpus = read_corpus(corpus_dir, settings)
-    if not corpus.documents:
-        detail = "; ".join(f"{w.path}: {w.message}" for w in corpus.warnings[:5])
-        raise CorpusError(f"no indexable document in {corpus_dir}" + (f" ({detail})" if detail else ""))
-    sentences, chunks = chunk_documents(corpus.documents, settings.chunk)
-    doc_rows = {d.doc_id: i for i, d in enumerate(corpus.documents)}
-    texts = {d.doc_id: d.text for d in corpus.documents}
-    chunk_texts = [passage_text(texts[c.doc_id], sentences, c) for c in chunks]
-    sentence_texts = [texts[s.doc_id][s.start:s.end] for s in sentences]
-
-    total = len(chunk_texts) + len(sentence_texts)
-    done = [0]
-
-    def tick(n: int) -> None:
-        done[0] += n
-        if progress:
-            progress("embedding", done[0], total)
-
-    chunk_vectors = embedder.encode(chunk_texts, progress=tick)
-    sentence_vectors = embedder.encode(sentence_texts, progress=tick)
+                               tuple(IngestWarning(**w) for w in manifest.get("warnings", [])),
+                               unchanged=len(changes.unchanged))
+        else:
+            try:
+                previous = _load_previous(index_dir, manifest, embedder.name)
+            except QAIndexError as exc:
+                note = f"the previous index could not be re-used ({exc}); everything was embedded again"
+    try:
+        corpus, tables = _read_and_embed(corpus_dir, settings, embedder, previous, progress)
+    except IndexCorruptError as exc:  # only raised while re-using ``previous``
+        note = f"the previous index could not be re-used ({exc}); everything was embedded again"
+        previous = None
+        corpus, tables = _read_and_embed(corpus_dir, settings, embedder, None, progress)
+    sentences, chunks, chunk_texts, chunk_vectors, sentence_vectors, embedded = tables
 
     root = Path(corpus_dir)
     sources = {}
-    for d in corpus.documents:
-        sources[d.path] = {"doc_id": d.doc_id, "sha256": d.sha256, **_file_signature(root / d.path)}
+    for rel, parsed in corpus.files.items():
+        sources[rel] = {"doc_id": parsed.documents[-1].doc_id, "sha256": parsed.sha256,
+                        **_file_signature(root / rel), "records": parsed.records,
+                        "problems": list(parsed.problems)}
     # Skipped files are recorded too, so that an unchanged bad file does not make the index stale.
     for w in corpus.warnings:
         if w.path not in sources:
             record = _skipped_file_record(root / w.path)
             if record is not None:
                 sources[w.path] = record
-    manifest = {
+    new_manifest = {
         "format_version": INDEX_FORMAT_VERSION,
         "build_id": uuid.uuid4().hex,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -305,15 +341,161 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
         "counts": {"documents": len(corpus.documents), "sentences": len(sentences), "chunks": len(chunks)},
         "warnings": [asdict(w) for w in corpus.warnings],
     }
+    doc_rows = {d.doc_id: i for i, d in enumerate(corpus.documents)}
     try:
-        _write_index_atomically(index_dir, manifest, corpus.documents, doc_rows, sentences, chunks,
+        _write_index_atomically(index_dir, new_manifest, corpus.documents, doc_rows, sentences, chunks,
                                 chunk_vectors, sentence_vectors, chunk_texts)
     except OSError as exc:  # full disk, read-only or misplaced folder: the old index is untouched
         raise QAIndexError(f"cannot write the index to {index_dir} ({exc.strerror or exc}); "
                            f"check that its folder is writable and has free space") from exc
-    return BuildReport(str(index_dir), "built", len(corpus.documents), len(chunks), len(sentences),
-                       time.perf_counter() - t0, corpus.warnings)
+    return BuildReport(str(index_dir), "updated" if previous is not None else "built",
+                       len(corpus.documents), len(chunks), len(sentences), time.perf_counter() - t0,
+                       corpus.warnings, len(changes.added), len(changes.changed), len(changes.removed),
+                       len(changes.unchanged), embedded, note)
 
+
+# --- re-using the previous index -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Previous:
+    """What a build can take from the index already in the folder."""
+
+    index: LoadedIndex  # without its lexical index (rebuilt every time)
+    files: dict[str, ParsedFile]  # source path -> what it gave, for ``read_corpus(reuse=...)``
+    rows_by_text: dict[str, int]  # hash of a document's text -> its row
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _load_previous(index_dir: Path, manifest: dict, embedder_name: str) -> _Previous:
+    """The index in ``index_dir``, checked (sizes, tables and file checksums) for re-use.
+
+    Raises ``QAIndexError`` (a subclass) when it cannot be re-used safely.
+    """
+    import faiss
+
+    index = _load_files(index_dir, manifest, embedder_name, lexical=False)
+    checksums = manifest.get("checksums")
+    if isinstance(checksums, dict):  # indexes written before checksums were recorded have none
+        altered = [name for name in DATA_FILES if checksums.get(name) != _file_sha256(index_dir / name)]
+        if altered:
+            raise IndexCorruptError(f"{', '.join(altered)} altered since it was written (checksum differs)")
+    if _current_build_id(index_dir) != manifest["build_id"]:
+        raise IndexCorruptError(f"{index_dir} was replaced while it was read")
+    if not isinstance(index.faiss_index, faiss.IndexFlat):  # only a flat index gives its vectors back
+        raise IndexCorruptError(f"{FAISS_FILE} is not a flat FAISS index")
+    by_path: dict[str, list[Document]] = {}
+    for doc in index.documents:
+        by_path.setdefault(doc.path, []).append(doc)
+    files = {}
+    for path, docs in by_path.items():
+        info = manifest["sources"].get(path)
+        # Indexes written before ``records``/``problems`` were recorded are re-parsed (once).
+        if (isinstance(info, dict) and isinstance(info.get("records"), int)
+                and isinstance(info.get("problems"), list)
+                and all(isinstance(p, str) for p in info["problems"])
+                and all(d.sha256 == info.get("sha256") for d in docs)):
+            files[path] = ParsedFile(info["sha256"], tuple(docs), tuple(info["problems"]), info["records"])
+    rows_by_text = {_text_key(d.text): row for row, d in enumerate(index.documents)}
+    return _Previous(index, files, rows_by_text)
+
+
+def _row_ranges(doc_column: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) of each document's rows in a table sorted by document row."""
+    if doc_column.size and np.any(np.diff(doc_column) < 0):
+        raise IndexCorruptError("table rows are not in document order")
+    rows = np.arange(n_docs)
+    return (np.searchsorted(doc_column, rows, side="left"),
+            np.searchsorted(doc_column, rows, side="right"))
+
+
+def _read_and_embed(corpus_dir, settings: Settings, embedder: Embedder, previous: _Previous | None,
+                    progress: Callable[[str, int, int], None] | None):
+    """Read the corpus, cut it into sentences and passages, and give every row its vector.
+
+    Returns (corpus, (sentences, chunks, chunk texts, chunk vectors, sentence vectors, number of
+    texts embedded)). With ``previous``, unchanged files are not parsed and unchanged documents
+    take their sentence spans and vectors from it; raises ``IndexCorruptError`` if its tables
+    disagree with what the documents give.
+    """
+    corpus: Corpus = read_corpus(corpus_dir, settings, reuse=previous.files if previous else None)
+    if not corpus.documents:
+        detail = "; ".join(f"{w.path}: {w.message}" for w in corpus.warnings[:5])
+        raise CorpusError(f"no indexable document in {corpus_dir}" + (f" ({detail})" if detail else ""))
+    documents = corpus.documents
+    old = previous.index if previous else None
+    known: dict[int, int] = {}  # new document row -> old document row (same text and segments)
+    if previous is not None:
+        for row, doc in enumerate(documents):
+            old_row = previous.rows_by_text.get(_text_key(doc.text))
+            if old_row is not None and old.documents[old_row].segments == doc.segments:
+                known[row] = old_row
+        old_sent = _row_ranges(old.sentence_table[:, 0], len(old.documents))
+        old_chunk = _row_ranges(old.chunk_table[:, 0], len(old.documents))
+    spans = {documents[row].doc_id: old.sentence_table[old_sent[0][o]:old_sent[1][o], 1:3].tolist()
+             for row, o in known.items()}
+    sentences, chunks = chunk_documents(documents, settings.chunk, spans)
+    doc_rows = {d.doc_id: i for i, d in enumerate(documents)}
+    texts = [d.text for d in documents]
+    chunk_texts = [passage_text(texts[doc_rows[c.doc_id]], sentences, c) for c in chunks]
+
+    dim = int(embedder.dim)
+    chunk_vectors = np.zeros((len(chunks), dim), dtype=np.float32)
+    sentence_vectors = np.zeros((len(sentences), dim), dtype=np.float32)
+    chunk_todo = np.ones(len(chunks), dtype=bool)
+    sentence_todo = np.ones(len(sentences), dtype=bool)
+    if known:
+        try:
+            old_vectors = old.faiss_index.reconstruct_n(0, old.faiss_index.ntotal)
+        except RuntimeError as exc:
+            raise IndexCorruptError(f"cannot read the passage vectors back from {FAISS_FILE}") from exc
+        new_sent = _row_ranges(np.array([doc_rows[s.doc_id] for s in sentences], dtype=np.int64), len(documents))
+        new_chunk_table = np.array([[doc_rows[c.doc_id], c.first_sentence, c.last_sentence] for c in chunks],
+                                   dtype=np.int64)
+        new_chunk = _row_ranges(new_chunk_table[:, 0], len(documents))
+        for row, o in known.items():
+            ns, os_ = int(new_sent[0][row]), int(old_sent[0][o])
+            nc, nc_end = int(new_chunk[0][row]), int(new_chunk[1][row])
+            oc, oc_end = int(old_chunk[0][o]), int(old_chunk[1][o])
+            n_sent = int(new_sent[1][row]) - ns
+            # The passages are windows over the same sentences: they must line up one for one.
+            if (nc_end - nc != oc_end - oc
+                    or not np.array_equal(new_chunk_table[nc:nc_end, 1:] - ns, old.chunk_table[oc:oc_end, 1:] - os_)):
+                raise IndexCorruptError(f"the passages of {documents[row].doc_id!r} do not match its sentences")
+            sentence_vectors[ns:ns + n_sent] = old.sentence_vectors[os_:os_ + n_sent]
+            chunk_vectors[nc:nc_end] = old_vectors[oc:oc_end]
+            sentence_todo[ns:ns + n_sent] = False
+            chunk_todo[nc:nc_end] = False
+    chunk_rows, sentence_rows = np.flatnonzero(chunk_todo), np.flatnonzero(sentence_todo)
+    total = len(chunk_rows) + len(sentence_rows)
+    done = [0]
+
+    def tick(n: int) -> None:
+        done[0] += n
+        if progress:
+            progress("embedding", done[0], total)
+
+    # Passages first, then sentences, each in table order: the order a full build embeds them in.
+    if len(chunk_rows):
+        chunk_vectors[chunk_rows] = embedder.encode([chunk_texts[i] for i in chunk_rows], progress=tick)
+    if len(sentence_rows):
+        sentence_vectors[sentence_rows] = embedder.encode(
+            [texts[doc_rows[sentences[i].doc_id]][sentences[i].start:sentences[i].end] for i in sentence_rows],
+            progress=tick)
+    return corpus, (sentences, chunks, chunk_texts, chunk_vectors, sentence_vectors, total)
+
+
+# --- writing -------------------------------------------------------------------------------------
 
 def _write_index_atomically(index_dir: Path, manifest: dict, documents, doc_rows, sentences,
                             chunks, chunk_vectors, sentence_vectors, chunk_texts) -> None:
@@ -321,11 +503,7 @@ def _write_index_atomically(index_dir: Path, manifest: dict, documents, doc_rows
 
     from qa.retrieve import build_lexical_index
 
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    _remove_abandoned_temporaries(index_dir)
-    tmp = index_dir.parent / f".{index_dir.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
-    try:
+    with replacing(index_dir) as tmp:
         with open(tmp / DOCUMENTS, "w", encoding="utf-8") as fh:
             for d in documents:
                 row = {"doc_id": d.doc_id, "title": d.title, "path": d.path, "sha256": d.sha256,
@@ -343,78 +521,15 @@ def _write_index_atomically(index_dir: Path, manifest: dict, documents, doc_rows
         flat.add(np.ascontiguousarray(chunk_vectors, dtype=np.float32))
         faiss.write_index(flat, str(tmp / FAISS_FILE))
         build_lexical_index(chunk_texts, tmp / LEXICAL_DIR)
-        manifest = dict(manifest, files={
-            name: (tmp / name).stat().st_size for name in DATA_FILES})
+        manifest = dict(manifest,
+                        files={name: (tmp / name).stat().st_size for name in DATA_FILES},
+                        # Checked before a later build re-uses the files (not on every load).
+                        checksums={name: _file_sha256(tmp / name) for name in DATA_FILES})
         # The manifest is written last: a folder without one is never taken for an index.
         with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
             json.dump(manifest, fh, ensure_ascii=False, indent=1)
             fh.flush()
             os.fsync(fh.fileno())
-        _fsync_tree(tmp)
-        _swap_into_place(tmp, index_dir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _fsync_tree(folder: Path) -> None:
-    for path in folder.rglob("*"):
-        if path.is_file():
-            with open(path, "rb") as fh:
-                os.fsync(fh.fileno())
-
-
-_RENAME_EXCHANGE = 2
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths with Linux ``renameat2(RENAME_EXCHANGE)``; False if unsupported."""
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
-        return False
-    try:
-        libc = ctypes.CDLL(libc_name, use_errno=True)
-        fn = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd = -100
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0
-
-
-def _swap_into_place(new: Path, target: Path) -> None:
-    """Make ``new`` become ``target``; afterwards ``new`` holds the old index (if any)."""
-    if not target.exists():
-        os.rename(new, target)
-        return
-    if _exchange(new, target):
-        return
-    # Portable fallback: two renames. A crash between them leaves the old index at ``.old``,
-    # which ``_recover`` puts back on the next load.
-    old = target.parent / f".{target.name}.old"
-    if old.exists():
-        shutil.rmtree(old)
-    os.rename(target, old)
-    os.rename(new, target)
-    os.rename(old, new)
-
-
-def _remove_abandoned_temporaries(index_dir: Path) -> None:
-    """Delete temporary folders left by builds whose process no longer runs."""
-    for tmp in index_dir.parent.glob(f".{index_dir.name}.tmp-*"):
-        try:
-            pid = int(tmp.name.split(".tmp-")[1].split("-")[0])
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            shutil.rmtree(tmp, ignore_errors=True)
-        except (ValueError, IndexError, PermissionError):
-            continue
-
-
-def _recover(index_dir: Path) -> None:
-    old = index_dir.parent / f".{index_dir.name}.old"
-    if not index_dir.exists() and (old / MANIFEST).exists():
-        os.rename(old, index_dir)
 
 
 # --- loading -------------------------------------------------------------------------------------
@@ -462,7 +577,7 @@ def load_index(index_dir: str | os.PathLike, embedder_name: str | None = None,
     Each message says what to run.
     """
     index_dir = Path(index_dir)
-    _recover(index_dir)
+    recover(index_dir, MANIFEST)
     for _attempt in range(3):
         manifest = read_manifest(index_dir)
         try:
@@ -503,7 +618,9 @@ def recorded_corpus_dir(index_dir: str | os.PathLike, manifest: dict) -> Path | 
     return (Path(index_dir) / recorded).resolve()
 
 
-def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None) -> LoadedIndex:
+def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
+                lexical: bool = True) -> LoadedIndex:
+    """The files of an index, checked against ``manifest``; ``lexical=False`` skips the bm25s index."""
     import faiss
 
     from qa.retrieve import load_lexical_index
@@ -531,7 +648,7 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None) -> L
         chunks = np.load(index_dir / CHUNKS, allow_pickle=False)
         vectors = np.load(index_dir / SENTENCE_VECTORS, allow_pickle=False, mmap_mode="r")
         faiss_index = faiss.read_index(str(index_dir / FAISS_FILE))
-        lexical = load_lexical_index(index_dir / LEXICAL_DIR)
+        lexical_index = load_lexical_index(index_dir / LEXICAL_DIR) if lexical else None
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, UnicodeDecodeError,
             json.JSONDecodeError) as exc:
         raise IndexCorruptError(f"cannot read the index in {index_dir} ({type(exc).__name__}); {rebuild}") from exc
@@ -548,11 +665,11 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None) -> L
         problems.append("FAISS index size or dimension")
     if vectors.shape != (counts.get("sentences"), dim):
         problems.append("sentence vectors")
-    if getattr(lexical, "scores", {}).get("num_docs") != counts.get("chunks"):
+    if lexical and getattr(lexical_index, "scores", {}).get("num_docs") != counts.get("chunks"):
         problems.append("lexical index size")
     if not problems:
         problems += _table_range_problems(documents, sentences, chunks)
     if problems:
         raise IndexCorruptError(f"{index_dir} is inconsistent ({', '.join(problems)}); {rebuild}")
     return LoadedIndex(str(index_dir), manifest, documents, sentences, chunks, faiss_index, vectors,
-                       lexical, {d.doc_id: i for i, d in enumerate(documents)})
+                       lexical_index, {d.doc_id: i for i, d in enumerate(documents)})

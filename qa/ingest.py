@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 from qa.config import DEFAULT_SETTINGS, Settings
 from qa.errors import CorpusError
@@ -90,12 +91,33 @@ class IngestWarning:
 
 
 @dataclass(frozen=True)
+class ParsedFile:
+    """What one corpus file gave: its hash, the documents indexed from it, the reader's problems.
+
+    ``records`` is how many texts the reader found in the file; when every one of them became a
+    document (``records == len(documents)``), the documents can stand in for parsing the file again
+    while its bytes are unchanged (see ``read_corpus(reuse=...)``).
+    """
+
+    sha256: str
+    documents: tuple[Document, ...]
+    problems: tuple[str, ...] = ()
+    records: int = 0
+
+
+@dataclass(frozen=True)
 class Corpus:
-    """The documents read from a folder and the warnings raised while reading it."""
+    """The documents read from a folder and the warnings raised while reading it.
+
+    ``files`` maps the relative path of every file that gave at least one document to what it
+    gave; ``reused`` lists the files whose documents were taken from ``reuse`` without parsing.
+    """
 
     root: str
     documents: tuple[Document, ...]
     warnings: tuple[IngestWarning, ...] = field(default_factory=tuple)
+    files: Mapping[str, ParsedFile] = field(default_factory=dict)
+    reused: tuple[str, ...] = ()
 
 
 # --- line classification -------------------------------------------------------------------------
@@ -104,7 +126,7 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _AD_MARKER = re.compile(r"^\[?\s*(?:ad|ads|advert|advertisement|sponsored)(?:[_\s-]?\d+)?\s*\]?$", re.I)
 # Short lines that are only there to make a reader click: checked on lines of at most 12 words.
 _CALL_TO_ACTION = re.compile(
-    r"\b(?:log ?in|sign ?in|sign ?up|subscribe|register|share (?:this|on|it)|follow us|"
+    r"\b(?:log ?in|sign ?in|sign ?up|subscribe|share (?:this|on|it)|follow us|"
     r"cookies?|all rights reserved|source link|read more|click here|newsletter|comments? below|"
     r"thumbs up|print this|email this|related (?:posts|articles)|advertisement)\b",
     re.I,
@@ -285,7 +307,8 @@ def list_corpus_files(root: Path) -> list[Path]:
     return _walk_corpus(root)[0]
 
 
-def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETTINGS) -> Corpus:
+def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETTINGS,
+                reuse: Mapping[str, ParsedFile] | None = None) -> Corpus:
     """Read every corpus file under ``corpus_dir``; skip or repair bad files with a warning.
 
     Each file is read by the reader of its suffix (``qa.formats.READERS``); a ``.jsonl`` file gives
@@ -293,6 +316,12 @@ def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETT
     documents with the same extracted text, are indexed once. A warning's ``path`` is always the
     file's path relative to ``corpus_dir``; problems with one part of a file (a ``.jsonl`` line, a
     PDF page) name that part in the message.
+
+    ``reuse`` maps relative paths to what an earlier read of those files gave (``Corpus.files``).
+    A file whose bytes still have that hash, all of whose texts became documents then and whose
+    documents would all be indexed again (same doc ids, no clash with the files read before it)
+    is not parsed: its documents and problems are taken as they are. The result is the same as
+    reading every file; only the time differs (parsing PDFs and HTML is the slow part).
 
     Raises ``CorpusError`` when the folder does not exist or is not a folder. A folder with no
     indexable document gives an empty ``Corpus`` (the caller decides whether that is an error).
@@ -308,6 +337,8 @@ def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETT
     by_hash: dict[str, str] = {}  # file bytes -> the file that had them first
     by_text: dict[str, str] = {}  # extracted text -> the document that had it first
     taken: set[str] = set()
+    parsed: dict[str, ParsedFile] = {}
+    reused: list[str] = []
     files, undecodable = _walk_corpus(root)
     doc_ids = _doc_ids_for(root, files)
     warnings.extend(IngestWarning(rel, "skipped: file name is not valid UTF-8") for rel in undecodable)
@@ -317,12 +348,25 @@ def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETT
         if data is None:
             continue
         suffix = path.suffix.lower()
-        if suffix not in BINARY_SUFFIXES and looks_binary(data):
+        digest = hashlib.sha256(data).hexdigest()
+        earlier = (reuse or {}).get(rel)
+        # Bytes that gave documents before are not binary: no need to look again.
+        seen_before = earlier is not None and earlier.sha256 == digest and bool(earlier.documents)
+        if suffix not in BINARY_SUFFIXES and not seen_before and looks_binary(data):
             warnings.append(IngestWarning(rel, "skipped: binary file"))
             continue
-        digest = hashlib.sha256(data).hexdigest()
         if digest in by_hash:
             warnings.append(IngestWarning(rel, f"skipped: same content as {by_hash[digest]}"))
+            continue
+        if seen_before and _can_reuse(earlier, digest, doc_ids[path], taken, by_text):
+            warnings.extend(IngestWarning(rel, problem) for problem in earlier.problems)
+            for doc in earlier.documents:
+                by_text[_text_key(doc.text)] = doc.doc_id
+                taken.add(doc.doc_id)
+                documents.append(doc)
+            by_hash[digest] = rel
+            parsed[rel] = earlier
+            reused.append(rel)
             continue
         content = reader_for(suffix)(data)
         warnings.extend(IngestWarning(rel, problem) for problem in content.problems)
@@ -337,7 +381,7 @@ def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETT
             if not doc.kept_spans:
                 warnings.append(IngestWarning(rel, f"{where}skipped: no indexable text"))
                 continue
-            text_key = hashlib.sha256(doc.text.encode("utf-8", "surrogatepass")).hexdigest()
+            text_key = _text_key(doc.text)
             if text_key in by_text:
                 warnings.append(IngestWarning(rel, f"{where}skipped: same text as {by_text[text_key]}"))
                 continue
@@ -347,9 +391,34 @@ def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETT
             indexed += 1
         if indexed:
             by_hash[digest] = rel
+            parsed[rel] = ParsedFile(digest, tuple(documents[-indexed:]), content.problems,
+                                     len(content.records))
         elif not content.problems and not content.records:
             warnings.append(IngestWarning(rel, "skipped: no indexable text"))
-    return Corpus(str(root), tuple(documents), tuple(warnings))
+    return Corpus(str(root), tuple(documents), tuple(warnings), parsed, tuple(reused))
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _can_reuse(earlier: ParsedFile, digest: str, file_id: str, taken: set[str],
+               by_text: dict[str, str]) -> bool:
+    """Whether reading the file again would give exactly ``earlier.documents`` and no new warning.
+
+    Its bytes must be unchanged, every text the reader found then must have become a document,
+    and each document must keep its id (a new ``notes.md`` next to ``notes.txt`` renames both) and
+    not clash with a document of a file read before it (that one would now win).
+    """
+    docs = earlier.documents
+    if earlier.sha256 != digest or not docs or earlier.records != len(docs):
+        return False
+    ids = [d.doc_id for d in docs]
+    if len(set(ids)) != len(ids) or any(i != file_id and not i.startswith(file_id + "/") for i in ids):
+        return False
+    keys = [_text_key(d.text) for d in docs]
+    return (len(set(keys)) == len(keys) and not any(i in taken for i in ids)
+            and not any(k in by_text for k in keys) and all(d.kept_spans for d in docs))
 
 
 def _document_from(doc_id: str, record: Extracted, rel: str, digest: str) -> Document:

@@ -46,7 +46,7 @@ def test_unchanged_corpus_is_not_rebuilt_and_change_is_detected(small, hash_embe
     assert not ok and "changed 1" in why
     with pytest.raises(IndexStaleError, match="qa index"):
         load_index(index_dir, hash_embedder.name)
-    assert build_index(corpus, index_dir, embedder=hash_embedder).status == "built"
+    assert build_index(corpus, index_dir, embedder=hash_embedder).status == "updated"
     load_index(index_dir, hash_embedder.name)
 
 

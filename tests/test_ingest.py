@@ -75,3 +75,7 @@ def test_bad_files_are_skipped_or_repaired_with_warnings(tmp_path: Path):
 def test_segment_text_handles_text_without_trailing_newline():
     segs = segment_text("One sentence here.")
     assert [(s.start, s.end, s.kept) for s in segs] == [(0, 18, True)]
+
+
+def test_register_is_content_not_a_call_to_action():
+    assert classify_line("Suicides after pregnancy in Finland, 1987-94: register linkage study.", set())[0]
