@@ -32,14 +32,14 @@ class IndexSpec:
         return asdict(self)
 
 
-def choose_index_spec(n_vectors: int, exact_limit: int = EXACT_LIMIT) -> IndexSpec:
+def choose_index_spec(n_vectors: int, exact_limit: int | None = None) -> IndexSpec:
     """The index for ``n_vectors`` vectors: flat below ``exact_limit``, else IVF-SQ8.
 
     ``nlist`` is 2 x sqrt(n) (the low end of FAISS's 1-16 x sqrt(n) rule: fewer, larger lists
     train faster and keep recall with fewer probes), capped so that every list gets
     ``POINTS_PER_LIST`` training points; ``nprobe`` searches 1/32 of the lists, at least 32.
     """
-    if n_vectors < exact_limit:
+    if n_vectors < (EXACT_LIMIT if exact_limit is None else exact_limit):
         return IndexSpec("Flat")
     nlist = max(64, min(int(2 * math.sqrt(n_vectors)), n_vectors // POINTS_PER_LIST, 65_536))
     return IndexSpec(f"IVF{nlist},SQ8", nprobe=min(nlist, max(32, nlist // 32)))

@@ -34,6 +34,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from qa.ann import IndexSpec, apply_search_params, build_vector_index, choose_index_spec
 from qa.chunk import Chunk, Sentence, chunk_documents, passage_text
 from qa.config import DEFAULT_SETTINGS, INDEX_FORMAT_VERSION, Settings
 from qa.embed import Embedder
@@ -201,8 +202,24 @@ def corpus_changes(manifest: dict, corpus_dir: str | os.PathLike) -> CorpusChang
     return CorpusChanges(tuple(added), tuple(changed), tuple(removed), tuple(unchanged))
 
 
+def pipeline_fingerprint() -> str:
+    """A hash of the code that decides what an index contains (reading, cleaning, splitting).
+
+    Recorded in the manifest: after an upgrade that changes cleaning or sentence splitting, an old
+    index is reported stale and rebuilt, instead of silently disagreeing with a fresh one.
+    """
+    import hashlib
+
+    from qa import chunk, formats, ingest
+
+    digest = hashlib.sha256()
+    for module in (ingest, formats, chunk):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _settings_record(settings: Settings) -> dict:
-    return {"chunking": asdict(settings.chunk)}
+    return {"chunking": asdict(settings.chunk), "pipeline": pipeline_fingerprint()}
 
 
 def read_manifest(index_dir: str | os.PathLike) -> dict:
@@ -238,8 +255,12 @@ def _incompatibility(manifest: dict, embedder_name: str, settings: Settings,
         return "embedding model differs"
     if dim is not None and manifest.get("model", {}).get("dim") != dim:
         return "embedding dimension differs"
-    if manifest.get("settings") != _settings_record(settings):
+    recorded = manifest.get("settings") or {}
+    current = _settings_record(settings)
+    if recorded.get("chunking") != current["chunking"]:
         return "chunking settings differ"
+    if recorded.get("pipeline") != current["pipeline"]:
+        return "the indexing code (reading, cleaning, sentence splitting) changed since the build"
     return None
 
 
@@ -458,7 +479,8 @@ def _read_and_embed(corpus_dir, settings: Settings, embedder: Embedder, previous
         try:
             old_vectors = old.faiss_index.reconstruct_n(0, old.faiss_index.ntotal)
         except RuntimeError as exc:
-            raise IndexCorruptError(f"cannot read the passage vectors back from {FAISS_FILE}") from exc
+            raise IndexCorruptError(f"cannot read the passage vectors back from {FAISS_FILE} "
+                                    "(an approximate IVF index does not keep them)") from exc
         new_sent = _row_ranges(np.array([doc_rows[s.doc_id] for s in sentences], dtype=np.int64), len(documents))
         new_chunk_table = np.array([[doc_rows[c.doc_id], c.first_sentence, c.last_sentence] for c in chunks],
                                    dtype=np.int64)
@@ -517,11 +539,11 @@ def _write_index_atomically(index_dir: Path, manifest: dict, documents, doc_rows
         np.save(tmp / SENTENCES, sent_table.reshape(-1, 3))
         np.save(tmp / CHUNKS, chunk_table.reshape(-1, 3))
         np.save(tmp / SENTENCE_VECTORS, sentence_vectors.astype(np.float16))
-        flat = faiss.IndexFlatIP(chunk_vectors.shape[1])
-        flat.add(np.ascontiguousarray(chunk_vectors, dtype=np.float32))
-        faiss.write_index(flat, str(tmp / FAISS_FILE))
+        # Exact search for small collections, IVF-SQ8 for large ones (qa/ann.py).
+        spec = choose_index_spec(len(chunk_vectors))
+        faiss.write_index(build_vector_index(chunk_vectors, spec), str(tmp / FAISS_FILE))
         build_lexical_index(chunk_texts, tmp / LEXICAL_DIR)
-        manifest = dict(manifest,
+        manifest = dict(manifest, vector_index=spec.to_dict(),
                         files={name: (tmp / name).stat().st_size for name in DATA_FILES},
                         # Checked before a later build re-uses the files (not on every load).
                         checksums={name: _file_sha256(tmp / name) for name in DATA_FILES})
@@ -648,6 +670,7 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
         chunks = np.load(index_dir / CHUNKS, allow_pickle=False)
         vectors = np.load(index_dir / SENTENCE_VECTORS, allow_pickle=False, mmap_mode="r")
         faiss_index = faiss.read_index(str(index_dir / FAISS_FILE))
+        apply_search_params(faiss_index, IndexSpec(**manifest.get("vector_index", {"factory": "Flat"})))
         lexical_index = load_lexical_index(index_dir / LEXICAL_DIR) if lexical else None
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, UnicodeDecodeError,
             json.JSONDecodeError) as exc:

@@ -31,3 +31,28 @@ def test_ivf_index_finds_the_same_neighbours_as_exact_search():
     recall = np.mean([len(set(e[i]) & set(a[i])) / 10 for i in range(len(q))])
     assert recall >= 0.9
     assert approx.ntotal == exact.ntotal == 5000
+
+
+def test_a_large_collection_is_indexed_with_ivf_and_answers(tmp_path, hash_embedder, monkeypatch):
+    """With the exact limit lowered, the build writes an IVF index and loading re-applies nprobe."""
+    import faiss
+
+    from conftest import make_corpus
+    from qa import ann
+    from qa.answer import answer, get_index
+
+    monkeypatch.setattr(ann, "EXACT_LIMIT", 50)
+    docs = {f"d{i:03d}.txt": f"Item {i} is a widget of colour {i % 7} and weight {i} grams. "
+                             f"It ships from warehouse {i % 5}. Buyers rate it {i % 10} stars. It is fine."
+            for i in range(300)}
+    docs["kling.txt"] = "Kling is a video generator made by Kuaishou. It makes two-minute videos."
+    corpus = make_corpus(tmp_path / "c", docs)
+    from qa.index import build_index
+
+    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
+    index = get_index(tmp_path / "i", hash_embedder.name)
+    assert index.manifest["vector_index"]["factory"].startswith("IVF")
+    assert faiss.extract_index_ivf(index.faiss_index).nprobe == index.manifest["vector_index"]["nprobe"]
+    result = answer("Which company makes the Kling video generator?", index_dir=tmp_path / "i",
+                    embedder=hash_embedder)
+    assert result.citations and result.citations[0].doc_id == "kling"
