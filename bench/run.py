@@ -449,8 +449,18 @@ def write_doc(r: dict, rows, plotted: bool) -> None:
     ]
     if r.get("scale_section"):
         parts += [r["scale_section"], ""]
+    if r.get("load_section"):
+        parts += [r["load_section"], ""]
     DOC.parent.mkdir(parents=True, exist_ok=True)
     DOC.write_text("\n".join(parts), encoding="utf-8")
+
+
+def _include_sections(results: dict) -> None:
+    """Keep the sections other benchmarks wrote (bench/scale.py, bench/load.py) in the doc."""
+    for key, name in (("scale_section", "scale.md"), ("load_section", "load.md")):
+        path = RESULTS / name
+        if path.exists():
+            results[key] = path.read_text(encoding="utf-8")
 
 
 def main() -> int:
@@ -462,9 +472,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.report_only:
         results = json.loads((RESULTS / "last-run.json").read_text())
-        scale_md = RESULTS / "scale.md"
-        if scale_md.exists():
-            results["scale_section"] = scale_md.read_text(encoding="utf-8")
+        _include_sections(results)
         rows = build_rows(results)
         print(format_table(rows))
         write_doc(results, rows, plot(results))
@@ -481,16 +489,14 @@ def main() -> int:
     results["warm"] = bench_warm_latency(questions[:10] if args.quick else questions, 1 if args.quick else 2)
     results["memory"] = bench_memory(questions[0])
     results["machine"] = machine()
-    scale_md = RESULTS / "scale.md"
-    if scale_md.exists():
-        results["scale_section"] = scale_md.read_text(encoding="utf-8")
+    _include_sections(results)
     rows = build_rows(results)
     print(f"\nCPU cores: {os.cpu_count()}  (load average {results['machine']['load']:.1f})\n")
     print(format_table(rows))
     plotted = plot(results)
     write_doc(results, rows, plotted)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    raw = {k: v for k, v in results.items() if k != "scale_section"}
+    raw = {k: v for k, v in results.items() if k not in ("scale_section", "load_section")}
     (RESULTS / "last-run.json").write_text(json.dumps(raw, indent=1, default=float))
     print(f"\nwrote {DOC.relative_to(ROOT)}" + (f" and {PLOT.relative_to(ROOT)}" if plotted else "")
           + f" in {time.perf_counter() - t0:.0f} s")

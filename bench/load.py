@@ -1,0 +1,800 @@
+"""Load test of the web app's HTTP API: concurrent users on loopback, against in-process answers.
+
+Starts ``qa serve`` on a free loopback port as a subprocess (always stopped at the end, also on
+Ctrl+C), then runs scenarios of N concurrent users (threads), each asking the questions of
+``eval/corpus_qa.jsonl`` in a loop through the named endpoint ``/answer`` for a bounded time.
+Records throughput, latency p50/p95/max, errors (an exception, an error event, a non-JSON or
+malformed result, or a citation whose quote is not ``document.text[start:end]`` in a random sample
+of answers), the server's CPU use and resident memory. The baseline, measured in the same run, is
+the same questions answered sequentially in this process by ``qa.answer.answer()`` (warm): what
+one user gets without HTTP. Half of it runs before the scenarios and half after, so that a change
+in the machine's load shows.
+
+    .venv/bin/python bench/load.py [--quick] [--users N --seconds S] [--client httpx|gradio]
+
+Without ``--users`` it runs the standard scenarios (1 user 15 s, 8 users 30 s, 20 users 60 s;
+``--quick``: 5 s each) and replaces the "Concurrency (HTTP API)" section of docs/benchmarks.md
+and the "Load test" section of docs/reliability.md (not with ``--quick`` or ``--no-docs``).
+Only loopback is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+INDEX_DIR = ROOT / "index"
+QUESTIONS_FILE = ROOT / "eval" / "corpus_qa.jsonl"
+RESULTS = ROOT / "bench" / "results"
+BENCH_DOC = ROOT / "docs" / "benchmarks.md"
+RELIABILITY_DOC = ROOT / "docs" / "reliability.md"
+BENCH_HEADING = "## Concurrency (HTTP API)"
+RELIABILITY_HEADING = "## Load test"
+QA_BIN = Path(sys.executable).parent / "qa"
+HOST = "127.0.0.1"
+API_NAME = "answer"
+#: The standard scenarios: (name, users, seconds); --quick runs each for QUICK_SECONDS.
+SCENARIOS = (("a", 1, 15.0), ("b", 8, 30.0), ("c", 20, 60.0))
+QUICK_SECONDS = 5.0
+#: The queue's default_concurrency_limit in ui.py (read from ui.CONCURRENCY when importable).
+READY_TIMEOUT = 120.0
+#: Answers per scenario whose citations are checked against the document text.
+QUOTE_SAMPLE = 20
+#: Keys every /answer result must carry (Answer.to_dict()).
+ANSWER_KEYS = {"question", "text", "abstained", "citations", "passages", "alternatives",
+               "confidence", "mode", "reason", "timings"}
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def pct(values, q: float) -> float:
+    return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if len(values) else float("nan")
+
+
+def load_questions() -> list[str]:
+    rows = [json.loads(line) for line in QUESTIONS_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [r["question"] for r in rows if r.get("question")]
+    if not questions:
+        raise SystemExit(f"no questions in {QUESTIONS_FILE}")
+    return questions
+
+
+# --- the server -----------------------------------------------------------------------------------
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def proc_status(pid: int) -> dict:
+    """VmRSS and VmHWM (MiB) of a process, from /proc/<pid>/status."""
+    out = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = int(value.split()[0]) / 1024  # kB -> MiB
+    except OSError:
+        pass
+    return out
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process (all its threads) has used, from /proc/<pid>/stat."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def thread_cpu_seconds(pid: int) -> dict:
+    """{(thread id, name): user + system CPU seconds} for every thread of a process."""
+    out = {}
+    tck = os.sysconf("SC_CLK_TCK")
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return out
+    for task in tasks:
+        try:
+            raw = (task / "stat").read_text()
+            name = raw[raw.index("(") + 1:raw.rindex(")")]
+            fields = raw.rsplit(")", 1)[1].split()
+            out[(task.name, name)] = (int(fields[11]) + int(fields[12])) / tck
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def busiest_thread(pid: int, before: dict, after: dict, wall: float) -> tuple[str, float]:
+    """The name of the thread that used the most CPU between two ``thread_cpu_seconds`` snapshots,
+    and the share of one core it used."""
+    used = {key: after[key] - before.get(key, 0.0) for key in after}
+    if not used or not wall:
+        return "", float("nan")
+    key = max(used, key=used.get)
+    main = " (main thread)" if key[0] == str(pid) else ""
+    return key[1] + main, used[key] / wall
+
+
+class Server:
+    """``qa serve`` on a free loopback port, in its own process group; ``stop()`` always ends it."""
+
+    def __init__(self, index_dir: Path):
+        self.port = free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        self.log_file = tempfile.NamedTemporaryFile(prefix="qa-load-server-", suffix=".log", delete=False)
+        self.proc = subprocess.Popen(
+            [str(QA_BIN), "serve", "--host", HOST, "--port", str(self.port), "--index-dir", str(index_dir)],
+            cwd=ROOT, stdout=self.log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=dict(os.environ), start_new_session=True)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def log_tail(self, n: int = 3000) -> str:
+        try:
+            return Path(self.log_file.name).read_text(errors="replace")[-n:]
+        except OSError:
+            return ""
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT) -> float:
+        """Seconds until the API describes ``/answer``; ``RuntimeError`` if it dies or times out."""
+        import httpx
+
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"qa serve exited with status {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                info = httpx.get(f"{self.url}/gradio_api/info", timeout=5).json()
+                if f"/{API_NAME}" in info.get("named_endpoints", {}):
+                    return time.monotonic() - t0
+            except (httpx.HTTPError, ValueError):
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"qa serve did not answer on {self.url} within {timeout:.0f} s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        """SIGTERM to the server's own process group, SIGKILL after 10 s; removes the log file."""
+        if self.proc.poll() is None:
+            for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+                try:
+                    os.killpg(self.proc.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    self.proc.wait(timeout=wait)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        self.log_file.close()
+        try:
+            os.unlink(self.log_file.name)
+        except OSError:
+            pass
+
+
+# --- clients --------------------------------------------------------------------------------------
+
+class APIError(Exception):
+    """The server answered, but not with a well-formed Answer."""
+
+
+class HttpxCaller:
+    """Gradio's HTTP API by hand: POST /gradio_api/call/answer, then read the event stream.
+
+    All four inputs are sent: the raw API does not fill in the function's defaults (a call with the
+    question alone gets an error event, "didn't receive enough input values").
+    """
+
+    def __init__(self, url: str, timeout: float):
+        import httpx
+
+        self.url, self.timeout = url, timeout
+        self.client = httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0))
+
+    def __call__(self, question: str) -> dict:
+        import httpx
+
+        deadline = time.monotonic() + self.timeout
+        r = self.client.post(f"{self.url}/gradio_api/call/{API_NAME}",
+                             json={"data": [question, "hybrid", 5, None]})
+        r.raise_for_status()
+        event_id = r.json()["event_id"]
+        event, data = None, None
+        with self.client.stream("GET", f"{self.url}/gradio_api/call/{API_NAME}/{event_id}") as s:
+            s.raise_for_status()
+            for line in s.iter_lines():
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout(f"no result within {self.timeout:.0f} s")
+                if line.startswith("event:"):
+                    event = line[6:].strip()
+                elif line.startswith("data:") and event in ("complete", "error"):
+                    data = line[5:].strip()
+                    break
+        if event == "error":
+            raise APIError(f"error event: {data[:200] if data else data}")
+        if event != "complete" or data is None:
+            raise APIError(f"stream ended without a result (last event {event!r})")
+        try:
+            payload = json.loads(data)
+        except ValueError as exc:
+            raise APIError(f"result is not JSON: {data[:120]!r}") from exc
+        if not isinstance(payload, list) or len(payload) != 1:
+            raise APIError(f"result is not a one-element list: {str(payload)[:120]}")
+        return payload[0]
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class GradioClientCaller:
+    """``gradio_client.Client(url).predict(question, api_name="/answer")``, one Client per user."""
+
+    def __init__(self, url: str, timeout: float):
+        from gradio_client import Client
+
+        self.timeout = timeout
+        self.client = Client(url, verbose=False)
+
+    def __call__(self, question: str) -> dict:
+        job = self.client.submit(question, api_name=f"/{API_NAME}")
+        result = job.result(timeout=self.timeout)
+        if isinstance(result, str):  # gradio_client hands back some JSON outputs as text
+            try:
+                result = json.loads(result)
+            except ValueError as exc:
+                raise APIError(f"result is not JSON: {result[:120]!r}") from exc
+        return result
+
+    def close(self) -> None:
+        try:
+            self.client.close()
+        except Exception as exc:  # noqa: BLE001 - closing must not hide the run's figures
+            log(f"warning: closing a gradio_client Client failed: {exc}")
+
+
+CALLERS = {"httpx": HttpxCaller, "gradio": GradioClientCaller}
+
+
+def check_shape(result: object) -> dict:
+    """The result if it is an Answer dict; ``APIError`` otherwise."""
+    if not isinstance(result, dict) or not ANSWER_KEYS <= result.keys():
+        raise APIError(f"result is not an Answer: {str(result)[:120]}")
+    if not isinstance(result["citations"], list) or not isinstance(result["text"], str):
+        raise APIError("result has malformed fields (text, citations)")
+    return result
+
+
+def quote_mismatches(result: dict, index) -> list[str]:
+    """Every citation, passage and alternative of ``result`` whose quote is not the document's
+    text at ``[start:end]``, described in one line each (empty when all match)."""
+    bad = []
+    for group in ("citations", "passages", "alternatives"):
+        for c in result.get(group) or []:
+            try:
+                text = index.document(c["doc_id"]).text
+                ok = text[c["start"]:c["end"]] == c["quote"]
+            except (KeyError, TypeError) as exc:
+                ok = False
+                c = {**c, "quote": f"<{type(exc).__name__}>"} if isinstance(c, dict) else {"doc_id": repr(c)}
+            if not ok:
+                bad.append(f"{group}: {c.get('doc_id')} [{c.get('start')}:{c.get('end')}]")
+    return bad
+
+
+def answer_key(result: dict) -> tuple:
+    """What must be the same for a question however it is asked: text and cited spans."""
+    return (result["text"], result["abstained"],
+            tuple((c["doc_id"], c["start"], c["end"]) for c in result["citations"]))
+
+
+# --- scenarios ------------------------------------------------------------------------------------
+
+@dataclass
+class Scenario:
+    name: str
+    users: int
+    seconds: float
+    wall: float = 0.0
+    latencies: list = field(default_factory=list)  # ms, successful answers
+    server_ms: list = field(default_factory=list)  # answer()'s own total_ms, as the server reported it
+    errors: list = field(default_factory=list)  # one line each
+    sample: list = field(default_factory=list)  # (question, result) reservoir for the quote check
+    seen: int = 0
+    different: int = 0  # answers not identical to the in-process answer of the same question
+    quote_checked: int = 0
+    quote_bad: list = field(default_factory=list)
+    server_cpu_s: float = 0.0
+    busiest: tuple = ("", float("nan"))  # the server thread that used the most CPU, its share of a core
+    client_cpu_s: float = 0.0
+    rss: dict = field(default_factory=dict)
+    load: tuple = ()
+
+    @property
+    def answers(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def throughput(self) -> float:
+        return self.answers / self.wall if self.wall else 0.0
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors) + len(self.quote_bad)
+
+
+def run_scenario(sc: Scenario, url: str, questions: list[str], caller_cls, server_pid: int,
+                 expected: dict, timeout: float, max_requests: int, seed: int) -> Scenario:
+    """``sc.users`` threads ask in a loop until ``sc.seconds`` have passed (or ``max_requests``
+    were sent); requests in flight at the deadline finish (each bounded by ``timeout``)."""
+    log(f"scenario {sc.name}: {sc.users} user(s) for {sc.seconds:.0f} s ...")
+    lock = threading.Lock()
+    rng = random.Random(seed)
+    sent = [0]
+    callers = []
+    # Clients are made before the clock starts: gradio_client fetches the app's config on creation.
+    for _ in range(sc.users):
+        callers.append(caller_cls(url, timeout))
+    barrier = threading.Barrier(sc.users + 1)
+    deadline = [0.0]
+
+    def user(i: int, call) -> None:
+        # Each user starts at a different place in the question list, so that users do not ask
+        # the same question at the same moment.
+        pos = i * len(questions) // sc.users
+        barrier.wait()
+        while time.perf_counter() < deadline[0]:
+            with lock:
+                if sent[0] >= max_requests:
+                    return
+                sent[0] += 1
+            question = questions[pos % len(questions)]
+            pos += 1
+            t0 = time.perf_counter()
+            try:
+                result = check_shape(call(question))
+            except Exception as exc:  # noqa: BLE001 - every failure is counted and reported, never hidden
+                with lock:
+                    sc.errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
+                continue
+            ms = (time.perf_counter() - t0) * 1e3
+            with lock:
+                sc.latencies.append(ms)
+                sc.server_ms.append(float(result.get("timings", {}).get("total_ms", float("nan"))))
+                if question in expected and answer_key(result) != expected[question]:
+                    sc.different += 1
+                # Reservoir sample of the answers, for the quote check after the run.
+                sc.seen += 1
+                if len(sc.sample) < QUOTE_SAMPLE:
+                    sc.sample.append(result)
+                else:
+                    j = rng.randrange(sc.seen)
+                    if j < QUOTE_SAMPLE:
+                        sc.sample[j] = result
+
+    threads = [threading.Thread(target=user, args=(i, c), daemon=True) for i, c in enumerate(callers)]
+    for t in threads:
+        t.start()
+    cpu0, client0 = proc_cpu_seconds(server_pid), time.process_time()
+    threads0 = thread_cpu_seconds(server_pid)
+    load0 = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    deadline[0] = t0 + sc.seconds
+    barrier.wait()
+    try:
+        for t in threads:
+            # Bounded: the deadline plus one request's timeout (and slack for the stream's end).
+            t.join(timeout=max(0.0, deadline[0] + timeout + 5 - time.perf_counter()))
+    finally:
+        sc.wall = time.perf_counter() - t0
+        stuck = sum(t.is_alive() for t in threads)
+        if stuck:
+            sc.errors.append(f"{stuck} user thread(s) still waiting {timeout:.0f} s after the deadline")
+        sc.server_cpu_s = proc_cpu_seconds(server_pid) - cpu0
+        sc.busiest = busiest_thread(server_pid, threads0, thread_cpu_seconds(server_pid), sc.wall)
+        sc.client_cpu_s = time.process_time() - client0
+        sc.rss = proc_status(server_pid)
+        sc.load = (load0, os.getloadavg()[0])
+        for c in callers:
+            c.close()
+    return sc
+
+
+def check_quotes(sc: Scenario, index) -> None:
+    for result in sc.sample:
+        sc.quote_checked += 1
+        bad = quote_mismatches(result, index)
+        if bad:
+            sc.quote_bad.append(f"{result.get('question', '')[:60]!r}: {'; '.join(bad[:3])}")
+
+
+# --- baseline -------------------------------------------------------------------------------------
+
+def run_baseline(questions: list[str], seconds: float, start: int = 0) -> tuple[list[float], dict]:
+    """Latencies (ms) of sequential in-process ``answer()`` calls for ``seconds``, cycling through
+    ``questions`` from ``start``; and each question's answer key."""
+    from qa.answer import answer
+
+    latencies, keys = [], {}
+    pos = start
+    t_end = time.perf_counter() + seconds
+    while time.perf_counter() < t_end:
+        q = questions[pos % len(questions)]
+        pos += 1
+        t0 = time.perf_counter()
+        result = answer(q, index_dir=INDEX_DIR).to_dict()
+        latencies.append((time.perf_counter() - t0) * 1e3)
+        keys[q] = answer_key(result)
+    return latencies, keys
+
+
+def in_process_answers(questions: list[str]) -> dict:
+    """Every question's answer key from ``answer()`` in this process (also the warm-up)."""
+    from qa.answer import answer
+
+    return {q: answer_key(answer(q, index_dir=INDEX_DIR).to_dict()) for q in questions}
+
+
+# --- report ---------------------------------------------------------------------------------------
+
+def machine() -> dict:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import gradio
+
+    return {"cpu": model, "cores": os.cpu_count(), "gradio": gradio.__version__,
+            "python": sys.version.split()[0], "date": time.strftime("%Y-%m-%d %H:%M"),
+            "load": os.getloadavg()[0]}
+
+
+def concurrency_limit() -> int | None:
+    try:
+        import ui
+
+        return int(ui.CONCURRENCY)
+    except (ImportError, AttributeError, ValueError):
+        return None
+
+
+def scenario_row(sc: Scenario, single: Scenario | None) -> tuple:
+    speedup = f"{sc.throughput / single.throughput:.2f}x" if single and single.throughput else ""
+    return (f"({sc.name}) {sc.users} user{'s' if sc.users > 1 else ''}, {sc.seconds:.0f} s",
+            f"{sc.answers}", f"{sc.throughput:.1f}", speedup, f"{pct(sc.latencies, 50):.0f}",
+            f"{pct(sc.latencies, 95):.0f}", f"{max(sc.latencies, default=float('nan')):.0f}",
+            f"{pct(sc.server_ms, 50):.0f}", f"{sc.server_cpu_s / sc.wall:.2f}" if sc.wall else "",
+            f"{sc.rss.get('VmRSS', float('nan')):.0f}",
+            f"{sc.error_count} ({len(sc.errors)} req, {len(sc.quote_bad)}/{sc.quote_checked} quote)",
+            f"{sc.load[0]:.1f} -> {sc.load[1]:.1f}")
+
+
+HEADER = ("Scenario", "Answers", "Answers/s", "vs 1 user", "p50 ms", "p95 ms", "max ms",
+          "server answer() p50 ms", "server CPU (cores)", "server RSS MiB", "errors", "load avg")
+
+
+def format_table(rows, header=HEADER) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(x) for x in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def summary(r: dict) -> dict:
+    """The derived figures both documents quote."""
+    base = r["baseline"]
+    scs = r["scenarios"]
+    single = next((s for s in scs if s.users == 1), None)
+    b50 = pct(base["latencies"], 50)
+    out = {"base_p50": b50, "base_p95": pct(base["latencies"], 95), "base_tput": base["throughput"]}
+    if single:
+        h50 = pct(single.latencies, 50)
+        out.update(http_p50=h50, http_overhead_ms=h50 - b50, http_ratio=h50 / b50 if b50 else float("nan"),
+                   single_tput=single.throughput)
+    return out
+
+
+def section_benchmarks(r: dict) -> str:
+    m, s, scs = r["machine"], summary(r), r["scenarios"]
+    single = next((x for x in scs if x.users == 1), None)
+    rows = [("in-process `answer()`, sequential (baseline)", f"{len(r['baseline']['latencies'])}",
+             f"{s['base_tput']:.1f}", "", f"{s['base_p50']:.0f}", f"{s['base_p95']:.0f}",
+             f"{max(r['baseline']['latencies']):.0f}", "", "", "", "0", "")]
+    rows += [scenario_row(x, single) for x in scs]
+    best = max(scs, key=lambda x: x.throughput)
+    lim = r["concurrency_limit"]
+    cpu_per_answer = {x.name: 1e3 * x.server_cpu_s / x.answers for x in scs if x.answers}
+    parts = [
+        BENCH_HEADING,
+        "",
+        f"Measured by `bench/load.py` on {m['date']}: {m['cpu'] or 'CPU'}, {m['cores']} CPU cores shared with "
+        f"other jobs (1-minute load average {r['load_start']:.1f} at the start, {m['load']:.1f} at the end), "
+        f"Gradio {m['gradio']}, {r['client']} clients. The app runs as `qa serve --host 127.0.0.1` on the "
+        f"shipped index; each user is a thread with its own HTTP client, asking the "
+        f"{r['n_questions']} questions of `eval/corpus_qa.jsonl` in a loop through the `/answer` endpoint "
+        f"(POST `/gradio_api/call/answer`, then its event stream), from a different starting question. "
+        "Latency is the client's, from the POST to the result. The baseline is the same questions answered "
+        f"sequentially by `qa.answer.answer()` in the benchmark process (warm; half before the scenarios at "
+        f"{r['baseline']['tput_before']:.1f}/s, half after at {r['baseline']['tput_after']:.1f}/s).",
+        "",
+        format_table(rows),
+        "",
+    ]
+    if single:
+        parts += [
+            f"- **HTTP overhead** for one user: p50 {s['http_p50']:.0f} ms over HTTP against "
+            f"{s['base_p50']:.0f} ms in process (+{s['http_overhead_ms']:.0f} ms, {s['http_ratio']:.1f}x). "
+            f"The server's own `answer()` time for those requests is {pct(single.server_ms, 50):.0f} ms (p50): the "
+            "rest is Gradio's queue, two HTTP requests per answer (the call, then its event stream), JSON "
+            "of the whole Answer (passages and alternatives included) and the client.",
+        ]
+    vs_single = (f", {best.throughput / single.throughput:.2f}x one user over HTTP"
+                 if single and single.throughput else "")
+    parts.append(
+        f"- **Concurrency**: the best throughput is {best.throughput:.1f} answers/s with {best.users} users"
+        f"{vs_single} and {best.throughput / s['base_tput']:.2f}x one sequential in-process caller. "
+        "Server CPU per answer: " + ", ".join(f"({k}) {v:.0f} ms" for k, v in cpu_per_answer.items()) + ".")
+    parts += [
+        f"- **What limits it**: the {m['cores']} cores. The server's CPU column is CPU-seconds per second "
+        f"of its process; it cannot exceed {m['cores']:.0f}, and the load generator's threads "
+        f"({r['client_cpu_note']}) and other engineers' jobs (load average {r['load_start']:.1f} to "
+        f"{m['load']:.1f}) share the same cores. No single server thread is the bottleneck: the busiest "
+        "used " + ", ".join(f"({x.name}) {x.busiest[1]:.2f}" for x in scs) + " of a core, so Gradio's "
+        "event loop (one thread) is not what caps throughput. The queue runs at most "
+        f"{lim if lim else 'default_concurrency_limit'} answers at once (`demo.queue(default_concurrency_limit="
+        f"{lim if lim else '?'})`, `ui.CONCURRENCY`); further users wait in the queue, so beyond "
+        f"{lim if lim else 'that many'} users latency grows with the number of users while throughput stays "
+        "flat: the typical latency is about users / throughput (Little's law). With 2 cores a limit "
+        "above 2 already oversubscribes the CPU (each answer's ONNX Runtime encode has its own thread pool); "
+        "raising the limit would not add throughput here.",
+        "",
+    ]
+    return "\n".join(parts)
+
+
+def section_reliability(r: dict) -> str:
+    m, scs = r["machine"], r["scenarios"]
+    lines = [
+        RELIABILITY_HEADING,
+        "",
+        f"`bench/load.py` ({m['date']}, {m['cores']} shared cores, load average {r['load_start']:.1f} at "
+        f"the start, {m['load']:.1f} at the end) starts `qa serve` on a free loopback port, waits until "
+        f"`/gradio_api/info` lists `/answer` ({r['ready_s']:.1f} s), runs each scenario with one thread "
+        "and HTTP client per user, and stops the server in a `finally` (SIGTERM to its process group, "
+        "SIGKILL after 10 s; also on Ctrl+C). Every request has a "
+        f"{r['timeout']:.0f} s timeout and each scenario a deadline and a cap of {r['max_requests']} "
+        "requests. An error is an exception, an error event, a result that is not JSON or not an Answer, "
+        f"or, in {QUOTE_SAMPLE} answers sampled at random per scenario, a citation, passage or "
+        "alternative whose `quote` is not `document.text[start:end]` (checked with "
+        "`qa.answer.get_index` on the same index). Every answer is also compared with the in-process "
+        "answer to the same question (text, abstention and cited spans).",
+        "",
+        "| scenario | answers | answers/s | p50 / p95 / max ms | errors | quotes checked | not identical to in-process | server RSS MiB (peak) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for x in scs:
+        lines.append(
+            f"| {x.users} user{'s' if x.users > 1 else ''}, {x.seconds:.0f} s | {x.answers} | {x.throughput:.1f} | "
+            f"{pct(x.latencies, 50):.0f} / {pct(x.latencies, 95):.0f} / {max(x.latencies, default=float('nan')):.0f} | "
+            f"{len(x.errors)} | {x.quote_checked} ({len(x.quote_bad)} wrong) | {x.different} | "
+            f"{x.rss.get('VmRSS', float('nan')):.0f} ({x.rss.get('VmHWM', float('nan')):.0f}) |")
+    total_err = sum(x.error_count for x in scs)
+    growth = rss_growth(r)
+    lines += [
+        "",
+        f"Total errors: {total_err}. Server RSS after warm-up: {r['rss_ready'].get('VmRSS', float('nan')):.0f} MiB; "
+        "the RSS column is VmRSS at the end of each scenario (VmHWM, the peak so far, in brackets), "
+        f"{growth:.0f} MiB more per 1,000 answers. "
+        "Figures for throughput and latency are in docs/benchmarks.md, \"Concurrency (HTTP API)\".",
+        "",
+    ]
+    if r["client"] == "httpx" and growth > 20:
+        lines += [
+            "The growth is Gradio's, not the library's (2,000 in-process `answer()` calls keep RSS flat): a "
+            "call to `/gradio_api/call/answer` without a `session_hash` is a new session, and Gradio keeps the "
+            "state of the last `state_session_capacity` sessions (default 10,000), so RSS grows with every "
+            "raw-HTTP request until 10,000 sessions are held, about 1 GB at this rate, and then stays there. "
+            "`gradio_client` sends one session per `Client` and does not cause it; "
+            "`launch(..., state_session_capacity=N)` with a small N bounds it.",
+            "",
+        ]
+    if total_err:
+        first = [e for x in scs for e in (x.errors + x.quote_bad)][:5]
+        lines += ["First errors:", ""] + [f"- `{e}`" for e in first] + [""]
+    return "\n".join(lines)
+
+
+def rss_growth(r: dict) -> float:
+    """MiB of server RSS added per 1,000 answers, from after the warm-up to the last scenario's end."""
+    scs = r["scenarios"]
+    n = sum(x.answers for x in scs)
+    end = scs[-1].rss.get("VmRSS", float("nan")) if scs else float("nan")
+    return 1e3 * (end - r["rss_ready"].get("VmRSS", float("nan"))) / n if n else float("nan")
+
+
+def replace_section(path: Path, heading: str, body: str) -> None:
+    """``path`` with the section under ``heading`` (up to the next ``## `` heading) replaced by
+    ``body``, or ``body`` appended when there is no such section yet."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    try:
+        start = lines.index(heading)
+    except ValueError:
+        path.write_text(text.rstrip("\n") + "\n\n" + body.rstrip("\n") + "\n", encoding="utf-8")
+        return
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    new = lines[:start] + body.rstrip("\n").split("\n") + ([""] + lines[end:] if end < len(lines) else [""])
+    path.write_text("\n".join(new), encoding="utf-8")
+
+
+# --- main -----------------------------------------------------------------------------------------
+
+def _raise_interrupt(signum, frame):  # SIGTERM -> the same clean-up as Ctrl+C
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=None,
+                        help="run one scenario with this many users (plus 1 user, for the speed-up)")
+    parser.add_argument("--seconds", type=float, default=None, help="length of that scenario (default 30)")
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_SECONDS:.0f} s per scenario; no docs")
+    parser.add_argument("--client", choices=sorted(CALLERS), default="httpx",
+                        help="httpx: Gradio's HTTP API by hand; gradio: gradio_client.Client")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
+    parser.add_argument("--max-requests", type=int, default=50_000, help="cap per scenario")
+    parser.add_argument("--baseline-seconds", type=float, default=None,
+                        help="in-process baseline, split before/after the scenarios (default 20; quick 6)")
+    parser.add_argument("--no-docs", action="store_true", help="print only; do not touch docs/")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    if not (INDEX_DIR / "manifest.json").exists():
+        print(f"no index in {INDEX_DIR}: run `make index` first", file=sys.stderr)
+        return 1
+    if args.users is not None or args.seconds is not None:
+        users, seconds = args.users or 8, args.seconds or 30.0
+        scenarios = [("a", 1, min(15.0, seconds)), ("x", users, seconds)] if users > 1 else [("x", 1, seconds)]
+    else:
+        scenarios = list(SCENARIOS)
+    if args.quick:
+        scenarios = [(n, u, QUICK_SECONDS) for n, u, _ in scenarios]
+    standard = args.users is None and args.seconds is None
+    write_docs = standard and not args.quick and not args.no_docs
+    base_seconds = args.baseline_seconds or (6.0 if args.quick else 20.0)
+    questions = load_questions()
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+
+    t_start = time.perf_counter()
+    r: dict = {"load_start": os.getloadavg()[0], "client": args.client, "n_questions": len(questions),
+               "timeout": args.timeout, "max_requests": args.max_requests,
+               "concurrency_limit": concurrency_limit()}
+    server = None
+    try:
+        log("starting qa serve ...")
+        server = Server(INDEX_DIR)
+        r["ready_s"] = server.wait_ready()
+        log(f"  {server.url} answered after {r['ready_s']:.1f} s (pid {server.pid})")
+
+        log("in-process answers to every question (warm-up, and the reference for consistency) ...")
+        from qa.answer import get_index
+
+        index = get_index(INDEX_DIR)
+        expected = in_process_answers(questions)
+        log(f"baseline: sequential in-process answer(), {base_seconds / 2:.0f} s ...")
+        before, _ = run_baseline(questions, base_seconds / 2)
+
+        # Warm the server the same way (its model and index load lazily), outside every scenario.
+        warm = CALLERS[args.client](server.url, args.timeout)
+        try:
+            for q in questions[:10]:
+                check_shape(warm(q))
+        finally:
+            warm.close()
+        r["rss_ready"] = proc_status(server.pid)
+
+        done = []
+        for i, (name, users, seconds) in enumerate(scenarios):
+            sc = run_scenario(Scenario(name, users, seconds), server.url, questions, CALLERS[args.client],
+                              server.pid, expected, args.timeout, args.max_requests, args.seed + i)
+            check_quotes(sc, index)
+            done.append(sc)
+            log(f"  {sc.answers} answers, {sc.throughput:.1f}/s, p95 {pct(sc.latencies, 95):.0f} ms, "
+                f"{sc.error_count} errors, {sc.different} not identical, RSS {sc.rss.get('VmRSS', 0):.0f} MiB, "
+                f"server CPU {sc.server_cpu_s / sc.wall:.2f} cores (busiest thread {sc.busiest[0]!r} "
+                f"{sc.busiest[1]:.2f})")
+            if sc.errors:
+                log(f"  first error: {sc.errors[0]}")
+        log(f"baseline: sequential in-process answer(), {base_seconds / 2:.0f} s ...")
+        after, _ = run_baseline(questions, base_seconds / 2, start=len(questions) // 2)
+    except KeyboardInterrupt:
+        log("interrupted: stopping the server")
+        return 130
+    finally:
+        if server is not None:
+            server.stop()
+            log(f"server stopped (exit status {server.proc.returncode})")
+
+    r["scenarios"] = done
+    r["baseline"] = {"latencies": before + after,
+                     "throughput": 1e3 * (len(before) + len(after)) / sum(before + after),
+                     "tput_before": 1e3 * len(before) / sum(before), "tput_after": 1e3 * len(after) / sum(after)}
+    r["machine"] = machine()
+    client_cores = {x.name: x.client_cpu_s / x.wall for x in done if x.wall}
+    r["client_cpu_note"] = "CPU cores used: " + ", ".join(f"({k}) {v:.2f}" for k, v in client_cores.items())
+
+    single = next((x for x in done if x.users == 1), None)
+    b = r["baseline"]
+    rows = [("in-process answer() (baseline)", len(b["latencies"]), f"{b['throughput']:.1f}", "",
+             f"{pct(b['latencies'], 50):.0f}", f"{pct(b['latencies'], 95):.0f}", f"{max(b['latencies']):.0f}",
+             "", "", "", "0", "")]
+    rows += [scenario_row(x, single) for x in done]
+    print(f"\nCPU cores: {os.cpu_count()}  (load average {r['load_start']:.1f} -> {r['machine']['load']:.1f}; "
+          f"queue concurrency limit {r['concurrency_limit']}; {args.client} clients)\n")
+    print(format_table(rows))
+    s = summary(r)
+    if single:
+        print(f"\nHTTP overhead, 1 user: p50 {s['http_p50']:.0f} ms vs {s['base_p50']:.0f} ms in process "
+              f"(+{s['http_overhead_ms']:.0f} ms, {s['http_ratio']:.1f}x)")
+    print(f"client (this process) {r['client_cpu_note']}")
+    print(f"server RSS: {r['rss_ready'].get('VmRSS', float('nan')):.0f} MiB after warm-up, "
+          f"+{rss_growth(r):.0f} MiB per 1,000 answers")
+    for x in done:
+        for e in (x.errors + x.quote_bad)[:3]:
+            print(f"({x.name}) error: {e}")
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    raw = {k: v for k, v in r.items() if k not in ("scenarios", "baseline")}
+    raw["baseline"] = {k: v for k, v in b.items() if k != "latencies"} | {
+        "n": len(b["latencies"]), "p50_ms": s["base_p50"], "p95_ms": s["base_p95"]}
+    raw["scenarios"] = [{"name": x.name, "users": x.users, "seconds": x.seconds, "wall": x.wall,
+                         "answers": x.answers, "throughput": x.throughput, "p50_ms": pct(x.latencies, 50),
+                         "p95_ms": pct(x.latencies, 95), "max_ms": max(x.latencies, default=None),
+                         "server_answer_p50_ms": pct(x.server_ms, 50), "errors": x.errors,
+                         "quote_checked": x.quote_checked, "quote_bad": x.quote_bad, "different": x.different,
+                         "server_cpu_s": x.server_cpu_s, "busiest_thread": x.busiest, "client_cpu_s": x.client_cpu_s, "rss_mib": x.rss,
+                         "load": x.load} for x in done]
+    (RESULTS / "load-last-run.json").write_text(json.dumps(raw, indent=1, default=str))
+    if write_docs:
+        bench_md, rel_md = section_benchmarks(r), section_reliability(r)
+        (RESULTS / "load.md").write_text(bench_md, encoding="utf-8")
+        replace_section(BENCH_DOC, BENCH_HEADING, bench_md)
+        replace_section(RELIABILITY_DOC, RELIABILITY_HEADING, rel_md)
+        print(f"\nwrote the sections of {BENCH_DOC.relative_to(ROOT)} and {RELIABILITY_DOC.relative_to(ROOT)}")
+    print(f"done in {time.perf_counter() - t_start:.0f} s")
+    return 1 if any(x.error_count for x in done) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
