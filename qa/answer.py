@@ -128,14 +128,73 @@ def validate_question(question: object, settings: Settings = DEFAULT_SETTINGS) -
     return cleaned
 
 
+def document_filter(index: LoadedIndex, source: str | None = None, date_from: str | None = None,
+                    date_to: str | None = None) -> set[str] | None:
+    """The ids of the documents that pass the metadata filters (None: no filter given).
+
+    ``source`` matches a document's source (or its URL's host), case-insensitively. ``date_from``
+    and ``date_to`` are inclusive ISO dates ("2024-07-01"; a prefix like "2024" works too); a
+    document without a readable date does not pass a date filter.
+    """
+    from urllib.parse import urlparse
+
+    from qa.spans import iso_date
+
+    if source is None and date_from is None and date_to is None:
+        return None
+    for name, value in (("date_from", date_from), ("date_to", date_to)):
+        if value is not None and iso_date(value) is None:
+            raise QuestionError(f"{name} must be a date like 2024-07-01, not {value!r}")
+    lo = iso_date(date_from) if date_from else None
+    hi = iso_date(date_to) if date_to else None
+    wanted = source.casefold().strip() if source else None
+    keep = set()
+    for doc in index.documents:
+        if wanted is not None:
+            host = urlparse(doc.url).hostname or "" if doc.url else ""
+            if wanted not in {(doc.source or "").casefold().strip(), host.casefold()}:
+                continue
+        if lo or hi:
+            day = iso_date(doc.date)
+            if day is None or (lo and day[:len(lo)] < lo) or (hi and day[:len(hi)] > hi):
+                continue
+        keep.add(doc.doc_id)
+    return keep
+
+
+def _filtered_search(retriever, mode: str, text: str, k: int, query_vector, allowed: set[str] | None,
+                     n_chunks: int):
+    """The ``k`` best hits whose document is in ``allowed`` (all documents when None)."""
+    from dataclasses import replace
+
+    def search(n: int):
+        if mode == "lexical":
+            return retriever.search(text, n)
+        return retriever.search(text, n, query_vector=query_vector)
+
+    if allowed is None:
+        return search(k)
+    # Over-fetch, then keep the allowed documents' passages; widen to every passage if needed.
+    n = min(n_chunks, max(10 * k, 200))
+    while True:
+        hits = [h for h in search(n) if h.chunk.doc_id in allowed]
+        if len(hits) >= k or n >= n_chunks:
+            return [replace(h, rank=i + 1) for i, h in enumerate(hits[:k])]
+        n = n_chunks
+
+
 def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None, *,
            mode: str | None = None, threshold: float | None = None, embedder=None,
-           settings: Settings = DEFAULT_SETTINGS, check_stale: bool = True) -> Answer:
+           settings: Settings = DEFAULT_SETTINGS, check_stale: bool = True,
+           source: str | None = None, date_from: str | None = None, date_to: str | None = None
+           ) -> Answer:
     """Answer ``question`` from the index in ``index_dir`` (default: the project's ``index/``).
 
     ``k`` bounds how many passages are read (1..``settings.max_k``); ``mode`` is "hybrid", "dense"
     or "lexical"; ``threshold`` overrides the abstention threshold; ``embedder`` replaces the
-    bundled model (the index must have been built with the same one). Raises ``QuestionError``
+    bundled model (the index must have been built with the same one). ``source``, ``date_from``
+    and ``date_to`` restrict the answer to documents with that metadata (see ``document_filter``).
+    Raises ``QuestionError``
     for an unusable question and ``QAIndexError`` subclasses for a missing, corrupt, mismatched
     or stale index.
     """
@@ -158,10 +217,8 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
     query_vector = embedder.encode([text])[0]
     t2 = time.perf_counter()
     retriever = make_retriever(mode, index, embedder)
-    if mode == "lexical":
-        hits = retriever.search(text, k)
-    else:
-        hits = retriever.search(text, k, query_vector=query_vector)
+    allowed = document_filter(index, source, date_from, date_to)
+    hits = _filtered_search(retriever, mode, text, k, query_vector, allowed, index.n_chunks)
     t3 = time.perf_counter()
     result = extract(text, query_vector, hits, index, settings.extract, threshold)
     t4 = time.perf_counter()

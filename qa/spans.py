@@ -149,3 +149,29 @@ def values_disagree(a: str, b: str, kind: str) -> bool:
     if not va or not vb:
         return False
     return not any(x in y or y in x for x in va for y in vb)
+
+
+_MONTH_NUMBERS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+
+
+def iso_date(text: str | None) -> str | None:
+    """A date written as "2024-07-27", "07/27/2024", "July 27, 2024", "27 July 2024" (or
+    datetime-like "2024-07-27T10:00") as "YYYY-MM-DD"; a lone year as "YYYY"; else None."""
+    if not text:
+        return None
+    text = text.strip()
+    m = re.match(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    if m:
+        return f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}"
+    m = re.match(r"(\d{1,2})/(\d{1,2})/(\d{4})$", text)
+    if m:  # US order, as the news sites of the shipped corpus write it
+        return f"{int(m[3]):04d}-{int(m[1]):02d}-{int(m[2]):02d}"
+    m = re.match(r"([A-Za-z]{3})[a-z]*\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})$", text)
+    if m and m[1].lower() in _MONTH_NUMBERS:
+        return f"{int(m[3]):04d}-{_MONTH_NUMBERS[m[1].lower()]:02d}-{int(m[2]):02d}"
+    m = re.match(r"(\d{1,2}) ([A-Za-z]{3})[a-z]*\.? (\d{4})$", text)
+    if m and m[2].lower() in _MONTH_NUMBERS:
+        return f"{int(m[3]):04d}-{_MONTH_NUMBERS[m[2].lower()]:02d}-{int(m[1]):02d}"
+    m = re.match(r"(\d{4})$", text)
+    return m[1] if m else None
