@@ -1,16 +1,16 @@
 """The web app: ask the corpus, read the cited source, inspect the index, evaluate.
 
 A thin edge over the library: every answer comes from ``qa.answer.answer()``, every document from
-``qa.answer.get_index()``, every metric from ``qa.evaluate``. This module only renders them and
-turns ``QAError``s into one-line messages. Text that comes from a document, a question or an
-uploaded file is always escaped before it reaches HTML or Markdown, so it shows literally.
+``qa.answer.get_index()``, every metric from ``qa.evaluate``, and every piece of HTML from
+``qa.render`` (which escapes all text that comes from a document, a question or an uploaded file).
+This module builds the Gradio app, binds the handlers to an index, and turns ``QAError``s into
+one-line messages.
 
 ``build_app()`` returns the ``gr.Blocks``; ``launch()`` serves it (``qa serve`` calls it).
 Importing this module is cheap: Gradio, the index and the model load only when the app is built.
 """
 
 import csv
-import json
 import os
 import tempfile
 import threading
@@ -20,6 +20,16 @@ from typing import Any, Sequence
 
 from qa.config import DEFAULT_SETTINGS, MODES, PROJECT_ROOT
 from qa.errors import QAError
+from qa.evaluate import success_at_k  # noqa: F401  (part of ui's public names)
+# Rendering lives in qa.render; these names stay importable from ``ui`` for existing callers.
+from qa.render import (  # noqa: F401
+    CITE_PREFIX, CORPUS_COLUMNS, MAX_CHART_K, METRIC_LABELS, N_CLOSEST, QUESTION_COLUMNS,
+    QUESTION_WIDTHS, VIEWER_PLACEHOLDER, chart_points, cite_href, corpus_rows, escape_inline,
+    escape_text, metrics_rows, parse_cite_ref, question_rows, quote_html, render_abstention,
+    render_answer, render_corpus_status, render_document, render_error, render_eval_summary,
+    render_question,
+)
+from qa.ui_assets import BRIDGE_JS, CSS, VIEWER_JS
 
 #: The question set offered on the Evaluate tab.
 BUNDLED_QUESTIONS = PROJECT_ROOT / "eval" / "corpus_qa.jsonl"
@@ -28,211 +38,9 @@ BUNDLED_QUESTIONS = PROJECT_ROOT / "eval" / "corpus_qa.jsonl"
 CONCURRENCY = 4
 #: How many example questions are offered on an empty chat.
 N_EXAMPLES = 4
-#: Closest passages listed when the corpus does not answer.
-N_CLOSEST = 3
-#: The evaluation chart's x axis: k = 1..MAX_CHART_K.
-MAX_CHART_K = 10
-
-# --- escaping -------------------------------------------------------------------------------------
-
-# Besides HTML's own specials, characters that Markdown, LaTeX or a JS template could act on are
-# written as numeric character references: the browser shows them literally, nothing parses them.
-_ESCAPES = str.maketrans({ch: f"&#{ord(ch)};" for ch in "&<>\"'`*_[](){}$~|#!\\="})
 
 
-def escape_text(text: str) -> str:
-    """``text`` as inert HTML: shown literally by any HTML or Markdown renderer (newlines kept)."""
-    return str(text).translate(_ESCAPES)
-
-
-def escape_inline(text: str) -> str:
-    """Like ``escape_text`` but newlines become ``<br>``, so a Markdown block never ends early."""
-    return escape_text(text).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
-
-
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
-
-
-CITE_PREFIX = "#cite:"
-
-
-def cite_href(doc_id: str, start: int, end: int, label: str) -> str:
-    """The ``href`` a citation link carries to the document viewer (the chat's sanitizer keeps
-    ``href`` but drops ``data-*`` attributes): ``#cite:`` + the URL-quoted JSON of its target."""
-    from urllib.parse import quote
-
-    return CITE_PREFIX + quote(json.dumps([doc_id, int(start), int(end), label], ensure_ascii=False), safe="")
-
-
-def _cite_link(doc_id: str, start: int, end: int, label: str, inner_html: str) -> str:
-    """An ``<a class="qa-cite">`` whose click opens ``doc_id`` at ``[start, end)``."""
-    return (f'<a class="qa-cite" href="{escape_text(cite_href(doc_id, start, end, label))}" '
-            f'title="Open {escape_text(doc_id)} at characters {start}-{end}">{inner_html}</a>')
-
-
-# --- rendering answers ----------------------------------------------------------------------------
-
-def render_question(question: str) -> str:
-    """The user's chat bubble: the question, escaped."""
-    return f'<div class="qa-q">{escape_inline(question)}</div>'
-
-
-def _source_line(n: int, c) -> str:
-    role = {"answer": "", "disagreement": ' <span class="qa-tag qa-differs">differs</span>'}.get(
-        c.role, ' <span class="qa-tag">also says so</span>')
-    page = f"page {c.page} · " if getattr(c, "page", None) else ""
-    return (f'<li>{_cite_link(c.doc_id, c.start, c.end, f"[{n}]", f"[{n}] {escape_inline(c.title)}")}'
-            f'{role}<br><span class="qa-meta">{escape_text(c.doc_id)} · {page}characters {c.start}–{c.end} · '
-            f'score {c.score:.3f}</span></li>')
-
-
-def _timing(result, k: int) -> str:
-    ms = result.timings.get("total_ms", 0.0)
-    return (f'<div class="qa-meta qa-time">answered in {ms:.0f} ms · {escape_text(result.mode)} · '
-            f'{k} passages read · confidence {result.confidence:.3f}</div>')
-
-
-def quote_html(c) -> str:
-    """A citation's quote, escaped, with the words that answer the question (``highlight``) bold."""
-    if not getattr(c, "highlight", None):
-        return escape_inline(c.quote)
-    a, b = c.highlight[0] - c.start, c.highlight[1] - c.start
-    return (escape_inline(c.quote[:a]) + '<strong class="qa-key">' + escape_inline(c.quote[a:b])
-            + "</strong>" + escape_inline(c.quote[b:]))
-
-
-def render_answer(result, k: int) -> str:
-    """The assistant's chat bubble for an ``Answer``: quotes with markers, sources, agreement, time.
-
-    Returned as one HTML block without blank lines, so no Markdown is applied to corpus text.
-    """
-    if result.abstained:
-        return render_abstention(result, k)
-    answers = [c for c in result.citations if c.role == "answer"]
-    others = [c for c in result.citations if c.role != "answer"]
-    numbered = answers + others
-    parts = ['<div class="qa-answer">']
-    for n, c in enumerate(answers, start=1):
-        parts.append(f'<blockquote class="qa-quote">{quote_html(c)} '
-                     f'<sup>{_cite_link(c.doc_id, c.start, c.end, f"[{n}]", f"[{n}]")}</sup></blockquote>')
-    if result.disagreement:
-        parts.append(f'<div class="qa-agree qa-differ">⚠ {result.sources} sources, which differ '
-                     'on the value: compare them below</div>')
-    elif result.sources > 1:
-        parts.append(f'<div class="qa-agree">✓ {result.sources} sources agree</div>')
-    if others:
-        parts.append('<div class="qa-also">Also stated in other documents:<ul>')
-        for n, c in enumerate(others, start=len(answers) + 1):
-            differs = ' <span class="qa-differs">(differs)</span>' if c.role == "disagreement" else ""
-            parts.append(f'<li>“{quote_html(c)}”{differs} '
-                         f'<sup>{_cite_link(c.doc_id, c.start, c.end, f"[{n}]", f"[{n}]")}</sup></li>')
-        parts.append('</ul></div>')
-    parts.append('<div class="qa-sources"><div class="qa-h">Sources</div><ol>')
-    parts.extend(_source_line(n, c) for n, c in enumerate(numbered, start=1))
-    parts.append('</ol></div>')
-    parts.append(_timing(result, k))
-    parts.append('</div>')
-    return "".join(parts)
-
-
-def render_abstention(result, k: int) -> str:
-    """The bubble for an abstention: says so plainly, then the closest passages, labelled as such."""
-    parts = ['<div class="qa-answer qa-abstained">',
-             f'<div class="qa-none">{escape_text(result.text)}</div>',
-             f'<div class="qa-meta">{escape_text(result.reason)}</div>']
-    closest, seen = [], set()
-    for p in result.passages:
-        if (p.doc_id, p.start) not in seen:
-            seen.add((p.doc_id, p.start))
-            closest.append(p)
-    if closest:
-        parts.append('<div class="qa-closest"><div class="qa-h">Closest passages (not an answer)</div><ul>')
-        for p in closest[:N_CLOSEST]:
-            link = _cite_link(p.doc_id, p.start, p.end, "passage", escape_inline(p.title))
-            parts.append(f'<li>{link}<br><span class="qa-meta">{escape_text(p.doc_id)} · characters '
-                         f'{p.start}–{p.end}</span><div class="qa-snippet">'
-                         f'{escape_inline(_shorten(p.quote, 160))}</div></li>')
-        parts.append('</ul></div>')
-    parts.append(_timing(result, k))
-    parts.append('</div>')
-    return "".join(parts)
-
-
-def render_error(message: str) -> str:
-    """A one-line, escaped notice in the chat."""
-    return f'<div class="qa-error">⚠ {escape_inline(message)}</div>'
-
-
-# --- rendering documents --------------------------------------------------------------------------
-
-VIEWER_PLACEHOLDER = ('<div class="qa-doc qa-doc-empty"><div class="qa-doc-hint">Click a citation '
-                      'marker such as <b>[1]</b> or a source title to read it here, in its document, '
-                      'with the quoted span highlighted.</div></div>')
-
-
-def render_document(doc, start: int | None = None, end: int | None = None, label: str = "") -> str:
-    """A document's full text as HTML: boilerplate dimmed (not hidden), ``[start, end)`` marked.
-
-    The marked span carries ``class="qa-hl"``; the viewer scrolls the first one into view.
-    """
-    text = doc.text
-    n = len(text)
-    highlight = None
-    if start is not None and end is not None and 0 <= start < end <= n:
-        highlight = (start, end)
-    boiler = sorted((s.start, s.end, s.reason) for s in doc.segments if not s.kept)
-    points = {0, n}
-    for s, e, _ in boiler:
-        points.update((s, e))
-    if highlight:
-        points.update(highlight)
-    cuts = sorted(p for p in points if 0 <= p <= n)
-    body, b = [], 0
-    for a, z in zip(cuts, cuts[1:]):
-        while b < len(boiler) and boiler[b][1] <= a:
-            b += 1
-        piece = escape_text(text[a:z])
-        if b < len(boiler) and boiler[b][0] <= a and z <= boiler[b][1]:
-            piece = (f'<span class="qa-boiler" title="left out of the index: '
-                     f'{escape_text(boiler[b][2])}">{piece}</span>')
-        if highlight and highlight[0] <= a and z <= highlight[1]:
-            piece = f'<mark class="qa-hl">{piece}</mark>'
-        body.append(piece)
-    kept_chars = sum(e - s for s, e in doc.kept_spans)
-    meta = [escape_text(doc.doc_id)]
-    if doc.date:
-        meta.append(escape_text(doc.date))
-    meta.append(f"{n:,} characters")
-    if highlight:
-        what = "passage" if label == "passage" else f"citation {escape_text(label)}".strip()
-        note = (f'<div class="qa-doc-note"><mark class="qa-hl">highlighted</mark> {what}: characters '
-                f'{highlight[0]}–{highlight[1]} · <span class="qa-boiler">dimmed</span> text was left '
-                f'out of the index as boilerplate ({n - kept_chars:,} characters)</div>')
-    else:
-        note = (f'<div class="qa-doc-note"><span class="qa-boiler">dimmed</span> text was left out of '
-                f'the index as boilerplate ({n - kept_chars:,} characters)</div>')
-    return (f'<div class="qa-doc"><div class="qa-doc-head"><div class="qa-doc-title">'
-            f'{escape_text(doc.title)}</div><div class="qa-meta">{" · ".join(meta)}</div>{note}</div>'
-            f'<div class="qa-doc-body">{"".join(body)}</div></div>')
-
-
-def parse_cite_ref(ref: Any) -> tuple[str, int, int, str]:
-    """The (doc_id, start, end, label) of a citation link's ``href``; ``ValueError`` if malformed."""
-    from urllib.parse import unquote
-
-    if not isinstance(ref, str) or CITE_PREFIX not in ref:
-        raise ValueError("not a citation reference")
-    try:
-        doc_id, start, end, label = json.loads(unquote(ref.split(CITE_PREFIX, 1)[1]))
-    except (TypeError, ValueError) as exc:
-        raise ValueError("not a citation reference") from exc
-    if not (isinstance(doc_id, str) and type(start) is int and type(end) is int
-            and isinstance(label, str) and 0 <= start <= end):
-        raise ValueError("not a citation reference")
-    return doc_id, start, end, label
-
+# --- handlers (plain functions of their inputs; build_app binds index_dir and embedder) ----------
 
 def open_citation(ref: Any, index_dir=None, embedder=None) -> str:
     """The document viewer's HTML for a clicked citation (or a one-line message)."""
@@ -249,8 +57,6 @@ def open_citation(ref: Any, index_dir=None, embedder=None) -> str:
         return render_error(f"{doc_id} is no longer in the index (it was rebuilt); ask again.")
     return render_document(doc, start, end, label)
 
-
-# --- handlers (plain functions of their inputs; build_app binds index_dir and embedder) ----------
 
 def _embedder_or_default(embedder):
     if embedder is not None:
@@ -326,11 +132,8 @@ def example_questions(path: Path = BUNDLED_QUESTIONS, n: int = N_EXAMPLES) -> li
 
 # --- corpus tab -----------------------------------------------------------------------------------
 
-CORPUS_COLUMNS = ["Title", "Document", "Date", "Characters", "Chunks", "Boilerplate"]
-
-
 def corpus_overview(index_dir=None, embedder=None) -> tuple[str, list[list]]:
-    """(status HTML, one row per indexed document) for the Corpus tab."""
+    """(status HTML, one row per indexed document in ``CORPUS_COLUMNS`` order) for the Corpus tab."""
     import numpy as np
 
     from qa.config import default_index_dir
@@ -342,37 +145,15 @@ def corpus_overview(index_dir=None, embedder=None) -> tuple[str, list[list]]:
         index = _get_index(index_dir, embedder)
     except QAError as exc:
         return render_error(str(exc)), []
-    manifest = index.manifest
-    corpus_dir = recorded_corpus_dir(folder, manifest)
+    corpus_dir = recorded_corpus_dir(folder, index.manifest)
     if corpus_dir is None:
         fresh, why = False, "the manifest does not record the corpus folder"
     else:
         fresh, why = index_is_current(folder, corpus_dir, emb.name)
     chunks = np.bincount(np.asarray(index.chunk_table[:, 0], dtype=np.int64),
                          minlength=len(index.documents))
-    rows = []
-    for i, d in enumerate(index.documents):
-        kept = sum(e - s for s, e in d.kept_spans)
-        share = 1 - kept / len(d.text) if d.text else 0.0
-        rows.append([d.title, d.doc_id, d.date or "", len(d.text), int(chunks[i]), f"{share:.0%}"])
-    counts = manifest.get("counts", {})
-    state = ('<span class="qa-ok">✓ up to date</span>' if fresh else
-             f'<span class="qa-stale">⚠ not up to date: {escape_text(why)}</span>')
-    fix = "" if fresh else (
-        f'<div class="qa-meta">Rebuild with <code>qa index {escape_text(corpus_dir or "CORPUS_DIR")} '
-        f'--index-dir {escape_text(folder)}</code> (questions are refused until then).</div>')
-    model = manifest.get("model", {}).get("name", "?")
-    status = [f'<div class="qa-status">{state} with <code>{escape_text(corpus_dir or "?")}</code></div>{fix}',
-              f'<div class="qa-meta">Index <code>{escape_text(folder)}</code> · built '
-              f'{escape_text(manifest.get("created", "?"))} · model {escape_text(model)} · '
-              f'{counts.get("documents", "?")} documents, {counts.get("chunks", "?")} chunks, '
-              f'{counts.get("sentences", "?")} sentences</div>']
-    warnings = manifest.get("warnings") or []
-    if warnings:
-        items = "".join(f'<li>{escape_text(w.get("path", ""))}: {escape_text(w.get("message", ""))}</li>'
-                        for w in warnings)
-        status.append(f'<div class="qa-meta">Skipped or repaired while indexing:<ul>{items}</ul></div>')
-    return "".join(status), rows
+    status = render_corpus_status(index.manifest, folder, corpus_dir, fresh, why)
+    return status, corpus_rows(index.documents, chunks)
 
 
 def open_document_row(row_value: Sequence | None, index_dir=None, embedder=None) -> str:
@@ -390,52 +171,10 @@ def open_document_row(row_value: Sequence | None, index_dir=None, embedder=None)
 
 # --- evaluate tab ---------------------------------------------------------------------------------
 
-#: Metrics shown in the table, in order, with their labels.
-METRIC_LABELS = {
-    "recall@1": "recall@1", "recall@5": "recall@5", "recall@10": "recall@10",
-    "mrr@10": "MRR@10", "ndcg@10": "nDCG@10",
-    "answer_hit@1": "answer hit@1", "answer_hit@3": "answer hit@3",
-    "abstention_recall": "abstention recall", "abstention_precision": "abstention precision",
-    "false_abstention_rate": "false abstention rate",
-    "latency_p50_ms": "latency p50 (ms)", "latency_p95_ms": "latency p95 (ms)",
-}
 QUESTION_FORMAT = (
     "One JSON object per line: `id`, `question`, `answers` (strings a correct answer contains), "
     "`relevant_docs` (document ids) and `answerable` (false when the corpus cannot answer). "
     "Metrics run every question through `answer()` in each chosen mode.")
-QUESTION_COLUMNS = ["mode", "id", "question", "expected", "outcome", "rank",
-                    "answer document", "answer", "confidence", "latency ms"]
-#: Relative widths of those columns in the per-question table.
-QUESTION_WIDTHS = ["6%", "5%", "20%", "8%", "8%", "5%", "11%", "19%", "9%", "9%"]
-
-
-def success_at_k(rows, questions, max_k: int = MAX_CHART_K) -> list[float]:
-    """For k = 1..max_k, the share of answerable questions with relevant documents whose first
-    relevant document is ranked within the top k (from ``QuestionResult.first_relevant_rank``).
-
-    Candidate for ``qa.evaluate``: it is a pure function of an ``EvalReport``'s rows.
-    """
-    judged = {q.id for q in questions if q.answerable and q.relevant_docs}
-    ranks = [r.first_relevant_rank for r in rows if r.id in judged]
-    if not ranks:
-        return [0.0] * max_k
-    return [sum(1 for x in ranks if x is not None and x <= k) / len(ranks) for k in range(1, max_k + 1)]
-
-
-def _outcome(row) -> str:
-    if row.answerable:
-        if row.abstained:
-            return "✗ abstained"
-        return "✓ hit" if row.hit_at_1 else ("~ hit@3" if row.hit_at_3 else "✗ miss")
-    return "✓ abstained" if row.abstained else "✗ answered"
-
-
-def _format_metric(key: str, value) -> str:
-    if value is None:
-        return "–"
-    if key.endswith("_ms"):
-        return f"{value:.1f}"
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def run_evaluation(source: str, upload: Any, modes: Sequence[str], k: int, index_dir=None,
@@ -471,123 +210,19 @@ def run_evaluation(source: str, upload: Any, modes: Sequence[str], k: int, index
                                     embedder=embedder))
     except QAError as exc:
         return render_error(str(exc)), [], empty_chart, [], None
-    first = reports[0].metrics
-    plural = "" if first["questions"] == 1 else "s"
-    summary = (f'<div class="qa-status">{first["questions"]} question{plural} '
-               f'({first["answerable"]} answerable, {first["unanswerable"]} unanswerable) '
-               f'from <code>{escape_text(Path(path).name)}</code>, '
-               f'{int(k)} passages read per question</div>')
-    metrics = [[label] + [_format_metric(key, r.metrics.get(key)) for r in reports]
-               for key, label in METRIC_LABELS.items()]
-    chart_rows = []
-    for r in reports:
-        for kk, share in enumerate(success_at_k(r.rows, questions), start=1):
-            chart_rows.append({"k": kk, "share": share, "mode": r.mode})
-    chart = pd.DataFrame(chart_rows)
-    table, csv_rows = [], []
-    for r in reports:
-        for row in r.rows:
-            cells = [r.mode, row.id, row.question, "answer" if row.answerable else "abstain",
-                     _outcome(row), row.first_relevant_rank if row.first_relevant_rank else "",
-                     row.answer_doc or "", row.answer, round(row.confidence, 3), round(row.latency_ms, 1)]
-            csv_rows.append(cells)
-            table.append(cells[:7] + [_shorten(row.answer, 120)] + cells[8:])
+    summary = render_eval_summary(reports[0].metrics, Path(path).name, k)
+    chart = pd.DataFrame(chart_points(reports, questions, MAX_CHART_K))
+    table, csv_rows = question_rows(reports)
     handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", suffix=".csv",
                                          prefix="qa-evaluation-", delete=False)
     with handle:
         writer = csv.writer(handle)
         writer.writerow(QUESTION_COLUMNS)
         writer.writerows(csv_rows)
-    return summary, metrics, chart, table, handle.name
+    return summary, metrics_rows(reports), chart, table, handle.name
 
 
 # --- the app --------------------------------------------------------------------------------------
-
-CSS = """
-.gradio-container { max-width: 1500px !important; }
-#qa-header h1 { margin-bottom: 0; }
-#qa-header p { margin-top: 4px; color: var(--body-text-color-subdued); }
-.qa-meta { color: var(--body-text-color-subdued); font-size: 0.85em; }
-.qa-q { white-space: normal; }
-.qa-answer blockquote.qa-quote { margin: 0 0 8px 0; padding: 6px 12px; border-left: 4px solid var(--color-accent);
-  background: var(--background-fill-secondary); border-radius: 4px; font-size: 1.02em; }
-.qa-cite { color: var(--primary-600); cursor: pointer; font-weight: 600;
-  text-decoration: none; border-radius: 3px; }
-.qa-cite:hover, .qa-cite:focus { text-decoration: underline; outline: none; }
-sup .qa-cite { padding: 0 2px; }
-.qa-agree { display: inline-block; margin: 2px 0 8px; padding: 1px 10px; border-radius: 999px;
-  background: #dcfce7; color: #166534; font-size: 0.85em; font-weight: 600; }
-.qa-also { font-size: 0.92em; margin-bottom: 6px; }
-.qa-also ul, .qa-sources ol, .qa-closest ul { margin: 4px 0 4px 0; padding-left: 22px; }
-.qa-also li, .qa-sources li, .qa-closest li { margin: 3px 0; }
-.qa-h { font-weight: 600; font-size: 0.85em; text-transform: uppercase; letter-spacing: .04em;
-  color: var(--body-text-color-subdued); margin-top: 6px; }
-.qa-tag { font-size: 0.75em; padding: 0 6px; border-radius: 999px; background: var(--background-fill-secondary);
-  color: var(--body-text-color-subdued); }
-.qa-time { margin-top: 6px; }
-.qa-none { font-weight: 700; font-size: 1.05em; }
-.qa-closest { margin-top: 8px; padding: 6px 10px; border: 1px dashed var(--border-color-primary); border-radius: 6px; }
-.qa-snippet { color: var(--body-text-color-subdued); font-size: 0.9em; font-style: italic; }
-.qa-error { color: #b45309; }
-.qa-ok { color: #15803d; font-weight: 600; }
-.qa-stale { color: #b45309; font-weight: 600; }
-.qa-status { margin: 4px 0; }
-.qa-doc { border: 1px solid var(--border-color-primary); border-radius: 8px; background: var(--background-fill-primary); }
-.qa-doc-empty { padding: 24px; color: var(--body-text-color-subdued); min-height: 200px; }
-.qa-doc-head { padding: 10px 14px; border-bottom: 1px solid var(--border-color-primary);
-  background: var(--background-fill-secondary); border-radius: 8px 8px 0 0; }
-.qa-doc-title { font-weight: 700; font-size: 1.05em; }
-.qa-doc-note { font-size: 0.8em; margin-top: 4px; color: var(--body-text-color-subdued); }
-.qa-doc-body { position: relative; white-space: pre-wrap; overflow-wrap: anywhere; padding: 12px 14px;
-  max-height: 62vh; overflow-y: auto; line-height: 1.55; font-size: 0.95em; }
-.qa-boiler { opacity: 0.45; text-decoration: line-through; text-decoration-color: rgba(127,127,127,.5); }
-strong.qa-key { background: #e0e7ff; border-radius: 2px; padding: 0 1px; }
-.qa-differ { background: #fef3c7 !important; color: #92400e !important; }
-.qa-differs { color: #b45309; font-size: 0.85em; }
-mark.qa-hl { background: #fde68a; color: inherit; padding: 1px 0; border-radius: 2px; box-shadow: 0 0 0 1px #f59e0b; }
-#qa-bridge { display: none !important; }
-/* The chat's own clear icon overlaps the first message; the Clear button below does the job. */
-#qa-chat .icon-button-wrapper.top-panel { display: none; }
-#qa-chat button.example { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 10px 14px;
-  background: var(--background-fill-secondary); text-align: left; }
-#qa-chat button.example:hover { border-color: var(--primary-400); background: var(--primary-50); }
-.qa-closest li .qa-cite { font-weight: 500; }
-.qa-table .cell-wrap span { font-family: var(--font); }
-"""
-
-# Clicking any link with class "qa-cite" (in the chat, anywhere) sends its target to Python
-# (its href) through the hidden bridge component's custom "cite" event. One document-level listener is bound
-# once; a re-mounted bridge only refreshes the function it calls.
-BRIDGE_JS = """
-window.__qaCite = (ref) => trigger('cite', {ref: ref});
-if (!window.__qaCiteBound) {
-  window.__qaCiteBound = true;
-  const open = (event) => {
-    const el = event.target && event.target.closest ? event.target.closest('.qa-cite') : null;
-    if (!el) return;
-    if (event.type === 'keydown' && event.key !== 'Enter' && event.key !== ' ') return;
-    event.preventDefault();
-    event.stopPropagation();
-    window.__qaCite(el.getAttribute('href'));
-  };
-  document.addEventListener('click', open, true);
-  document.addEventListener('keydown', open, true);
-}
-"""
-
-# After the document viewer re-renders, scroll its text box (only) to the first highlighted span.
-VIEWER_JS = """
-const reveal = () => {
-  const mark = element.querySelector('.qa-doc-body mark.qa-hl');
-  const box = element.querySelector('.qa-doc-body');
-  if (!mark || !box) return;
-  box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight / 3);
-  const r = element.getBoundingClientRect();
-  if (r.top < 0 || r.top > window.innerHeight) element.scrollIntoView({block: 'start', behavior: 'smooth'});
-};
-watch('value', () => requestAnimationFrame(reveal));
-"""
-
 
 def _theme():
     import gradio as gr

@@ -249,3 +249,15 @@ def format_report(reports: Sequence[EvalReport], details: bool = False) -> str:
                 what = "abstained" if row.abstained else f"{row.answer_doc}: {row.answer[:90]}"
                 lines.append(f"  {mark} {row.id} rank={row.first_relevant_rank} {row.question[:60]!r} -> {what}")
     return "\n".join(lines)
+
+
+def success_at_k(rows: Sequence, questions: Sequence[EvalQuestion], max_k: int = 10) -> list[float]:
+    """For k = 1..max_k, the share of answerable questions with relevant documents whose first
+    relevant document is ranked within the top k (``rows`` are ``QuestionResult``s, or anything with
+    ``id`` and ``first_relevant_rank``; rows of other questions are ignored). All zeros if no
+    question qualifies."""
+    judged = {q.id for q in questions if q.answerable and q.relevant_docs}
+    ranks = [r.first_relevant_rank for r in rows if r.id in judged]
+    if not ranks:
+        return [0.0] * max_k
+    return [sum(1 for x in ranks if x is not None and x <= k) / len(ranks) for k in range(1, max_k + 1)]

@@ -1,0 +1,336 @@
+"""Answers, documents, the corpus overview and evaluation results as safe HTML and table rows.
+
+Pure functions of library values (``Answer``, ``Citation``, ``Document``, ``EvalReport``...) to
+strings and lists: no Gradio, no index loading, no files. ``ui.py`` wires them into the app.
+
+Safety promise: every piece of text that comes from a document, a question, a file name or a
+manifest goes through ``escape_text`` / ``escape_inline`` before it is placed in HTML, so any HTML or
+Markdown renderer shows it literally. Only the markup written in this module is live.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+from urllib.parse import quote, unquote
+
+#: Closest passages listed when the corpus does not answer.
+N_CLOSEST = 3
+#: The evaluation chart's x axis: k = 1..MAX_CHART_K.
+MAX_CHART_K = 10
+
+# --- escaping -------------------------------------------------------------------------------------
+
+# Besides HTML's own specials, characters that Markdown, LaTeX or a JS template could act on are
+# written as numeric character references: the browser shows them literally, nothing parses them.
+_ESCAPES = str.maketrans({ch: f"&#{ord(ch)};" for ch in "&<>\"'`*_[](){}$~|#!\\="})
+
+
+def escape_text(text: str) -> str:
+    """``text`` as inert HTML: shown literally by any HTML or Markdown renderer (newlines kept)."""
+    return str(text).translate(_ESCAPES)
+
+
+def escape_inline(text: str) -> str:
+    """Like ``escape_text`` but newlines become ``<br>``, so a Markdown block never ends early."""
+    return escape_text(text).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` with runs of whitespace collapsed, cut to at most ``limit`` characters (ending in "…")."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+# --- citation links -------------------------------------------------------------------------------
+
+CITE_PREFIX = "#cite:"
+
+
+def cite_href(doc_id: str, start: int, end: int, label: str) -> str:
+    """The ``href`` a citation link carries to the document viewer (the chat's sanitizer keeps
+    ``href`` but drops ``data-*`` attributes): ``#cite:`` + the URL-quoted JSON of its target."""
+    return CITE_PREFIX + quote(json.dumps([doc_id, int(start), int(end), label], ensure_ascii=False), safe="")
+
+
+def parse_cite_ref(ref: Any) -> tuple[str, int, int, str]:
+    """The (doc_id, start, end, label) of a citation link's ``href``; ``ValueError`` if malformed."""
+    if not isinstance(ref, str) or CITE_PREFIX not in ref:
+        raise ValueError("not a citation reference")
+    try:
+        doc_id, start, end, label = json.loads(unquote(ref.split(CITE_PREFIX, 1)[1]))
+    except (TypeError, ValueError) as exc:
+        raise ValueError("not a citation reference") from exc
+    if not (isinstance(doc_id, str) and type(start) is int and type(end) is int
+            and isinstance(label, str) and 0 <= start <= end):
+        raise ValueError("not a citation reference")
+    return doc_id, start, end, label
+
+
+def _cite_link(doc_id: str, start: int, end: int, label: str, inner_html: str) -> str:
+    """An ``<a class="qa-cite">`` whose click opens ``doc_id`` at ``[start, end)``
+    (``inner_html`` must already be escaped)."""
+    return (f'<a class="qa-cite" href="{escape_text(cite_href(doc_id, start, end, label))}" '
+            f'title="Open {escape_text(doc_id)} at characters {start}-{end}">{inner_html}</a>')
+
+
+# --- answers --------------------------------------------------------------------------------------
+
+def render_question(question: str) -> str:
+    """The user's chat bubble: the question, escaped."""
+    return f'<div class="qa-q">{escape_inline(question)}</div>'
+
+
+def _source_line(n: int, c) -> str:
+    role = {"answer": "", "disagreement": ' <span class="qa-tag qa-differs">differs</span>'}.get(
+        c.role, ' <span class="qa-tag">also says so</span>')
+    page = f"page {c.page} · " if getattr(c, "page", None) else ""
+    return (f'<li>{_cite_link(c.doc_id, c.start, c.end, f"[{n}]", f"[{n}] {escape_inline(c.title)}")}'
+            f'{role}<br><span class="qa-meta">{escape_text(c.doc_id)} · {page}characters {c.start}–{c.end} · '
+            f'score {c.score:.3f}</span></li>')
+
+
+def _timing(result, k: int) -> str:
+    ms = result.timings.get("total_ms", 0.0)
+    return (f'<div class="qa-meta qa-time">answered in {ms:.0f} ms · {escape_text(result.mode)} · '
+            f'{k} passages read · confidence {result.confidence:.3f}</div>')
+
+
+def quote_html(c) -> str:
+    """A citation's quote, escaped, with the words that answer the question (``highlight``) bold."""
+    if not getattr(c, "highlight", None):
+        return escape_inline(c.quote)
+    a, b = c.highlight[0] - c.start, c.highlight[1] - c.start
+    return (escape_inline(c.quote[:a]) + '<strong class="qa-key">' + escape_inline(c.quote[a:b])
+            + "</strong>" + escape_inline(c.quote[b:]))
+
+
+def render_answer(result, k: int) -> str:
+    """The assistant's chat bubble for an ``Answer``: quotes with markers, sources, agreement, time.
+
+    Returned as one HTML block without blank lines, so no Markdown is applied to corpus text.
+    """
+    if result.abstained:
+        return render_abstention(result, k)
+    answers = [c for c in result.citations if c.role == "answer"]
+    others = [c for c in result.citations if c.role != "answer"]
+    numbered = answers + others
+    parts = ['<div class="qa-answer">']
+    for n, c in enumerate(answers, start=1):
+        parts.append(f'<blockquote class="qa-quote">{quote_html(c)} '
+                     f'<sup>{_cite_link(c.doc_id, c.start, c.end, f"[{n}]", f"[{n}]")}</sup></blockquote>')
+    if result.disagreement:
+        parts.append(f'<div class="qa-agree qa-differ">⚠ {result.sources} sources, which differ '
+                     'on the value: compare them below</div>')
+    elif result.sources > 1:
+        parts.append(f'<div class="qa-agree">✓ {result.sources} sources agree</div>')
+    if others:
+        parts.append('<div class="qa-also">Also stated in other documents:<ul>')
+        for n, c in enumerate(others, start=len(answers) + 1):
+            differs = ' <span class="qa-differs">(differs)</span>' if c.role == "disagreement" else ""
+            parts.append(f'<li>“{quote_html(c)}”{differs} '
+                         f'<sup>{_cite_link(c.doc_id, c.start, c.end, f"[{n}]", f"[{n}]")}</sup></li>')
+        parts.append('</ul></div>')
+    parts.append('<div class="qa-sources"><div class="qa-h">Sources</div><ol>')
+    parts.extend(_source_line(n, c) for n, c in enumerate(numbered, start=1))
+    parts.append('</ol></div>')
+    parts.append(_timing(result, k))
+    parts.append('</div>')
+    return "".join(parts)
+
+
+def render_abstention(result, k: int) -> str:
+    """The bubble for an abstention: says so plainly, then the closest passages, labelled as such."""
+    parts = ['<div class="qa-answer qa-abstained">',
+             f'<div class="qa-none">{escape_text(result.text)}</div>',
+             f'<div class="qa-meta">{escape_text(result.reason)}</div>']
+    closest, seen = [], set()
+    for p in result.passages:
+        if (p.doc_id, p.start) not in seen:
+            seen.add((p.doc_id, p.start))
+            closest.append(p)
+    if closest:
+        parts.append('<div class="qa-closest"><div class="qa-h">Closest passages (not an answer)</div><ul>')
+        for p in closest[:N_CLOSEST]:
+            link = _cite_link(p.doc_id, p.start, p.end, "passage", escape_inline(p.title))
+            parts.append(f'<li>{link}<br><span class="qa-meta">{escape_text(p.doc_id)} · characters '
+                         f'{p.start}–{p.end}</span><div class="qa-snippet">'
+                         f'{escape_inline(shorten(p.quote, 160))}</div></li>')
+        parts.append('</ul></div>')
+    parts.append(_timing(result, k))
+    parts.append('</div>')
+    return "".join(parts)
+
+
+def render_error(message: str) -> str:
+    """A one-line, escaped notice in the chat."""
+    return f'<div class="qa-error">⚠ {escape_inline(message)}</div>'
+
+
+# --- documents ------------------------------------------------------------------------------------
+
+VIEWER_PLACEHOLDER = ('<div class="qa-doc qa-doc-empty"><div class="qa-doc-hint">Click a citation '
+                      'marker such as <b>[1]</b> or a source title to read it here, in its document, '
+                      'with the quoted span highlighted.</div></div>')
+
+
+def render_document(doc, start: int | None = None, end: int | None = None, label: str = "") -> str:
+    """A document's full text as HTML: boilerplate dimmed (not hidden), ``[start, end)`` marked.
+
+    The marked span carries ``class="qa-hl"``; the viewer scrolls the first one into view. With the
+    tags dropped and entities decoded, the body is exactly ``doc.text``.
+    """
+    text = doc.text
+    n = len(text)
+    highlight = None
+    if start is not None and end is not None and 0 <= start < end <= n:
+        highlight = (start, end)
+    boiler = sorted((s.start, s.end, s.reason) for s in doc.segments if not s.kept)
+    points = {0, n}
+    for s, e, _ in boiler:
+        points.update((s, e))
+    if highlight:
+        points.update(highlight)
+    cuts = sorted(p for p in points if 0 <= p <= n)
+    body, b = [], 0
+    for a, z in zip(cuts, cuts[1:]):
+        while b < len(boiler) and boiler[b][1] <= a:
+            b += 1
+        piece = escape_text(text[a:z])
+        if b < len(boiler) and boiler[b][0] <= a and z <= boiler[b][1]:
+            piece = (f'<span class="qa-boiler" title="left out of the index: '
+                     f'{escape_text(boiler[b][2])}">{piece}</span>')
+        if highlight and highlight[0] <= a and z <= highlight[1]:
+            piece = f'<mark class="qa-hl">{piece}</mark>'
+        body.append(piece)
+    kept_chars = sum(e - s for s, e in doc.kept_spans)
+    meta = [escape_text(doc.doc_id)]
+    if doc.date:
+        meta.append(escape_text(doc.date))
+    meta.append(f"{n:,} characters")
+    if highlight:
+        what = "passage" if label == "passage" else f"citation {escape_text(label)}".strip()
+        note = (f'<div class="qa-doc-note"><mark class="qa-hl">highlighted</mark> {what}: characters '
+                f'{highlight[0]}–{highlight[1]} · <span class="qa-boiler">dimmed</span> text was left '
+                f'out of the index as boilerplate ({n - kept_chars:,} characters)</div>')
+    else:
+        note = (f'<div class="qa-doc-note"><span class="qa-boiler">dimmed</span> text was left out of '
+                f'the index as boilerplate ({n - kept_chars:,} characters)</div>')
+    return (f'<div class="qa-doc"><div class="qa-doc-head"><div class="qa-doc-title">'
+            f'{escape_text(doc.title)}</div><div class="qa-meta">{" · ".join(meta)}</div>{note}</div>'
+            f'<div class="qa-doc-body">{"".join(body)}</div></div>')
+
+
+# --- corpus overview ------------------------------------------------------------------------------
+
+CORPUS_COLUMNS = ["Title", "Document", "Date", "Characters", "Chunks", "Boilerplate"]
+
+
+def corpus_rows(documents: Sequence, chunk_counts: Sequence[int]) -> list[list]:
+    """One row per document, in ``CORPUS_COLUMNS`` order: title, doc_id, date ("" if none),
+    characters, chunks (``chunk_counts[i]`` for ``documents[i]``), share of text left out as
+    boilerplate (e.g. "12%"). Cells are plain values; the table component shows them as text."""
+    rows = []
+    for d, chunks in zip(documents, chunk_counts):
+        kept = sum(e - s for s, e in d.kept_spans)
+        share = 1 - kept / len(d.text) if d.text else 0.0
+        rows.append([d.title, d.doc_id, d.date or "", len(d.text), int(chunks), f"{share:.0%}"])
+    return rows
+
+
+def render_corpus_status(manifest: dict, index_dir, corpus_dir, fresh: bool, why: str) -> str:
+    """The Corpus tab's status HTML: whether the index at ``index_dir`` is up to date with
+    ``corpus_dir`` (and, if not, ``why`` and the command that rebuilds it), what it was built with,
+    its counts, and the files skipped or repaired while indexing."""
+    state = ('<span class="qa-ok">✓ up to date</span>' if fresh else
+             f'<span class="qa-stale">⚠ not up to date: {escape_text(why)}</span>')
+    fix = "" if fresh else (
+        f'<div class="qa-meta">Rebuild with <code>qa index {escape_text(corpus_dir or "CORPUS_DIR")} '
+        f'--index-dir {escape_text(index_dir)}</code> (questions are refused until then).</div>')
+    counts = manifest.get("counts", {})
+    model = manifest.get("model", {}).get("name", "?")
+    status = [f'<div class="qa-status">{state} with <code>{escape_text(corpus_dir or "?")}</code></div>{fix}',
+              f'<div class="qa-meta">Index <code>{escape_text(index_dir)}</code> · built '
+              f'{escape_text(manifest.get("created", "?"))} · model {escape_text(model)} · '
+              f'{escape_text(counts.get("documents", "?"))} documents, '
+              f'{escape_text(counts.get("chunks", "?"))} chunks, '
+              f'{escape_text(counts.get("sentences", "?"))} sentences</div>']
+    warnings = manifest.get("warnings") or []
+    if warnings:
+        items = "".join(f'<li>{escape_text(w.get("path", ""))}: {escape_text(w.get("message", ""))}</li>'
+                        for w in warnings)
+        status.append(f'<div class="qa-meta">Skipped or repaired while indexing:<ul>{items}</ul></div>')
+    return "".join(status)
+
+
+# --- evaluation results ---------------------------------------------------------------------------
+
+#: Metrics shown in the table, in order, with their labels.
+METRIC_LABELS = {
+    "recall@1": "recall@1", "recall@5": "recall@5", "recall@10": "recall@10",
+    "mrr@10": "MRR@10", "ndcg@10": "nDCG@10",
+    "answer_hit@1": "answer hit@1", "answer_hit@3": "answer hit@3",
+    "abstention_recall": "abstention recall", "abstention_precision": "abstention precision",
+    "false_abstention_rate": "false abstention rate",
+    "latency_p50_ms": "latency p50 (ms)", "latency_p95_ms": "latency p95 (ms)",
+}
+QUESTION_COLUMNS = ["mode", "id", "question", "expected", "outcome", "rank",
+                    "answer document", "answer", "confidence", "latency ms"]
+#: Relative widths of those columns in the per-question table.
+QUESTION_WIDTHS = ["6%", "5%", "20%", "8%", "8%", "5%", "11%", "19%", "9%", "9%"]
+
+
+def render_eval_summary(metrics: dict, file_name: str, k: int) -> str:
+    """One line: how many questions (answerable / unanswerable) from ``file_name``, at ``k``."""
+    plural = "" if metrics["questions"] == 1 else "s"
+    return (f'<div class="qa-status">{metrics["questions"]} question{plural} '
+            f'({metrics["answerable"]} answerable, {metrics["unanswerable"]} unanswerable) '
+            f'from <code>{escape_text(file_name)}</code>, '
+            f'{int(k)} passages read per question</div>')
+
+
+def format_metric(key: str, value) -> str:
+    """A metric value as table text: "–" if undefined, milliseconds to 0.1, shares to 0.001."""
+    if value is None:
+        return "–"
+    if key.endswith("_ms"):
+        return f"{value:.1f}"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def metrics_rows(reports: Sequence) -> list[list[str]]:
+    """One row per metric of ``METRIC_LABELS``: [label, value in reports[0], value in reports[1], ...]."""
+    return [[label] + [format_metric(key, r.metrics.get(key)) for r in reports]
+            for key, label in METRIC_LABELS.items()]
+
+
+def chart_points(reports: Sequence, questions: Sequence, max_k: int = MAX_CHART_K) -> list[dict]:
+    """The chart's points: ``{"k", "share", "mode"}`` for k = 1..max_k in each report, where share
+    is ``success_at_k`` (answerable questions with a relevant document in the top k)."""
+    from qa.evaluate import success_at_k
+
+    return [{"k": k, "share": share, "mode": r.mode}
+            for r in reports for k, share in enumerate(success_at_k(r.rows, questions, max_k), start=1)]
+
+
+def outcome(row) -> str:
+    """A question's result in words: hit / hit@3 / miss / abstained, marked right (✓) or wrong (✗)."""
+    if row.answerable:
+        if row.abstained:
+            return "✗ abstained"
+        return "✓ hit" if row.hit_at_1 else ("~ hit@3" if row.hit_at_3 else "✗ miss")
+    return "✓ abstained" if row.abstained else "✗ answered"
+
+
+def question_rows(reports: Sequence, answer_limit: int = 120) -> tuple[list[list], list[list]]:
+    """Per-question rows in ``QUESTION_COLUMNS`` order, every report's rows in turn:
+    (for the table, with the answer shortened to ``answer_limit`` characters; for a CSV, in full)."""
+    table, full = [], []
+    for r in reports:
+        for row in r.rows:
+            cells = [r.mode, row.id, row.question, "answer" if row.answerable else "abstain",
+                     outcome(row), row.first_relevant_rank if row.first_relevant_rank else "",
+                     row.answer_doc or "", row.answer, round(row.confidence, 3), round(row.latency_ms, 1)]
+            full.append(cells)
+            table.append(cells[:7] + [shorten(row.answer, answer_limit)] + cells[8:])
+    return table, full
