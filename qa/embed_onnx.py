@@ -15,7 +15,6 @@ this module are cheap. Only ``export_onnx`` needs torch (and the model's safeten
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import threading
@@ -28,6 +27,7 @@ import numpy as np
 
 from qa.config import DEFAULT_MODEL_DIM, DEFAULT_MODEL_NAME
 from qa.errors import EmbedderError
+from qa.store import file_sha256
 
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -41,14 +41,6 @@ MAX_SEQ_LENGTH = 256
 #: long passages in small ones (the attention cost grows with the square of the length).
 TOKENS_PER_BATCH = 8192
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _replace_atomically(write: Callable[[Path], None], dest: Path) -> None:
@@ -127,12 +119,12 @@ def export_onnx(dest_dir: str | os.PathLike, model_path: str | os.PathLike | Non
     _replace_atomically(write_model, dest_dir / MODEL_FILE)
     return {
         "file": MODEL_FILE,
-        "sha256": _sha256(dest_dir / MODEL_FILE),
+        "sha256": file_sha256(dest_dir / MODEL_FILE),
         "bytes": (dest_dir / MODEL_FILE).stat().st_size,
         "opset": ONNX_OPSET,
         "source_model": DEFAULT_MODEL_NAME,
         "tokenizer_file": TOKENIZER_FILE,
-        "tokenizer_sha256": _sha256(dest_dir / TOKENIZER_FILE),
+        "tokenizer_sha256": file_sha256(dest_dir / TOKENIZER_FILE),
         "max_seq_length": MAX_SEQ_LENGTH,
         "seconds": round(time.perf_counter() - t0, 2),
     }

@@ -3,7 +3,8 @@
 Layout of an index folder (no pickle anywhere):
 
 - ``manifest.json``: format version, build id, model name and dimension, chunking parameters,
-  source folder, a content hash (and size, mtime) of every source document, counts, warnings.
+  source folder, a content hash (and size, mtime) of every source document, counts, warnings
+  (read and checked by ``qa.manifest``).
 - ``documents.jsonl``: one line per document: id, title, path, hash, date, url, source, author,
   page start offsets (PDF), full text, segments.
 - ``sentences.npy`` (int64, n x 3: document row, start, end) and ``chunks.npy`` (int64, n x 3:
@@ -15,7 +16,7 @@ Layout of an index folder (no pickle anywhere):
 A build re-uses what it can of the index already in the folder (same format, model and chunking
 settings): the documents of source files whose bytes are unchanged (no re-parsing), and the sentence
 spans and vectors of every document whose text is unchanged, so only new or edited text is embedded.
-The tables it writes are the same as a full build's.
+The tables it writes are the same as a full build's (``qa.reuse``).
 
 Writes go to a temporary sibling folder that is swapped into place atomically (``qa.store``), so a
 reader (or a killed build) only ever sees the old index or the new one.
@@ -23,14 +24,13 @@ reader (or a killed build) only ever sees the old index or the new one.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 
@@ -40,18 +40,14 @@ from qa.config import DEFAULT_SETTINGS, INDEX_FORMAT_VERSION, Settings
 from qa.embed import Embedder
 from qa.errors import (CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
                        IndexStaleError, QAIndexError)
-from qa.ingest import (Corpus, Document, IngestWarning, ParsedFile, Segment, list_corpus_files,
-                       read_corpus)
-from qa.store import recover, remove_abandoned_temporaries, replacing
-
-MANIFEST = "manifest.json"
-DOCUMENTS = "documents.jsonl"
-SENTENCES = "sentences.npy"
-CHUNKS = "chunks.npy"
-FAISS_FILE = "index.faiss"
-SENTENCE_VECTORS = "sentence_vectors.npy"
-LEXICAL_DIR = "lexical"
-DATA_FILES = (DOCUMENTS, SENTENCES, CHUNKS, FAISS_FILE, SENTENCE_VECTORS)
+from qa.ingest import Corpus, Document, IngestWarning, Segment, read_corpus
+# The manifest's names are re-exported: callers import them from here.
+from qa.manifest import (CHUNKS, DATA_FILES, DOCUMENTS, FAISS_FILE, LEXICAL_DIR, MANIFEST,  # noqa: F401
+                         SENTENCE_VECTORS, SENTENCES, CorpusChanges, corpus_changes, current_build_id,
+                         incompatibility, index_is_current, pipeline_fingerprint, read_manifest,
+                         recorded_corpus_dir, settings_record, source_records)
+from qa.reuse import Previous, match_documents, previous_index, reused_vectors
+from qa.store import file_sha256, recover, remove_abandoned_temporaries, replacing
 
 
 @dataclass(frozen=True)
@@ -78,24 +74,6 @@ class BuildReport:
     unchanged: int = 0
     embedded: int = 0
     note: str = ""
-
-
-@dataclass(frozen=True)
-class CorpusChanges:
-    """How a corpus folder differs from what an index was built from (paths relative to it)."""
-
-    added: tuple[str, ...]
-    changed: tuple[str, ...]
-    removed: tuple[str, ...]
-    unchanged: tuple[str, ...]
-
-    @property
-    def fresh(self) -> bool:
-        return not (self.added or self.changed or self.removed)
-
-    def summary(self) -> str:
-        return (f"added {len(self.added)}, changed {len(self.changed)}, "
-                f"removed {len(self.removed)}, unchanged {len(self.unchanged)}")
 
 
 @dataclass(frozen=True)
@@ -143,146 +121,6 @@ class LoadedIndex:
 
 # --- building ------------------------------------------------------------------------------------
 
-def _file_signature(path: Path, link: bool = False) -> dict:
-    st = path.lstat() if link else path.stat()
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
-
-
-def _skipped_file_record(path: Path) -> dict | None:
-    """The manifest record of a file the build skipped, or None if there is nothing to record.
-
-    Skipped symlinks are recorded by the link itself (their target may be outside the corpus,
-    missing or a loop) and non-regular or unreadable files without a hash, so that an unchanged
-    bad file does not make the index stale and is never read (a FIFO would block).
-    """
-    try:
-        if path.is_symlink():
-            return {"doc_id": None, "sha256": None, "link": True, **_file_signature(path, link=True)}
-        if not path.exists():
-            return None
-        record = {"doc_id": None, "sha256": None, **_file_signature(path)}
-        if path.is_file():
-            record["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
-        return record
-    except OSError:
-        try:
-            return {"doc_id": None, "sha256": None, **_file_signature(path)}
-        except OSError:
-            return None
-
-
-def corpus_changes(manifest: dict, corpus_dir: str | os.PathLike) -> CorpusChanges:
-    """Compare a corpus folder with the documents recorded in ``manifest``.
-
-    Files whose size and modification time match the manifest are taken as unchanged without
-    being read; the others are hashed.
-    """
-    root = Path(corpus_dir)
-    recorded: dict[str, dict] = manifest.get("sources", {})
-    current = {str(p.relative_to(root)): p for p in list_corpus_files(root)} if root.is_dir() else {}
-    added, changed, unchanged = [], [], []
-    for rel, path in current.items():
-        info = recorded.get(rel)
-        if info is None:
-            added.append(rel)
-            continue
-        try:
-            sig = _file_signature(path, link=bool(info.get("link")))
-            if sig["size"] == info.get("size") and sig["mtime_ns"] == info.get("mtime_ns"):
-                unchanged.append(rel)
-            elif info.get("sha256") is None:
-                changed.append(rel)
-            elif hashlib.sha256(path.read_bytes()).hexdigest() == info["sha256"]:
-                unchanged.append(rel)
-            else:
-                changed.append(rel)
-        except OSError:
-            changed.append(rel)
-    removed = [rel for rel in recorded if rel not in current]
-    return CorpusChanges(tuple(added), tuple(changed), tuple(removed), tuple(unchanged))
-
-
-def pipeline_fingerprint() -> str:
-    """A hash of the code that decides what an index contains (reading, cleaning, splitting).
-
-    Recorded in the manifest: after an upgrade that changes cleaning or sentence splitting, an old
-    index is reported stale and rebuilt, instead of silently disagreeing with a fresh one.
-    """
-    import hashlib
-
-    from qa import chunk, formats, ingest
-
-    digest = hashlib.sha256()
-    for module in (ingest, formats, chunk):
-        digest.update(Path(module.__file__).read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def _settings_record(settings: Settings) -> dict:
-    return {"chunking": asdict(settings.chunk), "pipeline": pipeline_fingerprint()}
-
-
-def read_manifest(index_dir: str | os.PathLike) -> dict:
-    """The parsed manifest of an index folder; raises ``IndexNotFoundError``/``IndexCorruptError``."""
-    path = Path(index_dir) / MANIFEST
-    if not path.exists():
-        raise IndexNotFoundError(
-            f"no index at {Path(index_dir)}: build one with `qa index CORPUS_DIR --index-dir {index_dir}`")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise IndexCorruptError(f"unreadable manifest {path} ({exc}); rebuild with `qa index`") from exc
-    if not isinstance(manifest, dict) or "format_version" not in manifest:
-        raise IndexCorruptError(f"{path} is not an index manifest; rebuild with `qa index`")
-    # A hand-edited or foreign manifest must fail here, not as an AttributeError deep in loading.
-    expected = {"build_id": str, "model": dict, "counts": dict, "files": dict, "sources": dict,
-                "settings": dict, "warnings": list, "corpus_dir": str}
-    wrong = [key for key, kind in expected.items()
-             if key in manifest and not isinstance(manifest[key], kind)]
-    if wrong or not isinstance(manifest.get("build_id"), str):
-        raise IndexCorruptError(f"{path} has malformed fields ({', '.join(wrong) or 'build_id'}); "
-                                f"rebuild with `qa index`")
-    return manifest
-
-
-
-def _incompatibility(manifest: dict, embedder_name: str, settings: Settings,
-                     dim: int | None = None) -> str | None:
-    """Why an index with ``manifest`` cannot serve (or be re-used for) this model and settings."""
-    if manifest.get("format_version") != INDEX_FORMAT_VERSION:
-        return "index format version differs"
-    if manifest.get("model", {}).get("name") != embedder_name:
-        return "embedding model differs"
-    if dim is not None and manifest.get("model", {}).get("dim") != dim:
-        return "embedding dimension differs"
-    recorded = manifest.get("settings") or {}
-    current = _settings_record(settings)
-    if recorded.get("chunking") != current["chunking"]:
-        return "chunking settings differ"
-    if recorded.get("pipeline") != current["pipeline"]:
-        return "the indexing code (reading, cleaning, sentence splitting) changed since the build"
-    return None
-
-
-def index_is_current(index_dir: str | os.PathLike, corpus_dir: str | os.PathLike,
-                     embedder_name: str, settings: Settings = DEFAULT_SETTINGS) -> tuple[bool, str]:
-    """Whether the index in ``index_dir`` can be used as is for ``corpus_dir``, and why not."""
-    try:
-        manifest = read_manifest(index_dir)
-    except (IndexNotFoundError, IndexCorruptError) as exc:
-        return False, str(exc)
-    why = _incompatibility(manifest, embedder_name, settings)
-    if why:
-        return False, why
-    missing = [f for f in DATA_FILES if not (Path(index_dir) / f).exists()]
-    if missing:
-        return False, f"missing files: {', '.join(missing)}"
-    changes = corpus_changes(manifest, corpus_dir)
-    if not changes.fresh:
-        return False, f"corpus changed: {changes.summary()}"
-    return True, "up to date"
-
-
 def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
                 embedder: Embedder | None = None, settings: Settings = DEFAULT_SETTINGS,
                 force: bool = False, progress: Callable[[str, int, int], None] | None = None
@@ -314,7 +152,7 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
         note = f"the previous index could not be read ({exc}); everything was embedded again"
     changes = corpus_changes(manifest or {}, corpus_dir)
     if manifest is not None:
-        why = _incompatibility(manifest, embedder.name, settings, int(embedder.dim))
+        why = incompatibility(manifest, embedder.name, settings, int(embedder.dim))
         if force:
             note = "forced: everything was embedded again"
         elif why:
@@ -327,7 +165,8 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
                                unchanged=len(changes.unchanged))
         else:
             try:
-                previous = _load_previous(index_dir, manifest, embedder.name)
+                previous = previous_index(index_dir, manifest,
+                                          _load_files(index_dir, manifest, embedder.name, lexical=False))
             except QAIndexError as exc:
                 note = f"the previous index could not be re-used ({exc}); everything was embedded again"
     try:
@@ -339,26 +178,15 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
     sentences, chunks, chunk_texts, chunk_vectors, sentence_vectors, embedded = tables
 
     root = Path(corpus_dir)
-    sources = {}
-    for rel, parsed in corpus.files.items():
-        sources[rel] = {"doc_id": parsed.documents[-1].doc_id, "sha256": parsed.sha256,
-                        **_file_signature(root / rel), "records": parsed.records,
-                        "problems": list(parsed.problems)}
-    # Skipped files are recorded too, so that an unchanged bad file does not make the index stale.
-    for w in corpus.warnings:
-        if w.path not in sources:
-            record = _skipped_file_record(root / w.path)
-            if record is not None:
-                sources[w.path] = record
     new_manifest = {
         "format_version": INDEX_FORMAT_VERSION,
         "build_id": uuid.uuid4().hex,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "model": {"name": embedder.name, "dim": int(embedder.dim)},
-        "settings": _settings_record(settings),
+        "settings": settings_record(settings),
         # Relative to the index folder, so that a moved or cloned project still finds its corpus.
         "corpus_dir": os.path.relpath(root.resolve(), index_dir.resolve()),
-        "sources": sources,
+        "sources": source_records(corpus, root),
         "counts": {"documents": len(corpus.documents), "sentences": len(sentences), "chunks": len(chunks)},
         "warnings": [asdict(w) for w in corpus.warnings],
     }
@@ -375,72 +203,7 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
                        len(changes.unchanged), embedded, note)
 
 
-# --- re-using the previous index -----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Previous:
-    """What a build can take from the index already in the folder."""
-
-    index: LoadedIndex  # without its lexical index (rebuilt every time)
-    files: dict[str, ParsedFile]  # source path -> what it gave, for ``read_corpus(reuse=...)``
-    rows_by_text: dict[str, int]  # hash of a document's text -> its row
-
-
-def _text_key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _load_previous(index_dir: Path, manifest: dict, embedder_name: str) -> _Previous:
-    """The index in ``index_dir``, checked (sizes, tables and file checksums) for re-use.
-
-    Raises ``QAIndexError`` (a subclass) when it cannot be re-used safely.
-    """
-    import faiss
-
-    index = _load_files(index_dir, manifest, embedder_name, lexical=False)
-    checksums = manifest.get("checksums")
-    if isinstance(checksums, dict):  # indexes written before checksums were recorded have none
-        altered = [name for name in DATA_FILES if checksums.get(name) != _file_sha256(index_dir / name)]
-        if altered:
-            raise IndexCorruptError(f"{', '.join(altered)} altered since it was written (checksum differs)")
-    if _current_build_id(index_dir) != manifest["build_id"]:
-        raise IndexCorruptError(f"{index_dir} was replaced while it was read")
-    if not isinstance(index.faiss_index, faiss.IndexFlat):  # only a flat index gives its vectors back
-        raise IndexCorruptError(f"{FAISS_FILE} is not a flat FAISS index")
-    by_path: dict[str, list[Document]] = {}
-    for doc in index.documents:
-        by_path.setdefault(doc.path, []).append(doc)
-    files = {}
-    for path, docs in by_path.items():
-        info = manifest["sources"].get(path)
-        # Indexes written before ``records``/``problems`` were recorded are re-parsed (once).
-        if (isinstance(info, dict) and isinstance(info.get("records"), int)
-                and isinstance(info.get("problems"), list)
-                and all(isinstance(p, str) for p in info["problems"])
-                and all(d.sha256 == info.get("sha256") for d in docs)):
-            files[path] = ParsedFile(info["sha256"], tuple(docs), tuple(info["problems"]), info["records"])
-    rows_by_text = {_text_key(d.text): row for row, d in enumerate(index.documents)}
-    return _Previous(index, files, rows_by_text)
-
-
-def _row_ranges(doc_column: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray]:
-    """(starts, ends) of each document's rows in a table sorted by document row."""
-    if doc_column.size and np.any(np.diff(doc_column) < 0):
-        raise IndexCorruptError("table rows are not in document order")
-    rows = np.arange(n_docs)
-    return (np.searchsorted(doc_column, rows, side="left"),
-            np.searchsorted(doc_column, rows, side="right"))
-
-
-def _read_and_embed(corpus_dir, settings: Settings, embedder: Embedder, previous: _Previous | None,
+def _read_and_embed(corpus_dir, settings: Settings, embedder: Embedder, previous: Previous | None,
                     progress: Callable[[str, int, int], None] | None):
     """Read the corpus, cut it into sentences and passages, and give every row its vector.
 
@@ -454,50 +217,13 @@ def _read_and_embed(corpus_dir, settings: Settings, embedder: Embedder, previous
         detail = "; ".join(f"{w.path}: {w.message}" for w in corpus.warnings[:5])
         raise CorpusError(f"no indexable document in {corpus_dir}" + (f" ({detail})" if detail else ""))
     documents = corpus.documents
-    old = previous.index if previous else None
-    known: dict[int, int] = {}  # new document row -> old document row (same text and segments)
-    if previous is not None:
-        for row, doc in enumerate(documents):
-            old_row = previous.rows_by_text.get(_text_key(doc.text))
-            if old_row is not None and old.documents[old_row].segments == doc.segments:
-                known[row] = old_row
-        old_sent = _row_ranges(old.sentence_table[:, 0], len(old.documents))
-        old_chunk = _row_ranges(old.chunk_table[:, 0], len(old.documents))
-    spans = {documents[row].doc_id: old.sentence_table[old_sent[0][o]:old_sent[1][o], 1:3].tolist()
-             for row, o in known.items()}
-    sentences, chunks = chunk_documents(documents, settings.chunk, spans)
+    match = match_documents(previous, documents) if previous is not None else None
+    sentences, chunks = chunk_documents(documents, settings.chunk, match.spans if match else {})
     doc_rows = {d.doc_id: i for i, d in enumerate(documents)}
     texts = [d.text for d in documents]
     chunk_texts = [passage_text(texts[doc_rows[c.doc_id]], sentences, c) for c in chunks]
-
-    dim = int(embedder.dim)
-    chunk_vectors = np.zeros((len(chunks), dim), dtype=np.float32)
-    sentence_vectors = np.zeros((len(sentences), dim), dtype=np.float32)
-    chunk_todo = np.ones(len(chunks), dtype=bool)
-    sentence_todo = np.ones(len(sentences), dtype=bool)
-    if known:
-        try:
-            old_vectors = old.faiss_index.reconstruct_n(0, old.faiss_index.ntotal)
-        except RuntimeError as exc:
-            raise IndexCorruptError(f"cannot read the passage vectors back from {FAISS_FILE} "
-                                    "(an approximate IVF index does not keep them)") from exc
-        new_sent = _row_ranges(np.array([doc_rows[s.doc_id] for s in sentences], dtype=np.int64), len(documents))
-        new_chunk_table = np.array([[doc_rows[c.doc_id], c.first_sentence, c.last_sentence] for c in chunks],
-                                   dtype=np.int64)
-        new_chunk = _row_ranges(new_chunk_table[:, 0], len(documents))
-        for row, o in known.items():
-            ns, os_ = int(new_sent[0][row]), int(old_sent[0][o])
-            nc, nc_end = int(new_chunk[0][row]), int(new_chunk[1][row])
-            oc, oc_end = int(old_chunk[0][o]), int(old_chunk[1][o])
-            n_sent = int(new_sent[1][row]) - ns
-            # The passages are windows over the same sentences: they must line up one for one.
-            if (nc_end - nc != oc_end - oc
-                    or not np.array_equal(new_chunk_table[nc:nc_end, 1:] - ns, old.chunk_table[oc:oc_end, 1:] - os_)):
-                raise IndexCorruptError(f"the passages of {documents[row].doc_id!r} do not match its sentences")
-            sentence_vectors[ns:ns + n_sent] = old.sentence_vectors[os_:os_ + n_sent]
-            chunk_vectors[nc:nc_end] = old_vectors[oc:oc_end]
-            sentence_todo[ns:ns + n_sent] = False
-            chunk_todo[nc:nc_end] = False
+    chunk_vectors, sentence_vectors, chunk_todo, sentence_todo = reused_vectors(
+        previous, match, documents, sentences, chunks, doc_rows, int(embedder.dim))
     chunk_rows, sentence_rows = np.flatnonzero(chunk_todo), np.flatnonzero(sentence_todo)
     total = len(chunk_rows) + len(sentence_rows)
     done = [0]
@@ -546,7 +272,7 @@ def _write_index_atomically(index_dir: Path, manifest: dict, documents, doc_rows
         manifest = dict(manifest, vector_index=spec.to_dict(),
                         files={name: (tmp / name).stat().st_size for name in DATA_FILES},
                         # Checked before a later build re-uses the files (not on every load).
-                        checksums={name: _file_sha256(tmp / name) for name in DATA_FILES})
+                        checksums={name: file_sha256(tmp / name) for name in DATA_FILES})
         # The manifest is written last: a folder without one is never taken for an index.
         with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
             json.dump(manifest, fh, ensure_ascii=False, indent=1)
@@ -606,11 +332,11 @@ def load_index(index_dir: str | os.PathLike, embedder_name: str | None = None,
             loaded = _load_files(index_dir, manifest, embedder_name)
         except IndexCorruptError:
             # Files read across a swap disagree with each other: that is a rebuild, not damage.
-            if _current_build_id(index_dir) != manifest["build_id"]:
+            if current_build_id(index_dir) != manifest["build_id"]:
                 continue
             raise
         # A rebuild may have swapped the folder while we read it: make sure we saw one build.
-        if _current_build_id(index_dir) == manifest["build_id"]:
+        if current_build_id(index_dir) == manifest["build_id"]:
             break
     else:
         raise IndexCorruptError(f"{index_dir} kept changing while it was read; try again")
@@ -623,21 +349,6 @@ def load_index(index_dir: str | os.PathLike, embedder_name: str | None = None,
                     f"the corpus {source} changed since the index was built ({changes.summary()}); "
                     f"rebuild with `qa index {source} --index-dir {index_dir}`")
     return loaded
-
-
-def _current_build_id(index_dir: Path) -> str | None:
-    try:
-        return read_manifest(index_dir)["build_id"]
-    except (IndexNotFoundError, IndexCorruptError):
-        return None
-
-
-def recorded_corpus_dir(index_dir: str | os.PathLike, manifest: dict) -> Path | None:
-    """The corpus folder an index was built from (the manifest stores it relative to the index)."""
-    recorded = manifest.get("corpus_dir")
-    if not recorded:
-        return None
-    return (Path(index_dir) / recorded).resolve()
 
 
 def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,

@@ -11,6 +11,7 @@ new one, never a mix:
   the portable fallback.
 - ``remove_abandoned_temporaries(target)`` deletes the temporary folders of writers whose
   process no longer runs (a killed build).
+- ``file_sha256(path)`` hashes a file without holding it in memory (checksums of written files).
 
 Nothing here knows what the files mean.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import hashlib
 import os
 import shutil
 import uuid
@@ -53,6 +55,15 @@ def replacing(target: Path) -> Iterator[Path]:
         # After a swap ``tmp`` holds the old folder; after an error, the unfinished new one.
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """The SHA-256 hex digest of the bytes of ``path``, read in 1 MiB blocks; raises ``OSError``."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def fsync_tree(folder: Path) -> None:

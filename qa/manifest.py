@@ -1,0 +1,231 @@
+"""The manifest of an index folder: what it holds, what it was built from, and whether it still fits.
+
+``manifest.json`` records the format version, the build id, the model (name and dimension), the
+chunking settings and a fingerprint of the indexing code, the corpus folder (relative to the index),
+and a record (hash, size, mtime) of every source file. This module reads and checks it, compares it
+with a corpus folder (``corpus_changes``) and with a model and settings (``incompatibility``), and
+writes the records of source files. It reads no table, vector or FAISS file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from qa.config import DEFAULT_SETTINGS, INDEX_FORMAT_VERSION, Settings
+from qa.errors import IndexCorruptError, IndexNotFoundError
+from qa.ingest import Corpus, list_corpus_files
+from qa.store import file_sha256
+
+# The files of an index folder. The manifest is written last: a folder without one is no index.
+MANIFEST = "manifest.json"
+DOCUMENTS = "documents.jsonl"
+SENTENCES = "sentences.npy"
+CHUNKS = "chunks.npy"
+FAISS_FILE = "index.faiss"
+SENTENCE_VECTORS = "sentence_vectors.npy"
+LEXICAL_DIR = "lexical"
+DATA_FILES = (DOCUMENTS, SENTENCES, CHUNKS, FAISS_FILE, SENTENCE_VECTORS)
+
+
+@dataclass(frozen=True)
+class CorpusChanges:
+    """How a corpus folder differs from what an index was built from (paths relative to it)."""
+
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+
+    @property
+    def fresh(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+    def summary(self) -> str:
+        return (f"added {len(self.added)}, changed {len(self.changed)}, "
+                f"removed {len(self.removed)}, unchanged {len(self.unchanged)}")
+
+
+# --- source files --------------------------------------------------------------------------------
+
+def file_signature(path: Path, link: bool = False) -> dict:
+    """``{"size", "mtime_ns"}`` of ``path`` (of the link itself with ``link``); raises ``OSError``."""
+    st = path.lstat() if link else path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def skipped_file_record(path: Path) -> dict | None:
+    """The manifest record of a file the build skipped, or None if there is nothing to record.
+
+    Skipped symlinks are recorded by the link itself (their target may be outside the corpus,
+    missing or a loop) and non-regular or unreadable files without a hash, so that an unchanged
+    bad file does not make the index stale and is never read (a FIFO would block).
+    """
+    try:
+        if path.is_symlink():
+            return {"doc_id": None, "sha256": None, "link": True, **file_signature(path, link=True)}
+        if not path.exists():
+            return None
+        record = {"doc_id": None, "sha256": None, **file_signature(path)}
+        if path.is_file():
+            record["sha256"] = file_sha256(path)
+        return record
+    except OSError:
+        try:
+            return {"doc_id": None, "sha256": None, **file_signature(path)}
+        except OSError:
+            return None
+
+
+def source_records(corpus: Corpus, corpus_dir: str | os.PathLike) -> dict[str, dict]:
+    """The manifest's ``sources``: a record of every file of ``corpus``, read or skipped.
+
+    Read files keep what a later build needs to re-use them without parsing (hash, number of
+    records, problems); skipped files are recorded too, so that an unchanged bad file does not
+    make the index stale.
+    """
+    root = Path(corpus_dir)
+    sources = {}
+    for rel, parsed in corpus.files.items():
+        sources[rel] = {"doc_id": parsed.documents[-1].doc_id, "sha256": parsed.sha256,
+                        **file_signature(root / rel), "records": parsed.records,
+                        "problems": list(parsed.problems)}
+    for w in corpus.warnings:
+        if w.path not in sources:
+            record = skipped_file_record(root / w.path)
+            if record is not None:
+                sources[w.path] = record
+    return sources
+
+
+def corpus_changes(manifest: dict, corpus_dir: str | os.PathLike) -> CorpusChanges:
+    """Compare a corpus folder with the documents recorded in ``manifest``.
+
+    Files whose size and modification time match the manifest are taken as unchanged without
+    being read; the others are hashed.
+    """
+    root = Path(corpus_dir)
+    recorded: dict[str, dict] = manifest.get("sources", {})
+    current = {str(p.relative_to(root)): p for p in list_corpus_files(root)} if root.is_dir() else {}
+    added, changed, unchanged = [], [], []
+    for rel, path in current.items():
+        info = recorded.get(rel)
+        if info is None:
+            added.append(rel)
+            continue
+        try:
+            sig = file_signature(path, link=bool(info.get("link")))
+            if sig["size"] == info.get("size") and sig["mtime_ns"] == info.get("mtime_ns"):
+                unchanged.append(rel)
+            elif info.get("sha256") is None:
+                changed.append(rel)
+            elif file_sha256(path) == info["sha256"]:
+                unchanged.append(rel)
+            else:
+                changed.append(rel)
+        except OSError:
+            changed.append(rel)
+    removed = [rel for rel in recorded if rel not in current]
+    return CorpusChanges(tuple(added), tuple(changed), tuple(removed), tuple(unchanged))
+
+
+# --- model, settings and code --------------------------------------------------------------------
+
+def pipeline_fingerprint() -> str:
+    """A hash of the code that decides what an index contains (reading, cleaning, splitting).
+
+    Recorded in the manifest: after an upgrade that changes cleaning or sentence splitting, an old
+    index is reported stale and rebuilt, instead of silently disagreeing with a fresh one.
+    """
+    from qa import chunk, formats, ingest
+
+    digest = hashlib.sha256()
+    for module in (ingest, formats, chunk):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def settings_record(settings: Settings) -> dict:
+    """The manifest's ``settings``: the chunking parameters and the indexing code's fingerprint."""
+    return {"chunking": asdict(settings.chunk), "pipeline": pipeline_fingerprint()}
+
+
+def incompatibility(manifest: dict, embedder_name: str, settings: Settings,
+                    dim: int | None = None) -> str | None:
+    """Why an index with ``manifest`` cannot serve (or be re-used for) this model and settings."""
+    if manifest.get("format_version") != INDEX_FORMAT_VERSION:
+        return "index format version differs"
+    if manifest.get("model", {}).get("name") != embedder_name:
+        return "embedding model differs"
+    if dim is not None and manifest.get("model", {}).get("dim") != dim:
+        return "embedding dimension differs"
+    recorded = manifest.get("settings") or {}
+    current = settings_record(settings)
+    if recorded.get("chunking") != current["chunking"]:
+        return "chunking settings differ"
+    if recorded.get("pipeline") != current["pipeline"]:
+        return "the indexing code (reading, cleaning, sentence splitting) changed since the build"
+    return None
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+def read_manifest(index_dir: str | os.PathLike) -> dict:
+    """The parsed manifest of an index folder; raises ``IndexNotFoundError``/``IndexCorruptError``."""
+    path = Path(index_dir) / MANIFEST
+    if not path.exists():
+        raise IndexNotFoundError(
+            f"no index at {Path(index_dir)}: build one with `qa index CORPUS_DIR --index-dir {index_dir}`")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexCorruptError(f"unreadable manifest {path} ({exc}); rebuild with `qa index`") from exc
+    if not isinstance(manifest, dict) or "format_version" not in manifest:
+        raise IndexCorruptError(f"{path} is not an index manifest; rebuild with `qa index`")
+    # A hand-edited or foreign manifest must fail here, not as an AttributeError deep in loading.
+    expected = {"build_id": str, "model": dict, "counts": dict, "files": dict, "sources": dict,
+                "settings": dict, "warnings": list, "corpus_dir": str}
+    wrong = [key for key, kind in expected.items()
+             if key in manifest and not isinstance(manifest[key], kind)]
+    if wrong or not isinstance(manifest.get("build_id"), str):
+        raise IndexCorruptError(f"{path} has malformed fields ({', '.join(wrong) or 'build_id'}); "
+                                f"rebuild with `qa index`")
+    return manifest
+
+
+def current_build_id(index_dir: Path) -> str | None:
+    """The build id of the index now in ``index_dir``, or None if there is no readable one."""
+    try:
+        return read_manifest(index_dir)["build_id"]
+    except (IndexNotFoundError, IndexCorruptError):
+        return None
+
+
+def recorded_corpus_dir(index_dir: str | os.PathLike, manifest: dict) -> Path | None:
+    """The corpus folder an index was built from (the manifest stores it relative to the index)."""
+    recorded = manifest.get("corpus_dir")
+    if not recorded:
+        return None
+    return (Path(index_dir) / recorded).resolve()
+
+
+def index_is_current(index_dir: str | os.PathLike, corpus_dir: str | os.PathLike,
+                     embedder_name: str, settings: Settings = DEFAULT_SETTINGS) -> tuple[bool, str]:
+    """Whether the index in ``index_dir`` can be used as is for ``corpus_dir``, and why not."""
+    try:
+        manifest = read_manifest(index_dir)
+    except (IndexNotFoundError, IndexCorruptError) as exc:
+        return False, str(exc)
+    why = incompatibility(manifest, embedder_name, settings)
+    if why:
+        return False, why
+    missing = [f for f in DATA_FILES if not (Path(index_dir) / f).exists()]
+    if missing:
+        return False, f"missing files: {', '.join(missing)}"
+    changes = corpus_changes(manifest, corpus_dir)
+    if not changes.fresh:
+        return False, f"corpus changed: {changes.summary()}"
+    return True, "up to date"
