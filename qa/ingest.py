@@ -361,7 +361,7 @@ def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETT
         if seen_before and _can_reuse(earlier, digest, doc_ids[path], taken, by_text):
             warnings.extend(IngestWarning(rel, problem) for problem in earlier.problems)
             for doc in earlier.documents:
-                by_text[_text_key(doc.text)] = doc.doc_id
+                by_text[text_key(doc.text)] = doc.doc_id
                 taken.add(doc.doc_id)
                 documents.append(doc)
             by_hash[digest] = rel
@@ -381,11 +381,11 @@ def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETT
             if not doc.kept_spans:
                 warnings.append(IngestWarning(rel, f"{where}skipped: no indexable text"))
                 continue
-            text_key = _text_key(doc.text)
-            if text_key in by_text:
-                warnings.append(IngestWarning(rel, f"{where}skipped: same text as {by_text[text_key]}"))
+            key = text_key(doc.text)
+            if key in by_text:
+                warnings.append(IngestWarning(rel, f"{where}skipped: same text as {by_text[key]}"))
                 continue
-            by_text[text_key] = doc_id
+            by_text[key] = doc_id
             taken.add(doc_id)
             documents.append(doc)
             indexed += 1
@@ -398,7 +398,8 @@ def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETT
     return Corpus(str(root), tuple(documents), tuple(warnings), parsed, tuple(reused))
 
 
-def _text_key(text: str) -> str:
+def text_key(text: str) -> str:
+    """A hash of a document's text (finds the same text in another file or a previous index)."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -416,7 +417,7 @@ def _can_reuse(earlier: ParsedFile, digest: str, file_id: str, taken: set[str],
     ids = [d.doc_id for d in docs]
     if len(set(ids)) != len(ids) or any(i != file_id and not i.startswith(file_id + "/") for i in ids):
         return False
-    keys = [_text_key(d.text) for d in docs]
+    keys = [text_key(d.text) for d in docs]
     return (len(set(keys)) == len(keys) and not any(i in taken for i in ids)
             and not any(k in by_text for k in keys) and all(d.kept_spans for d in docs))
 

@@ -13,7 +13,6 @@ up raises ``IndexCorruptError``, and the build embeds everything again.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -22,7 +21,7 @@ import numpy as np
 
 from qa.chunk import Chunk, Sentence
 from qa.errors import IndexCorruptError
-from qa.ingest import Document, ParsedFile
+from qa.ingest import Document, ParsedFile, text_key
 from qa.manifest import DATA_FILES, FAISS_FILE, current_build_id
 from qa.store import file_sha256
 
@@ -47,11 +46,6 @@ class Match:
     spans: dict[str, list[list[int]]]  # doc id -> its sentence spans [start, end] in the old index
     old_sentences: tuple[np.ndarray, np.ndarray]  # (starts, ends) of each old document's sentences
     old_chunks: tuple[np.ndarray, np.ndarray]  # (starts, ends) of each old document's passages
-
-
-def text_key(text: str) -> str:
-    """A hash of a document's text, to find the same text in the previous index."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def previous_index(index_dir: Path, manifest: dict, index: LoadedIndex) -> Previous:
