@@ -401,9 +401,14 @@ def build_app(index_dir=None, embedder=None, examples: Sequence[str] | None = No
     return demo
 
 
+#: The only upload is a question file: refuse anything bigger before it reaches the disk.
+MAX_UPLOAD = "5mb"
+
+
 def launch_options() -> dict:
-    """The keyword arguments ``Blocks.launch`` needs for this app's look (theme, CSS)."""
-    return {"theme": _theme(), "css": CSS, "ssr_mode": False, "footer_links": ["api"]}
+    """The keyword arguments ``Blocks.launch`` needs: look (theme, CSS) and upload limits."""
+    return {"theme": _theme(), "css": CSS, "ssr_mode": False, "footer_links": ["api"],
+            "max_file_size": MAX_UPLOAD}
 
 
 def _warm_up(index_dir, embedder) -> None:

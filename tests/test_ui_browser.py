@@ -322,3 +322,14 @@ def test_readme_screenshots(browser, tmp_path):
         demo.close()
     for name in ("ask", "source", "abstain", "corpus", "evaluate"):
         assert (out / f"{name}.png").stat().st_size > 10_000
+
+
+def test_an_oversized_upload_is_refused(page, tmp_path):
+    big = tmp_path / "huge.jsonl"
+    line = json.dumps(QUESTIONS[2]) + "\n"
+    big.write_text(line * (6 * 1024 * 1024 // len(line) + 1), encoding="utf-8")  # over 5 MB
+    page.get_by_role("tab", name="Evaluate").click()
+    page.get_by_text("Upload a .jsonl file").click()
+    page.locator("#qa-eval-upload input[type=file]").set_input_files(str(big))
+    page.get_by_text("exceed the maximum allowed size", exact=False).first.wait_for(timeout=30_000)
+    assert page.locator("#qa-eval-upload").get_by_text("huge.jsonl").count() == 0
