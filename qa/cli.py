@@ -111,6 +111,8 @@ def _print_answer(result) -> None:
     for i, c in enumerate(result.citations, start=1):
         kind = "" if c.role == "answer" else " (also says so)"
         page = f", page {c.page}" if c.page else ""
+        if c.copies:
+            page += f" (also in {', '.join(c.copies)})"
         click.echo(f"[{i}] {c.title}{kind}\n    {c.doc_id}{page}, characters {c.start}-{c.end}, score {c.score:.3f}")
     if result.sources > 1:
         click.echo(f"\n{result.sources} sources agree.")

@@ -36,6 +36,8 @@ class Citation:
     highlight: tuple[int, int] | None = None
     #: The 1-based page of ``start`` for paged documents (PDF); None otherwise.
     page: int | None = None
+    #: Other corpus files with exactly the same content as this document (indexed once).
+    copies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,7 @@ def cite(index, doc_id: str, start: int, end: int, score: float, role: str,
         if span:
             highlight = (start + span[0], start + span[1])
     return Citation(doc_id, doc.title, start, end, quote, round(float(score), 4), role, highlight,
-                    doc.page_of(start))
+                    doc.page_of(start), doc.copies)
 
 
 def _with_context(index, cand: Candidate) -> tuple[int, int]:

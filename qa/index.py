@@ -256,7 +256,7 @@ def _write_index_atomically(index_dir: Path, manifest: dict, documents, doc_rows
             for d in documents:
                 row = {"doc_id": d.doc_id, "title": d.title, "path": d.path, "sha256": d.sha256,
                        "date": d.date, "url": d.url, "source": d.source, "author": d.author,
-                       "pages": list(d.pages), "text": d.text,
+                       "pages": list(d.pages), "copies": list(d.copies), "text": d.text,
                        "segments": [[s.start, s.end, int(s.kept), s.reason] for s in d.segments]}
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         sent_table = np.array([[doc_rows[s.doc_id], s.start, s.end] for s in sentences], dtype=np.int64)
@@ -311,7 +311,7 @@ def _load_documents(path: Path) -> tuple[Document, ...]:
             pages = tuple(int(p) for p in row.get("pages") or ())
             docs.append(Document(row["doc_id"], row["title"], row["text"], row["path"], row["sha256"],
                                  segments, row.get("date"), row.get("url"), row.get("source"),
-                                 row.get("author"), pages))
+                                 row.get("author"), pages, tuple(row.get("copies") or ())))
     return tuple(docs)
 
 

@@ -61,6 +61,8 @@ class Document:
     source: str | None = None
     author: str | None = None
     pages: tuple[int, ...] = ()
+    #: Other files of the corpus with exactly this content (indexed once, cited as copies).
+    copies: tuple[str, ...] = ()
 
     def page_of(self, offset: int) -> int | None:
         """The 1-based page holding character ``offset`` of ``text``; None without page data.
@@ -337,6 +339,7 @@ def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETT
     by_hash: dict[str, str] = {}  # file bytes -> the file that had them first
     by_text: dict[str, str] = {}  # extracted text -> the document that had it first
     taken: set[str] = set()
+    copies: dict[str, list[str]] = {}  # doc id -> files (or file:line) with exactly its content
     parsed: dict[str, ParsedFile] = {}
     reused: list[str] = []
     files, undecodable = _walk_corpus(root)
@@ -357,6 +360,8 @@ def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETT
             continue
         if digest in by_hash:
             warnings.append(IngestWarning(rel, f"skipped: same content as {by_hash[digest]}"))
+            for doc in parsed[by_hash[digest]].documents:
+                copies.setdefault(doc.doc_id, []).append(rel)
             continue
         if seen_before and _can_reuse(earlier, digest, doc_ids[path], taken, by_text):
             warnings.extend(IngestWarning(rel, problem) for problem in earlier.problems)
@@ -384,6 +389,7 @@ def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETT
             key = text_key(doc.text)
             if key in by_text:
                 warnings.append(IngestWarning(rel, f"{where}skipped: same text as {by_text[key]}"))
+                copies.setdefault(by_text[key], []).append(rel if record.line is None else f"{rel}:{record.line}")
                 continue
             by_text[key] = doc_id
             taken.add(doc_id)
@@ -395,7 +401,19 @@ def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETT
                                      len(content.records))
         elif not content.problems and not content.records:
             warnings.append(IngestWarning(rel, "skipped: no indexable text"))
+    # Exact duplicates are indexed once; their paths travel with the document that was kept
+    # (set afresh here, so a re-used document never keeps a stale list).
+    documents = [replace_copies(d, tuple(copies.get(d.doc_id, ()))) for d in documents]
     return Corpus(str(root), tuple(documents), tuple(warnings), parsed, tuple(reused))
+
+
+def replace_copies(doc: Document, copies: tuple[str, ...] = ()) -> Document:
+    """``doc`` with its list of duplicate files set to ``copies``."""
+    if doc.copies == copies:
+        return doc
+    from dataclasses import replace
+
+    return replace(doc, copies=copies)
 
 
 def text_key(text: str) -> str:

@@ -87,7 +87,13 @@ def _source_line(n: int, c) -> str:
     page = f"page {c.page} · " if getattr(c, "page", None) else ""
     return (f'<li>{_cite_link(c.doc_id, c.start, c.end, f"[{n}]", f"[{n}] {escape_inline(c.title)}")}'
             f'{role}<br><span class="qa-meta">{escape_text(c.doc_id)} · {page}characters {c.start}–{c.end} · '
-            f'score {c.score:.3f}</span></li>')
+            f'score {c.score:.3f}{_copies(c)}</span></li>')
+
+
+def _copies(c) -> str:
+    """" · same text also in a, b" for a citation whose document has exact duplicates."""
+    copies = getattr(c, "copies", ())
+    return f" · same text also in {escape_text(', '.join(copies))}" if copies else ""
 
 
 def _timing(result, k: int) -> str:

@@ -60,3 +60,25 @@ def test_cli_ask_takes_the_same_filters(news, hash_embedder, monkeypatch):
                                     str(news), "--date-from", "2024-01-01", "--json"])
     assert res.exit_code == 0, res.output
     assert {p["doc_id"] for p in json.loads(res.output)["passages"]} == {"news/b"}
+
+
+def test_exact_duplicates_are_indexed_once_and_every_copy_is_cited(tmp_path, hash_embedder):
+    from qa.render import render_answer
+
+    text = "Acme Robotics builds robot arms in Berlin for car factories.\n"
+    corpus = make_corpus(tmp_path / "c", {"a.txt": text, "mirror/a-copy.txt": text,
+                                          "other.txt": "Tomatoes need sun and water every day.\n",
+                                          "feed.jsonl": json.dumps({"id": "x", "text": text}) + "\n"})
+    report = build_index(corpus, tmp_path / "i", embedder=hash_embedder)
+    assert report.documents == 2
+    result = answer("Where does Acme Robotics build robot arms?", index_dir=tmp_path / "i",
+                    embedder=hash_embedder)
+    cited = result.citations[0]
+    assert cited.doc_id == "a" and set(cited.copies) == {"mirror/a-copy.txt", "feed.jsonl:1"}
+    assert "same text also in" in render_answer(result, 5) and "mirror/a-copy.txt" in render_answer(result, 5)
+    # The list survives an incremental update and is dropped when the copy goes away.
+    (corpus / "mirror" / "a-copy.txt").unlink()
+    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
+    result = answer("Where does Acme Robotics build robot arms?", index_dir=tmp_path / "i",
+                    embedder=hash_embedder)
+    assert result.citations[0].copies == ("feed.jsonl:1",)
