@@ -186,14 +186,15 @@ def _filtered_search(retriever, mode: str, text: str, k: int, query_vector, allo
 def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None, *,
            mode: str | None = None, threshold: float | None = None, embedder=None,
            settings: Settings = DEFAULT_SETTINGS, check_stale: bool = True,
-           source: str | None = None, date_from: str | None = None, date_to: str | None = None
-           ) -> Answer:
+           source: str | None = None, date_from: str | None = None, date_to: str | None = None,
+           query_vector=None) -> Answer:
     """Answer ``question`` from the index in ``index_dir`` (default: the project's ``index/``).
 
     ``k`` bounds how many passages are read (1..``settings.max_k``); ``mode`` is "hybrid", "dense"
     or "lexical"; ``threshold`` overrides the abstention threshold; ``embedder`` replaces the
     bundled model (the index must have been built with the same one). ``source``, ``date_from``
-    and ``date_to`` restrict the answer to documents with that metadata (see ``document_filter``).
+    and ``date_to`` restrict the answer to documents with that metadata (see ``document_filter``);
+    ``query_vector`` is the question already embedded by ``embedder`` (saves a second encoding).
     Raises ``QuestionError``
     for an unusable question and ``QAIndexError`` subclasses for a missing, corrupt, mismatched
     or stale index.
@@ -214,7 +215,10 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
     index = get_index(index_dir, embedder.name, check_stale=check_stale)
     _check_dimension(index, embedder)
     t1 = time.perf_counter()
-    query_vector = embedder.encode([text])[0]
+    if query_vector is None:
+        query_vector = embedder.encode([text])[0]
+    elif getattr(query_vector, "shape", None) != (embedder.dim,):
+        raise QuestionError(f"query_vector must have shape ({embedder.dim},)")
     t2 = time.perf_counter()
     retriever = make_retriever(mode, index, embedder)
     allowed = document_filter(index, source, date_from, date_to)

@@ -85,3 +85,14 @@ def test_to_dict_is_json_ready(hash_index, hash_embedder):
     result = answer("Kling video generator", index_dir=hash_index, embedder=hash_embedder)
     data = json.loads(json.dumps(result.to_dict()))
     assert data["citations"][0]["quote"] == result.citations[0].quote
+
+
+def test_a_precomputed_question_vector_gives_the_same_answer(hash_index, hash_embedder):
+    import numpy as np
+
+    q = "Kling video generator Kuaishou"
+    plain = answer(q, index_dir=hash_index, embedder=hash_embedder)
+    given = answer(q, index_dir=hash_index, embedder=hash_embedder, query_vector=hash_embedder.encode([q])[0])
+    assert given.citations == plain.citations
+    with pytest.raises(QuestionError, match="query_vector"):
+        answer(q, index_dir=hash_index, embedder=hash_embedder, query_vector=np.zeros(3))
