@@ -34,20 +34,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import BENCH_DOC, INDEX_DIR, QUESTIONS_FILE, RESULTS, ROOT  # noqa: E402
 
 import numpy as np  # noqa: E402
-
-INDEX_DIR = ROOT / "index"
-QUESTIONS_FILE = ROOT / "eval" / "corpus_qa.jsonl"
-RESULTS = ROOT / "bench" / "results"
-BENCH_DOC = ROOT / "docs" / "benchmarks.md"
 RELIABILITY_DOC = ROOT / "docs" / "reliability.md"
 BENCH_HEADING = "## Concurrency (HTTP API)"
 RELIABILITY_HEADING = "## Load test"

@@ -24,23 +24,13 @@ import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import BENCH_DOC, DATA_DIR, INDEX_DIR, QUESTIONS_FILE, RESULTS, ROOT  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-INDEX_DIR = ROOT / "index"
-CORPUS_DIR = ROOT / "corpus"
-QUESTIONS_FILE = ROOT / "eval" / "corpus_qa.jsonl"
-SQUAD_FILE = Path(os.environ.get("QA_BENCH_DATA", Path(__file__).resolve().parents[2] / "shared" / "datasets")) / "squad" / "dev-v1.1-public.json"
-RESULTS = ROOT / "bench" / "results"
+SQUAD_FILE = DATA_DIR / "squad" / "dev-v1.1-public.json"
 ONNX_DIR = RESULTS / "onnx-model"
-DOC = ROOT / "docs" / "benchmarks.md"
+DOC = BENCH_DOC
 PLOT = ROOT / "docs" / "benchmarks.png"
 PROBE = ROOT / "bench" / "probe.py"
 PYTHON = sys.executable
@@ -95,7 +85,7 @@ def load_questions() -> tuple[list[str], str]:
 
 
 def ensure_onnx_model() -> dict:
-    from qa.embed_onnx import MODEL_FILE, export_onnx, onnx_model_present
+    from qa.embed_onnx import MODEL_FILE, onnx_model_present
 
     record_file = RESULTS / "onnx-export.json"
     if onnx_model_present(ONNX_DIR) and record_file.exists():

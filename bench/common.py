@@ -1,0 +1,27 @@
+"""What the benchmark scripts share: an offline environment and the project's paths.
+
+Imported first by each script (``python bench/NAME.py`` puts ``bench/`` on ``sys.path``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+for _name, _value in {"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+                      "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error",
+                      "GRADIO_ANALYTICS_ENABLED": "False"}.items():
+    os.environ.setdefault(_name, _value)
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+INDEX_DIR = ROOT / "index"
+CORPUS_DIR = ROOT / "corpus"
+QUESTIONS_FILE = ROOT / "eval" / "corpus_qa.jsonl"
+RESULTS = ROOT / "bench" / "results"
+BENCH_DOC = ROOT / "docs" / "benchmarks.md"
+#: Public data sets (never copied into the project): ``../shared/datasets`` or ``$QA_BENCH_DATA``.
+DATA_DIR = Path(os.environ.get("QA_BENCH_DATA", ROOT.parent / "shared" / "datasets"))
