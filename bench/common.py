@@ -25,3 +25,14 @@ RESULTS = ROOT / "bench" / "results"
 BENCH_DOC = ROOT / "docs" / "benchmarks.md"
 #: Public data sets (never copied into the project): ``../shared/datasets`` or ``$QA_BENCH_DATA``.
 DATA_DIR = Path(os.environ.get("QA_BENCH_DATA", ROOT.parent / "shared" / "datasets"))
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo ("" where there is none)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""

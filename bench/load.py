@@ -34,7 +34,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import BENCH_DOC, INDEX_DIR, QUESTIONS_FILE, RESULTS, ROOT  # noqa: E402
+from common import BENCH_DOC, INDEX_DIR, QUESTIONS_FILE, RESULTS, ROOT, cpu_model  # noqa: E402
 
 import numpy as np  # noqa: E402
 RELIABILITY_DOC = ROOT / "docs" / "reliability.md"
@@ -456,14 +456,7 @@ def in_process_answers(questions: list[str]) -> dict:
 # --- report ---------------------------------------------------------------------------------------
 
 def machine() -> dict:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    model = cpu_model()
     import gradio
 
     return {"cpu": model, "cores": os.cpu_count(), "gradio": gradio.__version__,

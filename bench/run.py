@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import BENCH_DOC, DATA_DIR, INDEX_DIR, QUESTIONS_FILE, RESULTS, ROOT  # noqa: E402
+from common import BENCH_DOC, DATA_DIR, INDEX_DIR, QUESTIONS_FILE, RESULTS, ROOT, cpu_model  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -278,14 +278,7 @@ def bench_memory(question: str) -> dict:
 # --- report ---------------------------------------------------------------------------------------
 
 def machine() -> dict:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    model = cpu_model()
     import faiss
     import onnxruntime
     import torch
