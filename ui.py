@@ -14,7 +14,6 @@ import csv
 import os
 import tempfile
 import threading
-from functools import partial
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -26,8 +25,8 @@ from qa.render import (  # noqa: F401
     CITE_PREFIX, CORPUS_COLUMNS, MAX_CHART_K, METRIC_LABELS, N_CLOSEST, QUESTION_COLUMNS,
     QUESTION_WIDTHS, VIEWER_PLACEHOLDER, chart_points, cite_href, corpus_rows, escape_inline,
     escape_text, metrics_rows, parse_cite_ref, question_rows, quote_html, render_abstention,
-    render_answer, render_corpus_status, render_document, render_error, render_eval_summary,
-    render_question,
+    render_answer, render_build_report, render_corpus_status, render_document, render_error,
+    render_eval_summary, render_question,
 )
 from qa.ui_assets import BRIDGE_JS, CSS, VIEWER_JS
 
@@ -169,6 +168,65 @@ def open_document_row(row_value: Sequence | None, index_dir=None, embedder=None)
     return render_document(doc)
 
 
+# --- collections ---------------------------------------------------------------------------------
+
+#: File types the "Add documents" area offers (every one has a reader in ``qa.formats``).
+DOCUMENT_TYPES = [".txt", ".md", ".html", ".htm", ".pdf", ".jsonl"]
+COLLECTIONS_NOTE = (
+    "Documents are added to the selected collection and indexed at once. The **default** "
+    "collection (the shipped corpus) is read-only: create a collection first, then add to it. "
+    "Up to 20 MB per file.")
+
+
+def collection_index_dir(name: str | None, default_index_dir=None):
+    """The index folder of collection ``name``; the default collection is ``default_index_dir``
+    (the app's own index, ``index/`` when None). ``CorpusError`` for an invalid name."""
+    from qa.collections import DEFAULT_COLLECTION, collection_paths
+
+    if not name or name == DEFAULT_COLLECTION:
+        return default_index_dir
+    return collection_paths(name).index_dir
+
+
+def empty_collection_message(name: str | None, index_dir) -> str | None:
+    """A one-line hint when ``name`` is a user collection with no index yet, else None."""
+    from qa.collections import DEFAULT_COLLECTION
+
+    if not name or name == DEFAULT_COLLECTION or (Path(index_dir) / "manifest.json").exists():
+        return None
+    return (f"The collection {name!r} has no documents yet: add some in the Corpus tab "
+            "(Add documents).")
+
+
+def new_collection(name: str | None) -> tuple[str, list[str], str | None]:
+    """Create collection ``name``: (notice HTML, every collection name, the name to select or None)."""
+    from qa.collections import create_collection, list_collections
+
+    name = (name or "").strip()
+    try:
+        create_collection(name)
+    except QAError as exc:
+        return render_error(str(exc)), list_collections(), None
+    notice = (f'<div class="qa-status"><span class="qa-ok">✓ created</span> collection '
+              f'<code>{escape_text(name)}</code>: add documents to it below.</div>')
+    return notice, list_collections(), name
+
+
+def add_to_collection(name: str | None, files: Sequence | None, embedder=None) -> str:
+    """Add uploaded ``files`` (paths, or objects with ``.name``) to collection ``name`` and update
+    its index; the report as HTML, or a one-line message."""
+    from qa.collections import add_documents
+
+    paths = [str(getattr(f, "name", f)) for f in (files or [])]
+    if not paths:
+        return render_error("Choose one or more documents to add first.")
+    try:
+        report = add_documents(name or "", paths, embedder=_embedder_or_default(embedder))
+    except QAError as exc:
+        return render_error(str(exc))
+    return render_build_report(report, name or "", [Path(p).name for p in paths])
+
+
 # --- evaluate tab ---------------------------------------------------------------------------------
 
 QUESTION_FORMAT = (
@@ -259,14 +317,19 @@ def build_app(index_dir=None, embedder=None, examples: Sequence[str] | None = No
     """
     import gradio as gr
 
-    bind = {"index_dir": index_dir, "embedder": embedder}
+    from qa.collections import DEFAULT_COLLECTION, list_collections
+
+    bind = {"embedder": embedder}
     questions_file = Path(questions_file or BUNDLED_QUESTIONS)
     if examples is None:
         examples = example_questions(questions_file)
     default_threshold = DEFAULT_SETTINGS.extract.abstain_threshold
 
     with gr.Blocks(title="Corpus QA", analytics_enabled=False) as demo:
-        gr.Markdown(_header(index_dir, embedder), elem_id="qa-header")
+        header = gr.Markdown(_header(index_dir, embedder), elem_id="qa-header")
+        collection = gr.Dropdown(list_collections(), value=DEFAULT_COLLECTION, label="Collection",
+                                 info="which documents the Ask, Corpus and Evaluate tabs use",
+                                 elem_id="qa-collection", interactive=True)
         bridge = gr.HTML("", html_template="<span></span>", js_on_load=BRIDGE_JS,
                          elem_id="qa-bridge", visible="hidden")
         with gr.Tabs():
@@ -312,6 +375,17 @@ def build_app(index_dir=None, embedder=None, examples: Sequence[str] | None = No
                                             label="Documents in the index (select one to read it)")
                 refresh = gr.Button("Refresh", size="sm", elem_id="qa-refresh")
                 corpus_viewer = gr.HTML("", elem_id="qa-corpus-viewer", padding=False)
+                with gr.Accordion("Add documents", open=True, elem_id="qa-add"):
+                    gr.Markdown(COLLECTIONS_NOTE, elem_classes=["qa-meta"])
+                    with gr.Row(equal_height=True):
+                        new_name = gr.Textbox(label="New collection", max_lines=1, scale=3,
+                                              placeholder="a name: a-z, 0-9, - and _",
+                                              elem_id="qa-new-name")
+                        create = gr.Button("New collection", scale=1, elem_id="qa-new-collection")
+                    add_files = gr.File(label="Add documents", file_count="multiple",
+                                        file_types=DOCUMENT_TYPES, interactive=False,
+                                        elem_id="qa-add-documents")
+                    add_report = gr.HTML("", elem_id="qa-add-report")
             with gr.Tab("Evaluate", id="evaluate"):
                 with gr.Row():
                     with gr.Column(scale=2):
@@ -346,47 +420,102 @@ def build_app(index_dir=None, embedder=None, examples: Sequence[str] | None = No
                                              elem_id="qa-eval-download", size="sm")
 
         # --- wiring ---
-        ask_inputs = [question, chatbot, mode, k, threshold]
-        turn = partial(chat_turn, **bind)
+        def index_of(name):
+            return collection_index_dir(name, index_dir)
+
+        def turn(question_value, history, mode_value, k_value, threshold_value, name):
+            folder = index_of(name)
+            empty = empty_collection_message(name, folder)
+            if empty and isinstance(question_value, str) and question_value.strip():
+                return [*(history or []), {"role": "user", "content": render_question(question_value)},
+                        {"role": "assistant", "content": render_error(empty)}], ""
+            return chat_turn(question_value, history, mode_value, k_value, threshold_value,
+                             index_dir=folder, **bind)
+
+        ask_inputs = [question, chatbot, mode, k, threshold, collection]
         for trigger in (question.submit, ask.click):
             trigger(turn, ask_inputs, [chatbot, question], api_visibility="private")
 
-        def from_example(history, mode_value, k_value, threshold_value, evt: gr.SelectData):
+        def from_example(history, mode_value, k_value, threshold_value, name, evt: gr.SelectData):
             value = evt.value if isinstance(evt.value, dict) else {}
-            return chat_turn(value.get("text", ""), history, mode_value, k_value, threshold_value, **bind)
+            return turn(value.get("text", ""), history, mode_value, k_value, threshold_value, name)
 
-        chatbot.example_select(from_example, [chatbot, mode, k, threshold], [chatbot, question],
-                               api_visibility="private")
+        chatbot.example_select(from_example, [chatbot, mode, k, threshold, collection],
+                               [chatbot, question], api_visibility="private")
         clear.click(lambda: ([], "", VIEWER_PLACEHOLDER), None, [chatbot, question, viewer],
                     api_visibility="private")
 
-        def on_cite(evt: gr.EventData):
+        def on_cite(name, evt: gr.EventData):
             data = getattr(evt, "_data", None) or {}
-            return open_citation(data.get("ref"), **bind)
+            return open_citation(data.get("ref"), index_dir=index_of(name), **bind)
 
-        bridge.cite(on_cite, None, viewer, api_visibility="private")
+        bridge.cite(on_cite, collection, viewer, api_visibility="private")
 
-        load_corpus = partial(corpus_overview, **bind)
+        def load_corpus(name):
+            folder = index_of(name)
+            empty = empty_collection_message(name, folder)
+            if empty:
+                return render_error(empty), []
+            return corpus_overview(index_dir=folder, **bind)
+
         for trigger in (corpus_tab.select, refresh.click):
-            trigger(load_corpus, None, [corpus_status, corpus_table], api_visibility="private")
+            trigger(load_corpus, collection, [corpus_status, corpus_table], api_visibility="private")
 
-        def on_row(evt: gr.SelectData):
-            return open_document_row(evt.row_value, **bind)
+        def on_row(name, evt: gr.SelectData):
+            return open_document_row(evt.row_value, index_dir=index_of(name), **bind)
 
-        corpus_table.select(on_row, None, corpus_viewer, api_visibility="private")
+        corpus_table.select(on_row, collection, corpus_viewer, api_visibility="private")
+
+        def header_of(name):
+            folder = index_of(name)
+            empty = empty_collection_message(name, folder)
+            return f"# Ask the corpus\n\n{render_error(empty)}" if empty else _header(folder, embedder)
+
+        def on_switch(name):
+            # Citations in the chat point into the previous collection's documents: start afresh.
+            status, rows = load_corpus(name)
+            return (header_of(name), [], "", VIEWER_PLACEHOLDER, status, rows, "",
+                    gr.update(interactive=bool(name) and name != DEFAULT_COLLECTION))
+
+        # The add-documents notice is left alone: creating a collection selects it, and the
+        # "created" notice must survive that switch.
+        collection.change(on_switch, collection,
+                          [header, chatbot, question, viewer, corpus_status, corpus_table, corpus_viewer,
+                           add_files], api_visibility="private")
+        demo.load(lambda: gr.update(choices=list_collections()), None, collection,
+                  api_visibility="private")
+
+        def on_create(name):
+            notice, names, selected = new_collection(name)
+            if selected is None:
+                return notice, gr.update(choices=names), gr.update()
+            return notice, gr.update(choices=names, value=selected), ""
+
+        for trigger in (create.click, new_name.submit):
+            trigger(on_create, new_name, [add_report, collection, new_name], api_visibility="private")
+
+        def on_add(name, files):
+            return add_to_collection(name, files, **bind), None
+
+        # One index update at a time: two builds of one collection must not race.
+        add_files.upload(on_add, [collection, add_files], [add_report, add_files],
+                         concurrency_limit=1, concurrency_id="collections", api_visibility="private",
+                         ).then(load_corpus, collection, [corpus_status, corpus_table],
+                                api_visibility="private"
+                         ).then(header_of, collection, header, api_visibility="private")
 
         source.change(lambda s: gr.update(visible=s == "upload"), source, upload, api_visibility="private")
 
-        def on_run(source_value, upload_value, modes_value, k_value, progress=gr.Progress()):
+        def on_run(source_value, upload_value, modes_value, k_value, name, progress=gr.Progress()):
             summary, metrics, chart_df, table, csv_path = run_evaluation(
                 source_value, upload_value, modes_value, k_value, progress=progress,
-                bundled=questions_file, **bind)
+                bundled=questions_file, index_dir=index_of(name), **bind)
             shown = [m for m in MODES if m in (modes_value or [])]
             return (summary, gr.update(value=metrics, headers=["metric", *shown] if metrics else None),
                     chart_df, table, gr.update(value=csv_path, interactive=csv_path is not None))
 
         # Evaluations are long and CPU-bound: one at a time, so that they never starve answers.
-        run.click(on_run, [source, upload, eval_modes, eval_k],
+        run.click(on_run, [source, upload, eval_modes, eval_k, collection],
                   [eval_summary, metrics_table, chart, per_question, download],
                   concurrency_limit=1, concurrency_id="evaluate", api_visibility="private")
 
@@ -394,15 +523,16 @@ def build_app(index_dir=None, embedder=None, examples: Sequence[str] | None = No
                        threshold: float | None = None) -> dict:
             """Answer a question from the corpus: the Answer as a dict (text, abstained,
             citations with doc_id/start/end/quote/score, passages, confidence, timings)."""
-            return answer_json(question, mode, k, threshold, **bind)
+            return answer_json(question, mode, k, threshold, index_dir=index_dir, **bind)
 
         gr.api(answer_api, api_name="answer")
     demo.queue(default_concurrency_limit=CONCURRENCY)
     return demo
 
 
-#: The only upload is a question file: refuse anything bigger before it reaches the disk.
-MAX_UPLOAD = "5mb"
+#: Uploads are documents (up to ``qa.collections.MAX_DOCUMENT_BYTES``, 20 MB) and question files:
+#: refuse anything bigger before it reaches the disk.
+MAX_UPLOAD = "20mb"
 
 
 def launch_options() -> dict:

@@ -269,6 +269,23 @@ def render_corpus_status(manifest: dict, index_dir, corpus_dir, fresh: bool, why
     return "".join(status)
 
 
+def render_build_report(report, collection: str, files: Sequence[str]) -> str:
+    """The Corpus tab's notice after documents were added to ``collection``: what the index
+    update did (``BuildReport`` counts) and the files skipped or repaired while indexing."""
+    names = ", ".join(files)
+    lines = [f'<div class="qa-status"><span class="qa-ok">✓ added</span> {escape_text(names)} to '
+             f'<code>{escape_text(collection)}</code>: index {escape_text(report.status)} · '
+             f'{report.added} added, {report.changed} changed, {report.unchanged} unchanged, '
+             f'{report.removed} removed · {report.documents} documents, {report.chunks} chunks · '
+             f'{report.embedded} texts embedded in {report.seconds:.1f} s</div>']
+    if report.note:
+        lines.append(f'<div class="qa-meta">{escape_text(report.note)}</div>')
+    if report.warnings:
+        items = "".join(f"<li>{escape_text(w.path)}: {escape_text(w.message)}</li>" for w in report.warnings)
+        lines.append(f'<div class="qa-meta">Skipped or repaired while indexing:<ul>{items}</ul></div>')
+    return "".join(lines)
+
+
 # --- evaluation results ---------------------------------------------------------------------------
 
 #: Metrics shown in the table, in order, with their labels.

@@ -343,3 +343,25 @@ def test_answer_words_are_bold_and_still_escaped():
     assert '<strong class="qa-key">2019</strong>' in html
     assert "<b>" not in html and "&#60;b&#62;Acme" in html
     assert quote_html(Citation("d", "t", 0, 3, "a<b", 0.5)) == "a&#60;b"
+
+
+def test_collections_from_the_ui_create_add_and_refuse_the_default(tmp_path, monkeypatch, embedder):
+    monkeypatch.setenv("QA_COLLECTIONS_DIR", str(tmp_path / "collections"))
+    notice, names, selected = ui.new_collection("Bad Name")
+    assert "not a valid collection name" in notice and selected is None and names == ["default"]
+    notice, names, selected = ui.new_collection("mine")
+    assert "created" in notice and names == ["default", "mine"] and selected == "mine"
+    folder = ui.collection_index_dir("mine", tmp_path / "app-index")
+    assert ui.collection_index_dir("default", tmp_path / "app-index") == tmp_path / "app-index"
+    assert "no documents yet" in ui.empty_collection_message("mine", folder)
+    doc = tmp_path / "up" / "<b>otter.txt"
+    doc.parent.mkdir()
+    doc.write_text("Otters hold hands while they sleep so that they do not drift apart.\n", encoding="utf-8")
+    assert "read-only" in ui.add_to_collection("default", [str(doc)], embedder)
+    assert "Choose one or more" in ui.add_to_collection("mine", [], embedder)
+    report = ui.add_to_collection("mine", [str(doc)], embedder)
+    assert "1 added" in report and "<b>" not in report  # the file name is escaped
+    assert ui.empty_collection_message("mine", folder) is None
+    history, _ = ui.chat_turn("Why do otters hold hands while they sleep?", [], index_dir=folder,
+                              embedder=embedder)
+    assert "drift apart" in visible_text(history[-1]["content"])

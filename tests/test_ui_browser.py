@@ -77,6 +77,9 @@ def app_url(tmp_path_factory):
     questions.write_text("".join(json.dumps(q) + "\n" for q in QUESTIONS), encoding="utf-8")
 
     examples = [QUESTIONS[0]["question"], QUESTIONS[1]["question"], f"What is the kettle {HOSTILE_MARKUP}?"]
+    # User collections go to a temporary folder, never into the project.
+    collections = pytest.MonkeyPatch()
+    collections.setenv("QA_COLLECTIONS_DIR", str(base / "collections"))
     demo = ui.build_app(base / "index", embedder, examples=examples, questions_file=questions)
     demo.launch(server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True,
                 quiet=True, **ui.launch_options())
@@ -84,6 +87,7 @@ def app_url(tmp_path_factory):
         yield demo.local_url
     finally:
         demo.close()
+        collections.undo()
 
 
 def _open(browser, url, width=1400, height=950):
@@ -266,6 +270,29 @@ def test_hostile_markup_is_shown_literally_and_never_runs(page):
     assert_no_script_ran(page)
 
 
+def test_new_collection_upload_and_ask_it(page, tmp_path):
+    doc = tmp_path / "quagga.txt"
+    doc.write_text("Quagga notes\n\nThe quagga was a plains zebra that lived in the Karoo of South "
+                   "Africa until 1883.\n", encoding="utf-8")
+    page.get_by_role("tab", name="Corpus").click()
+    page.fill("#qa-new-name textarea, #qa-new-name input", "mine")
+    page.click("#qa-new-collection")
+    page.locator("#qa-add-report").get_by_text("created").wait_for()
+    page.wait_for_function("() => document.querySelector('#qa-collection input').value === 'mine'")
+    page.locator("#qa-add-documents input[type=file]").set_input_files(str(doc))
+    report = page.locator("#qa-add-report")
+    report.get_by_text("1 added", exact=False).wait_for(timeout=60_000)
+    assert "quagga.txt" in report.inner_text()
+    page.locator("#qa-corpus-table [data-testid='cell-0-1']").get_by_text("quagga").wait_for()
+    page.get_by_role("tab", name="Ask").click()
+    reply = ask(page, "Where did the quagga live?")
+    assert "Karoo" in reply.locator(".qa-quote").inner_text()
+    assert "quagga" in reply.locator(".qa-sources").inner_text()
+    reply.locator(".qa-quote .qa-cite").first.click()
+    page.locator("#qa-viewer .qa-doc-body mark.qa-hl").first.wait_for()
+    assert "Quagga notes" in page.locator("#qa-viewer").inner_text()
+
+
 # --- README screenshots, from the real model and the project's index -----------------------------
 
 @pytest.mark.slow
@@ -327,7 +354,7 @@ def test_readme_screenshots(browser, tmp_path):
 def test_an_oversized_upload_is_refused(page, tmp_path):
     big = tmp_path / "huge.jsonl"
     line = json.dumps(QUESTIONS[2]) + "\n"
-    big.write_text(line * (6 * 1024 * 1024 // len(line) + 1), encoding="utf-8")  # over 5 MB
+    big.write_text(line * (21 * 1024 * 1024 // len(line) + 1), encoding="utf-8")  # over 20 MB
     page.get_by_role("tab", name="Evaluate").click()
     page.get_by_text("Upload a .jsonl file").click()
     page.locator("#qa-eval-upload input[type=file]").set_input_files(str(big))

@@ -1,0 +1,117 @@
+"""Collections: create one, add documents, ask it; refused uploads change nothing."""
+
+import os
+
+import pytest
+
+from qa.answer import answer
+from qa.collections import (DEFAULT_COLLECTION, add_documents, collection_paths, create_collection,
+                            list_collections)
+from qa.config import default_index_dir
+from qa.embed import HashEmbedder
+from qa.errors import CorpusError
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch):
+    folder = tmp_path / "collections"
+    monkeypatch.setenv("QA_COLLECTIONS_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return HashEmbedder()
+
+
+def write(folder, name, text):
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_default_collection_is_the_project_index_and_read_only(root, tmp_path, embedder):
+    assert list_collections() == [DEFAULT_COLLECTION]
+    paths = collection_paths(DEFAULT_COLLECTION)
+    assert paths.index_dir == default_index_dir() and paths.read_only
+    with pytest.raises(CorpusError, match="read-only"):
+        add_documents(DEFAULT_COLLECTION, [write(tmp_path, "a.txt", "Text.")], embedder=embedder)
+    with pytest.raises(CorpusError):
+        create_collection(DEFAULT_COLLECTION)
+
+
+@pytest.mark.parametrize("name", ["", "Upper", "a/b", "..", "a b", "x" * 41, "é"])
+def test_invalid_collection_names_are_refused(root, name):
+    with pytest.raises(CorpusError, match="not a valid collection name"):
+        create_collection(name)
+    assert not root.exists() or not any(root.iterdir())
+
+
+def test_create_add_and_answer_from_the_new_documents(root, tmp_path, embedder):
+    paths = create_collection("notes-1")
+    assert paths.corpus_dir == root / "notes-1" / "corpus"
+    assert list_collections() == [DEFAULT_COLLECTION, "notes-1"]
+    with pytest.raises(CorpusError, match="already exists"):
+        create_collection("notes-1")
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    doc = write(upload, "zebra.txt", "Zebra facts.\n\nThe quagga was a subspecies of plains zebra "
+                                     "that lived in South Africa.\n")
+    report = add_documents("notes-1", [doc], embedder=embedder)
+    assert (report.status, report.added, report.documents) == ("built", 1, 1)
+    assert (paths.corpus_dir / "zebra.txt").read_text(encoding="utf-8") == doc.read_text(encoding="utf-8")
+    result = answer("Where did the quagga live?", index_dir=paths.index_dir, embedder=embedder)
+    assert not result.abstained
+    assert result.citations[0].doc_id == "zebra"
+
+    # A second upload is incremental: the first file is unchanged, only the new one is embedded.
+    more = write(upload, "lion.md", "# Lions\n\nLions live in prides of up to thirty animals.\n")
+    report = add_documents("notes-1", [more], embedder=embedder)
+    assert (report.status, report.added, report.unchanged, report.documents) == ("updated", 1, 1, 2)
+    result = answer("Lions live in prides of how many animals?", index_dir=paths.index_dir,
+                    embedder=embedder)
+    assert result.citations[0].doc_id == "lion"
+
+
+@pytest.mark.parametrize("name, why", [
+    (".hidden.txt", "acceptable file name"),
+    ("back\\slash.txt", "acceptable file name"),
+    ("script.exe", "only"),
+    ("noextension", "only"),
+])
+def test_refused_files_change_nothing(root, tmp_path, embedder, name, why):
+    paths = create_collection("c")
+    good = write(tmp_path, "good.txt", "A good document.")
+    bad = write(tmp_path, name, "Something.")
+    with pytest.raises(CorpusError, match=why):
+        add_documents("c", [good, bad], embedder=embedder)
+    assert list(paths.corpus_dir.iterdir()) == []  # checked before anything is copied
+    assert not paths.index_dir.exists()
+
+
+def test_oversized_file_is_refused(root, tmp_path, embedder):
+    create_collection("c")
+    big = tmp_path / "big.txt"
+    with big.open("wb") as f:
+        f.truncate(20 * 1024 * 1024 + 1)
+    with pytest.raises(CorpusError, match="limit is 20 MB"):
+        add_documents("c", [big], embedder=embedder)
+
+
+def test_a_symlink_in_the_corpus_cannot_redirect_a_write(root, tmp_path, embedder):
+    paths = create_collection("c")
+    outside = write(tmp_path, "outside.txt", "original")
+    os.symlink(outside, paths.corpus_dir / "doc.txt")
+    upload = tmp_path / "up"
+    upload.mkdir()
+    with pytest.raises(CorpusError, match="outside"):
+        add_documents("c", [write(upload, "doc.txt", "new text")], embedder=embedder)
+    assert outside.read_text() == "original"
+
+
+def test_missing_collection_and_empty_batch_are_errors(root, embedder):
+    with pytest.raises(CorpusError, match="no collection"):
+        add_documents("nope", [], embedder=embedder)
+    create_collection("c")
+    with pytest.raises(CorpusError, match="no files"):
+        add_documents("c", [], embedder=embedder)
