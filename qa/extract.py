@@ -264,18 +264,16 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
     """Choose the answer sentence among the passages in ``hits``, or abstain."""
     threshold = config.abstain_threshold if threshold is None else threshold
     candidates = score_candidates(question, query_vector, hits, index, config)
-    unknown = unknown_names(question, _document_frequencies(index)[0])
-    if unknown and candidates:
-        alternatives = tuple(cite(index, c.doc_id, c.start, c.end, c.score, "alternative")
-                             for c in candidates[:3])
-        names = ", ".join(repr(u) for u in unknown)
-        return Extraction(True, (), (), alternatives, candidates[0], candidates[0].score,
-                          f"the corpus never mentions {names}")
     if not candidates:
         return Extraction(True, (), (), (), None, 0.0, "no passage was retrieved")
     best = candidates[0]
     alternatives = tuple(cite(index, c.doc_id, c.start, c.end, c.score, "alternative")
                          for c in candidates[:3])
+    unknown = unknown_names(question, _document_frequencies(index)[0])
+    if unknown:
+        names = ", ".join(repr(u) for u in unknown)
+        return Extraction(True, (), (), alternatives, best, best.score,
+                          f"the corpus never mentions {names}")
     if best.score < threshold:
         return Extraction(True, (), (), alternatives, best, best.score,
                           f"best evidence {best.score:.3f} is under the threshold {threshold:.3f}")
