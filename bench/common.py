@@ -36,3 +36,15 @@ def cpu_model() -> str:
     except OSError:
         pass
     return ""
+
+
+def replace_marked_section(doc: Path, begin: str, end: str, block: str, title: str,
+                           lead: str = "\n\n") -> None:
+    """Put ``block`` (which starts with ``begin`` and ends with ``end``) into ``doc``: in place of
+    the marked section if there is one, else appended after ``lead``; a missing doc gets ``title``."""
+    text = doc.read_text(encoding="utf-8") if doc.exists() else f"{title}\n"
+    if begin in text and end in text:
+        text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip("\n") + lead + block + "\n"
+    doc.write_text(text, encoding="utf-8")

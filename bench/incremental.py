@@ -123,12 +123,9 @@ def report(rows: list[dict], notes: list[str]) -> str:
 
 
 def write_doc(section: str) -> None:
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Incremental indexing\n"
-    if START in text and END in text:
-        text = text[:text.index(START)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n## Measured\n\n" + section + "\n"
-    DOC.write_text(text, encoding="utf-8")
+    from common import replace_marked_section
+
+    replace_marked_section(DOC, START, END, section, "# Incremental indexing", lead="\n\n## Measured\n\n")
 
 
 def main() -> int:

@@ -145,13 +145,9 @@ def to_markdown(rows: list[dict], n_queries: int) -> str:
 
 
 def splice_into_doc(section: str) -> None:
-    block = f"{BEGIN}\n{section}\n{END}"
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    DOC.write_text(text, encoding="utf-8")
+    from common import replace_marked_section
+
+    replace_marked_section(DOC, BEGIN, END, f"{BEGIN}\n{section}\n{END}", "# Benchmarks")
 
 
 def main() -> int:
