@@ -110,6 +110,27 @@ def clear_cache() -> None:
         _CACHE.clear()
 
 
+def resolve_index_dir(index_dir: str | os.PathLike | None = None,
+                      collection: str | None = None) -> Path | None:
+    """The index folder to read: ``index_dir``, or the index of the collection named ``collection``.
+
+    ``None`` for both means the default index. Raises ``QuestionError`` when both are given and
+    ``IndexNotFoundError`` for a collection that does not exist (the message lists those that do).
+    """
+    if collection is None:
+        return Path(index_dir) if index_dir is not None else None
+    if index_dir is not None:
+        raise QuestionError("give either index_dir or collection, not both")
+    from qa.collections import collection_paths, list_collections
+    from qa.errors import IndexNotFoundError
+
+    known = list_collections()
+    if collection not in known:
+        raise IndexNotFoundError(f"no collection named {collection!r}; known collections: "
+                                 f"{', '.join(known)} (create one in the web app's Corpus tab)")
+    return collection_paths(collection).index_dir
+
+
 def validate_question(question: object, settings: Settings = DEFAULT_SETTINGS) -> str:
     """The question, trimmed and cleaned of control characters; ``QuestionError`` if unusable."""
     if not isinstance(question, str):
@@ -187,7 +208,7 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
            mode: str | None = None, threshold: float | None = None, embedder=None,
            settings: Settings = DEFAULT_SETTINGS, check_stale: bool = True,
            source: str | None = None, date_from: str | None = None, date_to: str | None = None,
-           query_vector=None) -> Answer:
+           query_vector=None, collection: str | None = None) -> Answer:
     """Answer ``question`` from the index in ``index_dir`` (default: the project's ``index/``).
 
     ``k`` bounds how many passages are read (1..``settings.max_k``); ``mode`` is "hybrid", "dense"
@@ -195,6 +216,7 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
     bundled model (the index must have been built with the same one). ``source``, ``date_from``
     and ``date_to`` restrict the answer to documents with that metadata (see ``document_filter``);
     ``query_vector`` is the question already embedded by ``embedder`` (saves a second encoding).
+    ``collection`` names a collection (``qa.collections``) to answer from instead of ``index_dir``.
     Raises ``QuestionError``
     for an unusable question and ``QAIndexError`` subclasses for a missing, corrupt, mismatched
     or stale index.
@@ -211,6 +233,7 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
     if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
                                   or not math.isfinite(threshold)):
         raise QuestionError(f"threshold must be a finite number, not {threshold!r}")
+    index_dir = resolve_index_dir(index_dir, collection)
     embedder = embedder or default_embedder()
     index = get_index(index_dir, embedder.name, check_stale=check_stale)
     _check_dimension(index, embedder)

@@ -33,6 +33,28 @@ def main() -> None:
     """Ask questions of a document corpus; get extracted, cited answers."""
 
 
+def collection_option(func):
+    """``--collection NAME``: use a named collection's folders instead of ``--index-dir``."""
+    return click.option("--collection", default=None, metavar="NAME",
+                        help="Use the named collection (see the web app's Corpus tab) "
+                             "instead of --index-dir.")(func)
+
+
+def _collection_dirs(collection: str | None, corpus_dir: Path | None,
+                     index_dir: Path | None) -> tuple[Path | None, Path | None]:
+    """The corpus and index folders of ``collection``, or the ones given when it is ``None``."""
+    if collection is None:
+        return corpus_dir, index_dir
+    if corpus_dir is not None:
+        raise click.UsageError("give either CORPUS_DIR or --collection, not both")
+    from qa.answer import resolve_index_dir
+    from qa.collections import collection_paths
+
+    resolve_index_dir(index_dir, collection)
+    paths = collection_paths(collection)
+    return paths.corpus_dir, paths.index_dir
+
+
 def _progress_bar():
     from tqdm import tqdm
 
@@ -57,10 +79,13 @@ def _progress_bar():
               help="Where to write the index (default: index/ or $QA_INDEX_DIR).")
 @click.option("--force", is_flag=True, help="Rebuild even if the index is up to date.")
 @click.option("--no-onnx", is_flag=True, help="Do not export the model to ONNX (queries then use torch).")
-def index_command(corpus_dir: Path | None, index_dir: Path | None, force: bool, no_onnx: bool) -> None:
+@collection_option
+def index_command(corpus_dir: Path | None, index_dir: Path | None, force: bool, no_onnx: bool,
+                  collection: str | None) -> None:
     """Build or refresh the index of CORPUS_DIR (default: corpus/ or $QA_CORPUS_DIR)."""
     from qa.index import build_index
 
+    corpus_dir, index_dir = _collection_dirs(collection, corpus_dir, index_dir)
     corpus_dir = corpus_dir or default_corpus_dir()
     index_dir = index_dir or default_index_dir()
     if not no_onnx:
@@ -87,11 +112,13 @@ def index_command(corpus_dir: Path | None, index_dir: Path | None, force: bool, 
 @main.command("status")
 @click.argument("corpus_dir", required=False, type=click.Path(path_type=Path))
 @click.option("--index-dir", type=click.Path(path_type=Path), default=None)
-def status_command(corpus_dir: Path | None, index_dir: Path | None) -> None:
+@collection_option
+def status_command(corpus_dir: Path | None, index_dir: Path | None, collection: str | None) -> None:
     """Exit 0 if the index is up to date with CORPUS_DIR, 1 (and say why) if not."""
     from qa.config import DEFAULT_MODEL_NAME
     from qa.index import index_is_current
 
+    corpus_dir, index_dir = _collection_dirs(collection, corpus_dir, index_dir)
     ok, why = index_is_current(index_dir or default_index_dir(), corpus_dir or default_corpus_dir(),
                                DEFAULT_MODEL_NAME)
     click.echo(why)
@@ -133,14 +160,15 @@ def _short(text: str, n: int = 160) -> str:
 @click.option("--date-from", default=None, help="Only documents dated on or after (e.g. 2024-07-01).")
 @click.option("--date-to", default=None, help="Only documents dated on or before.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@collection_option
 def ask_command(question: str, k: int, index_dir: Path | None, mode: str | None,
                 threshold: float | None, source: str | None, date_from: str | None,
-                date_to: str | None, as_json: bool) -> None:
+                date_to: str | None, as_json: bool, collection: str | None) -> None:
     """Answer QUESTION from the index."""
     from qa.answer import answer
 
     result = answer(question, k=k, index_dir=index_dir, mode=mode, threshold=threshold,
-                    source=source, date_from=date_from, date_to=date_to)
+                    source=source, date_from=date_from, date_to=date_to, collection=collection)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
@@ -159,12 +187,15 @@ def ask_command(question: str, k: int, index_dir: Path | None, mode: str | None,
               help="Choose the abstention threshold on this question set and print it.")
 @click.option("--max-false-abstention", default=0.05, show_default=True, type=click.FloatRange(0, 1),
               help="With --calibrate: the share of answerable questions that may be abstained on.")
+@collection_option
 def eval_command(questions_file: Path, index_dir: Path | None, k: int, mode: str | None,
                  compare: bool, as_json: bool, details: bool, calibrate: bool,
-                 max_false_abstention: float) -> None:
+                 max_false_abstention: float, collection: str | None) -> None:
     """Evaluate retrieval and answers on a JSONL question file."""
+    from qa.answer import resolve_index_dir
     from qa.evaluate import calibrate_threshold, evaluate, format_report, load_questions
 
+    index_dir = resolve_index_dir(index_dir, collection)
     questions = load_questions(questions_file)
     if calibrate:
         report = evaluate(questions, index_dir=index_dir, k=k, mode=mode or "hybrid", threshold=-1e9)

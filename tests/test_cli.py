@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from click.testing import CliRunner
 
 from conftest import make_corpus
@@ -55,3 +57,36 @@ def test_index_ask_and_errors_through_the_cli(tmp_path, monkeypatch):
     res = runner.invoke(main, ["eval", str(qfile), "--index-dir", str(index_dir), "--compare"])
     assert res.exit_code == 0, res.output
     assert "hybrid" in res.output and "lexical" in res.output and "answer_hit@1" in res.output
+
+
+def test_collection_option_indexes_and_answers_a_named_collection(tmp_path, monkeypatch):
+    from qa import embed
+    from qa.answer import answer
+    from qa.collections import create_collection
+    from qa.errors import IndexNotFoundError, QuestionError
+
+    fake = embed.HashEmbedder()
+    monkeypatch.setattr(embed, "default_embedder", lambda: fake)
+    monkeypatch.setenv("QA_COLLECTIONS_DIR", str(tmp_path / "cols"))
+    paths = create_collection("notes")
+    (paths.corpus_dir / "owls.txt").write_text("Owls hunt at night. Their hearing is very sharp.")
+    runner = CliRunner()
+    res = runner.invoke(main, ["index", "--collection", "notes", "--no-onnx"])
+    assert res.exit_code == 0, res.output
+    assert "built: 1 documents" in res.output and str(paths.index_dir) in res.output
+
+    res = runner.invoke(main, ["ask", "When do owls hunt?", "--collection", "notes", "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["citations"][0]["doc_id"] == "owls" and "at night" in data["text"]
+    assert answer("When do owls hunt?", collection="notes").citations[0].doc_id == "owls"
+
+    res = runner.invoke(main, ["ask", "When do owls hunt?", "--collection", "birds"])
+    assert res.exit_code == 1
+    assert "no collection named 'birds'" in res.output and "notes" in res.output
+    with pytest.raises(IndexNotFoundError, match="known collections: default, notes"):
+        answer("When do owls hunt?", collection="birds")
+    with pytest.raises(QuestionError, match="not both"):
+        answer("When do owls hunt?", collection="notes", index_dir=paths.index_dir)
+    res = runner.invoke(main, ["index", str(tmp_path), "--collection", "notes", "--no-onnx"])
+    assert res.exit_code != 0 and "not both" in res.output
