@@ -39,6 +39,11 @@ class IndexStaleError(QAIndexError):
     """The corpus changed since the index was built."""
 
 
+class VectorStoreError(QAIndexError):
+    """The engine that holds the passage vectors cannot be used: its package is not installed,
+    its server cannot be reached, or it no longer has the index's vectors."""
+
+
 class EmbedderError(QAError):
     """The embedding model could not be loaded or used."""
 

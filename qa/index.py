@@ -9,7 +9,10 @@ Layout of an index folder (no pickle anywhere):
   page start offsets (PDF), full text, segments.
 - ``sentences.npy`` (int64, n x 3: document row, start, end) and ``chunks.npy`` (int64, n x 3:
   document row, first sentence row, last sentence row exclusive).
-- ``index.faiss``: inner-product FAISS index over the unit chunk vectors, row i = chunk i.
+- ``index.faiss``: inner-product FAISS index over the unit chunk vectors, row i = chunk i; or,
+  with ``store="milvus"``, a Milvus collection (a Milvus Lite file in the folder, or a server) named
+  in the manifest (``qa.vectorstore``, ``qa.milvus_store``).
+- ``chunk_vectors.npy``: float32 unit vectors of every chunk, what a later build re-uses.
 - ``sentence_vectors.npy``: float16 unit vectors of every sentence (used by the extractor).
 - ``lexical/``: the bm25s index of the chunk texts.
 
@@ -34,20 +37,22 @@ from typing import Callable
 
 import numpy as np
 
-from qa.ann import IndexSpec, apply_search_params, build_vector_index, choose_index_spec
 from qa.chunk import Chunk, Sentence, chunk_documents, passage_text
 from qa.config import DEFAULT_SETTINGS, INDEX_FORMAT_VERSION, Settings
 from qa.embed import Embedder
 from qa.errors import (CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
-                       IndexStaleError, QAIndexError)
+                       IndexStaleError, QAIndexError, VectorStoreError)
 from qa.ingest import Corpus, Document, IngestWarning, Segment, read_corpus
 # The manifest's names are re-exported: callers import them from here.
-from qa.manifest import (CHUNKS, DATA_FILES, DOCUMENTS, FAISS_FILE, LEXICAL_DIR, MANIFEST,  # noqa: F401
-                         SENTENCE_VECTORS, SENTENCES, CorpusChanges, corpus_changes, current_build_id,
-                         incompatibility, index_is_current, pipeline_fingerprint, read_manifest,
-                         recorded_corpus_dir, settings_record, source_records)
+from qa.manifest import (CHUNK_VECTORS, CHUNKS, DATA_FILES, DOCUMENTS, FAISS_FILE,  # noqa: F401
+                         LEXICAL_DIR, MANIFEST, SENTENCE_VECTORS, SENTENCES, CorpusChanges,
+                         corpus_changes, current_build_id, data_files, incompatibility,
+                         index_is_current, pipeline_fingerprint, read_manifest, recorded_corpus_dir,
+                         settings_record, source_records)
 from qa.reuse import Previous, match_documents, previous_index, reused_vectors
 from qa.store import file_sha256, recover, remove_abandoned_temporaries, replacing
+from qa.vectorstore import (StoreChoice, create_store, discard_store, link_previous, open_store,
+                            recorded_store, retire_previous, store_problem)
 
 
 @dataclass(frozen=True)
@@ -78,17 +83,23 @@ class BuildReport:
 
 @dataclass(frozen=True)
 class LoadedIndex:
-    """An index in memory, ready to search. Rows of every table align with FAISS rows."""
+    """An index in memory, ready to search. Rows of every table align with vector-store ids."""
 
     path: str
     manifest: dict
     documents: tuple[Document, ...]
     sentence_table: np.ndarray  # (n_sentences, 3) int64: doc row, start, end
     chunk_table: np.ndarray  # (n_chunks, 3) int64: doc row, first sentence, last sentence (excl.)
-    faiss_index: object
+    vector_store: object  # qa.vectorstore.VectorStore over the chunk vectors (None: not loaded)
     sentence_vectors: np.ndarray  # (n_sentences, dim) float16, unit rows
     lexical: object  # bm25s.BM25 over the chunk texts
     doc_rows: dict = field(default_factory=dict)
+    chunk_vectors: np.ndarray | None = None  # (n_chunks, dim) float32, memory-mapped; None if absent
+
+    @property
+    def faiss_index(self):
+        """The vector store (its old name: the retrievers call ``search(queries, k)`` on it)."""
+        return self.vector_store
 
     @property
     def build_id(self) -> str:
@@ -123,7 +134,8 @@ class LoadedIndex:
 
 def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
                 embedder: Embedder | None = None, settings: Settings = DEFAULT_SETTINGS,
-                force: bool = False, progress: Callable[[str, int, int], None] | None = None
+                force: bool = False, progress: Callable[[str, int, int], None] | None = None,
+                *, store: str | None = None, uri: str | None = None, engine: str = "local"
                 ) -> BuildReport:
     """Index every document under ``corpus_dir`` into ``index_dir``; return what was done.
 
@@ -132,13 +144,25 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
     (name and dimension) and chunking settings, only added or changed text is parsed and embedded
     (status "updated"); the result is the same as a full build's. ``force``, another model or
     settings, or an old index that cannot be read give a full build (status "built"; ``note`` says
-    why). ``progress(stage, done, total)`` is called as texts are embedded. Raises ``CorpusError``
-    if the folder has no indexable document, ``QAIndexError`` if the index cannot be written.
+    why). ``progress(stage, done, total)`` is called as texts are embedded.
+
+    ``store`` ("faiss" or "milvus") and ``uri`` say where the passage vectors go
+    (``qa.vectorstore.StoreChoice``); None keeps what the existing index uses (FAISS for a new
+    one). Moving an index to another store re-uses its vectors: nothing is embedded again.
+    ``engine="ray"`` embeds with Ray Data (``qa.ray_embed``) instead of in this process; the
+    index is the same. Raises ``CorpusError`` if the folder has no indexable document,
+    ``QAIndexError`` if the index cannot be written (``VectorStoreError``: the store cannot be used).
     """
     from qa.embed import default_embedder
 
     t0 = time.perf_counter()
+    if engine not in ("local", "ray"):
+        raise ValueError(f"unknown embedding engine {engine!r}: use 'local' or 'ray'")
     embedder = embedder or default_embedder()
+    if engine == "ray":
+        from qa.ray_embed import RayEmbedder
+
+        embedder = RayEmbedder(embedder)
     index_dir = Path(index_dir)
     # A killed build leaves its temporary folder behind; clean it even if nothing is rebuilt.
     if index_dir.parent.is_dir():
@@ -151,13 +175,16 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
     except IndexCorruptError as exc:
         note = f"the previous index could not be read ({exc}); everything was embedded again"
     changes = corpus_changes(manifest or {}, corpus_dir)
+    choice = StoreChoice.of(store, uri, manifest)
     if manifest is not None:
         why = incompatibility(manifest, embedder.name, settings, int(embedder.dim))
         if force:
             note = "forced: everything was embedded again"
         elif why:
             note = f"{why}: everything was embedded again"
-        elif changes.fresh and all((index_dir / f).exists() for f in DATA_FILES):
+        elif (changes.fresh and choice.matches(manifest)
+              and all((index_dir / f).exists() for f in data_files(manifest))
+              and store_problem(index_dir, manifest) is None):
             counts = manifest["counts"]
             return BuildReport(str(index_dir), "up to date", counts["documents"], counts["chunks"],
                                counts["sentences"], time.perf_counter() - t0,
@@ -165,8 +192,8 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
                                unchanged=len(changes.unchanged))
         else:
             try:
-                previous = previous_index(index_dir, manifest,
-                                          _load_files(index_dir, manifest, embedder.name, lexical=False))
+                previous = previous_index(index_dir, manifest, _load_files(
+                    index_dir, manifest, embedder.name, lexical=False, vectors=False))
             except QAIndexError as exc:
                 note = f"the previous index could not be re-used ({exc}); everything was embedded again"
     try:
@@ -193,7 +220,8 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
     doc_rows = {d.doc_id: i for i, d in enumerate(corpus.documents)}
     try:
         _write_index_atomically(index_dir, new_manifest, corpus.documents, doc_rows, sentences, chunks,
-                                chunk_vectors, sentence_vectors, chunk_texts)
+                                chunk_vectors, sentence_vectors, chunk_texts, choice,
+                                _previous_store(manifest))
     except OSError as exc:  # full disk, read-only or misplaced folder: the old index is untouched
         raise QAIndexError(f"cannot write the index to {index_dir} ({exc.strerror or exc}); "
                            f"check that its folder is writable and has free space") from exc
@@ -245,39 +273,72 @@ def _read_and_embed(corpus_dir, settings: Settings, embedder: Embedder, previous
 
 # --- writing -------------------------------------------------------------------------------------
 
-def _write_index_atomically(index_dir: Path, manifest: dict, documents, doc_rows, sentences,
-                            chunks, chunk_vectors, sentence_vectors, chunk_texts) -> None:
-    import faiss
+def _previous_store(manifest: dict | None) -> dict | None:
+    """The store record of the index being replaced (None if there is none or it is unreadable)."""
+    try:
+        return recorded_store(manifest) if manifest else None
+    except IndexCorruptError:
+        return None
 
+
+def _write_index_atomically(index_dir: Path, manifest: dict, documents, doc_rows, sentences,
+                            chunks, chunk_vectors, sentence_vectors, chunk_texts,
+                            choice: StoreChoice = StoreChoice(), previous_store: dict | None = None) -> None:
+    written: dict = {}
+    try:
+        with replacing(index_dir) as tmp:
+            _write_files(tmp, manifest, documents, doc_rows, sentences, chunks, chunk_vectors,
+                         sentence_vectors, chunk_texts, choice, previous_store, written)
+    except BaseException:
+        # A collection written outside the folder would outlive the abandoned build.
+        if written.get("store"):
+            discard_store(written["store"], index_dir)
+        raise
+    retire_previous(previous_store, written["store"])
+
+
+def _write_files(tmp: Path, manifest: dict, documents, doc_rows, sentences, chunks, chunk_vectors,
+                 sentence_vectors, chunk_texts, choice: StoreChoice, previous_store: dict | None,
+                 written: dict) -> None:
     from qa.retrieve import build_lexical_index
 
-    with replacing(index_dir) as tmp:
-        with open(tmp / DOCUMENTS, "w", encoding="utf-8") as fh:
-            for d in documents:
-                row = {"doc_id": d.doc_id, "title": d.title, "path": d.path, "sha256": d.sha256,
-                       "date": d.date, "url": d.url, "source": d.source, "author": d.author,
-                       "pages": list(d.pages), "copies": list(d.copies), "text": d.text,
-                       "segments": [[s.start, s.end, int(s.kept), s.reason] for s in d.segments]}
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        sent_table = np.array([[doc_rows[s.doc_id], s.start, s.end] for s in sentences], dtype=np.int64)
-        chunk_table = np.array([[doc_rows[c.doc_id], c.first_sentence, c.last_sentence] for c in chunks],
-                               dtype=np.int64)
-        np.save(tmp / SENTENCES, sent_table.reshape(-1, 3))
-        np.save(tmp / CHUNKS, chunk_table.reshape(-1, 3))
-        np.save(tmp / SENTENCE_VECTORS, sentence_vectors.astype(np.float16))
-        # Exact search for small collections, IVF-SQ8 for large ones (qa/ann.py).
-        spec = choose_index_spec(len(chunk_vectors))
-        faiss.write_index(build_vector_index(chunk_vectors, spec), str(tmp / FAISS_FILE))
-        build_lexical_index(chunk_texts, tmp / LEXICAL_DIR)
-        manifest = dict(manifest, vector_index=spec.to_dict(),
-                        files={name: (tmp / name).stat().st_size for name in DATA_FILES},
-                        # Checked before a later build re-uses the files (not on every load).
-                        checksums={name: file_sha256(tmp / name) for name in DATA_FILES})
-        # The manifest is written last: a folder without one is never taken for an index.
-        with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
-            json.dump(manifest, fh, ensure_ascii=False, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
+    with open(tmp / DOCUMENTS, "w", encoding="utf-8") as fh:
+        for d in documents:
+            row = {"doc_id": d.doc_id, "title": d.title, "path": d.path, "sha256": d.sha256,
+                   "date": d.date, "url": d.url, "source": d.source, "author": d.author,
+                   "pages": list(d.pages), "copies": list(d.copies), "text": d.text,
+                   "segments": [[s.start, s.end, int(s.kept), s.reason] for s in d.segments]}
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    sent_table = np.array([[doc_rows[s.doc_id], s.start, s.end] for s in sentences], dtype=np.int64)
+    chunk_table = np.array([[doc_rows[c.doc_id], c.first_sentence, c.last_sentence] for c in chunks],
+                           dtype=np.int64)
+    np.save(tmp / SENTENCES, sent_table.reshape(-1, 3))
+    np.save(tmp / CHUNKS, chunk_table.reshape(-1, 3))
+    np.save(tmp / SENTENCE_VECTORS, sentence_vectors.astype(np.float16))
+    np.save(tmp / CHUNK_VECTORS, np.ascontiguousarray(chunk_vectors, dtype=np.float32))
+    # FAISS: exact search for small collections, IVF-SQ8 for large ones (qa/ann.py); Milvus:
+    # a new collection (qa/milvus_store.py).
+    dim = int(manifest["model"]["dim"])
+    store = create_store(choice, tmp, manifest["build_id"], dim, len(chunk_vectors))
+    try:
+        written["store"] = store.manifest_fields()["store"]  # dropped if anything below fails
+        store.add(chunk_vectors, np.arange(len(chunk_vectors), dtype=np.int64))
+        record = link_previous(store.commit(), previous_store)
+        written["store"] = record
+        extra = {key: value for key, value in store.manifest_fields().items() if key != "store"}
+    finally:
+        store.close()
+    build_lexical_index(chunk_texts, tmp / LEXICAL_DIR)
+    manifest = dict(manifest, store=record, **extra)
+    names = data_files(dict(manifest, files={CHUNK_VECTORS: 0}))
+    manifest = dict(manifest, files={name: (tmp / name).stat().st_size for name in names},
+                    # Checked before a later build re-uses the files (not on every load).
+                    checksums={name: file_sha256(tmp / name) for name in names})
+    # The manifest is written last: a folder without one is never taken for an index.
+    with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
+        json.dump(manifest, fh, ensure_ascii=False, indent=1)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 # --- loading -------------------------------------------------------------------------------------
@@ -316,20 +377,23 @@ def _load_documents(path: Path) -> tuple[Document, ...]:
 
 
 def load_index(index_dir: str | os.PathLike, embedder_name: str | None = None,
-               corpus_dir: str | os.PathLike | None = None, check_stale: bool = True) -> LoadedIndex:
+               corpus_dir: str | os.PathLike | None = None, check_stale: bool = True,
+               *, store: str | None = None, uri: str | None = None) -> LoadedIndex:
     """Load and validate an index folder.
 
-    Raises ``IndexNotFoundError`` (nothing there), ``IndexMismatchError`` (other format version or
-    model), ``IndexCorruptError`` (missing, truncated or inconsistent files) or ``IndexStaleError``
-    (``check_stale`` and the source folder recorded in the manifest, or ``corpus_dir``, changed).
-    Each message says what to run.
+    ``store`` and ``uri`` override where the manifest says the passage vectors are (a Milvus
+    server that moved). Raises ``IndexNotFoundError`` (nothing there), ``IndexMismatchError``
+    (other format version, model or store), ``IndexCorruptError`` (missing, truncated or
+    inconsistent files), ``VectorStoreError`` (Milvus unreachable, collection gone) or
+    ``IndexStaleError`` (``check_stale`` and the source folder recorded in the manifest, or
+    ``corpus_dir``, changed). Each message says what to run.
     """
     index_dir = Path(index_dir)
     recover(index_dir, MANIFEST)
     for _attempt in range(3):
         manifest = read_manifest(index_dir)
         try:
-            loaded = _load_files(index_dir, manifest, embedder_name)
+            loaded = _load_files(index_dir, manifest, embedder_name, store=store, uri=uri)
         except IndexCorruptError:
             # Files read across a swap disagree with each other: that is a rebuild, not damage.
             if current_build_id(index_dir) != manifest["build_id"]:
@@ -352,10 +416,14 @@ def load_index(index_dir: str | os.PathLike, embedder_name: str | None = None,
 
 
 def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
-                lexical: bool = True) -> LoadedIndex:
-    """The files of an index, checked against ``manifest``; ``lexical=False`` skips the bm25s index."""
-    import faiss
+                lexical: bool = True, vectors: bool = True, store: str | None = None,
+                uri: str | None = None) -> LoadedIndex:
+    """The files of an index, checked against ``manifest``.
 
+    ``lexical=False`` skips the bm25s index; ``vectors=False`` does not open the vector store
+    unless the index has no ``chunk_vectors.npy`` (then a flat FAISS index is the only source of
+    the passage vectors for re-use).
+    """
     from qa.retrieve import load_lexical_index
 
     rebuild = f"rebuild with `qa index CORPUS_DIR --index-dir {index_dir}`"
@@ -368,7 +436,7 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
     if embedder_name is not None and model.get("name") != embedder_name:
         raise IndexMismatchError(
             f"{index_dir} was built with model {model.get('name')!r}, not {embedder_name!r}; {rebuild}")
-    for name in DATA_FILES:
+    for name in data_files(manifest):
         path = index_dir / name
         if not path.exists():
             raise IndexCorruptError(f"{path} is missing; {rebuild}")
@@ -379,10 +447,12 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
         documents = _load_documents(index_dir / DOCUMENTS)
         sentences = np.load(index_dir / SENTENCES, allow_pickle=False)
         chunks = np.load(index_dir / CHUNKS, allow_pickle=False)
-        vectors = np.load(index_dir / SENTENCE_VECTORS, allow_pickle=False, mmap_mode="r")
-        faiss_index = faiss.read_index(str(index_dir / FAISS_FILE))
-        apply_search_params(faiss_index, IndexSpec(**manifest.get("vector_index", {"factory": "Flat"})))
+        sentence_vectors = np.load(index_dir / SENTENCE_VECTORS, allow_pickle=False, mmap_mode="r")
+        chunk_vectors = (np.load(index_dir / CHUNK_VECTORS, allow_pickle=False, mmap_mode="r")
+                         if CHUNK_VECTORS in data_files(manifest) else None)
         lexical_index = load_lexical_index(index_dir / LEXICAL_DIR) if lexical else None
+        vector_store = (open_store(index_dir, manifest, store, uri)
+                        if vectors or chunk_vectors is None else None)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, UnicodeDecodeError,
             json.JSONDecodeError) as exc:
         raise IndexCorruptError(f"cannot read the index in {index_dir} ({type(exc).__name__}); {rebuild}") from exc
@@ -395,15 +465,22 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
         problems.append("sentence table")
     if chunks.ndim != 2 or chunks.shape != (counts.get("chunks"), 3):
         problems.append("chunk table")
-    if faiss_index.ntotal != counts.get("chunks") or faiss_index.d != dim:
-        problems.append("FAISS index size or dimension")
-    if vectors.shape != (counts.get("sentences"), dim):
+    if vector_store is not None and (vector_store.count() != counts.get("chunks") or vector_store.dim != dim):
+        problems.append(("FAISS index" if vector_store.kind == "faiss" else "Milvus collection")
+                        + " size or dimension")
+    if sentence_vectors.shape != (counts.get("sentences"), dim):
         problems.append("sentence vectors")
+    if chunk_vectors is not None and (chunk_vectors.shape != (counts.get("chunks"), dim)
+                                      or chunk_vectors.dtype != np.float32):
+        problems.append("chunk vectors")
     if lexical and getattr(lexical_index, "scores", {}).get("num_docs") != counts.get("chunks"):
         problems.append("lexical index size")
     if not problems:
         problems += _table_range_problems(documents, sentences, chunks)
     if problems:
+        if vector_store is not None:
+            vector_store.close()
         raise IndexCorruptError(f"{index_dir} is inconsistent ({', '.join(problems)}); {rebuild}")
-    return LoadedIndex(str(index_dir), manifest, documents, sentences, chunks, faiss_index, vectors,
-                       lexical_index, {d.doc_id: i for i, d in enumerate(documents)})
+    return LoadedIndex(str(index_dir), manifest, documents, sentences, chunks, vector_store,
+                       sentence_vectors, lexical_index, {d.doc_id: i for i, d in enumerate(documents)},
+                       chunk_vectors)

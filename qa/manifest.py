@@ -27,7 +27,12 @@ SENTENCES = "sentences.npy"
 CHUNKS = "chunks.npy"
 FAISS_FILE = "index.faiss"
 SENTENCE_VECTORS = "sentence_vectors.npy"
+#: float32 passage vectors, row i = chunk i: what a later build re-uses, whatever the store (an
+#: IVF index or a Milvus collection cannot give exact vectors back). Indexes written before it
+#: existed have none; they are re-used from a flat ``index.faiss``.
+CHUNK_VECTORS = "chunk_vectors.npy"
 LEXICAL_DIR = "lexical"
+#: The files of a FAISS index (``data_files`` gives those of any index).
 DATA_FILES = (DOCUMENTS, SENTENCES, CHUNKS, FAISS_FILE, SENTENCE_VECTORS)
 
 
@@ -47,6 +52,21 @@ class CorpusChanges:
     def summary(self) -> str:
         return (f"added {len(self.added)}, changed {len(self.changed)}, "
                 f"removed {len(self.removed)}, unchanged {len(self.unchanged)}")
+
+
+def data_files(manifest: dict) -> tuple[str, ...]:
+    """The files the index described by ``manifest`` needs in its folder.
+
+    ``index.faiss`` only when FAISS holds the vectors (a manifest without a ``store`` means FAISS);
+    ``chunk_vectors.npy`` when the build recorded one.
+    """
+    store = manifest.get("store")
+    kind = store.get("kind", "faiss") if isinstance(store, dict) else "faiss"
+    names = [DOCUMENTS, SENTENCES, CHUNKS] + ([FAISS_FILE] if kind == "faiss" else []) + [SENTENCE_VECTORS]
+    files = manifest.get("files")
+    if isinstance(files, dict) and CHUNK_VECTORS in files:
+        names.append(CHUNK_VECTORS)
+    return tuple(names)
 
 
 # --- source files --------------------------------------------------------------------------------
@@ -222,7 +242,7 @@ def index_is_current(index_dir: str | os.PathLike, corpus_dir: str | os.PathLike
     why = incompatibility(manifest, embedder_name, settings)
     if why:
         return False, why
-    missing = [f for f in DATA_FILES if not (Path(index_dir) / f).exists()]
+    missing = [f for f in data_files(manifest) if not (Path(index_dir) / f).exists()]
     if missing:
         return False, f"missing files: {', '.join(missing)}"
     changes = corpus_changes(manifest, corpus_dir)

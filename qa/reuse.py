@@ -22,7 +22,7 @@ import numpy as np
 from qa.chunk import Chunk, Sentence
 from qa.errors import IndexCorruptError
 from qa.ingest import Document, ParsedFile, text_key
-from qa.manifest import DATA_FILES, FAISS_FILE, current_build_id
+from qa.manifest import current_build_id, data_files
 from qa.store import file_sha256
 
 if TYPE_CHECKING:
@@ -52,19 +52,19 @@ def previous_index(index_dir: Path, manifest: dict, index: LoadedIndex) -> Previ
     """The previous ``index`` (loaded from ``index_dir`` without its lexical index), checked for re-use.
 
     Raises ``IndexCorruptError`` when its files were altered since they were written, the folder
-    was replaced meanwhile, or its FAISS index does not give its vectors back.
+    was replaced meanwhile, or its passage vectors cannot be had exactly (an index written before
+    ``chunk_vectors.npy`` existed whose FAISS index is IVF).
     """
-    import faiss
-
     checksums = manifest.get("checksums")
     if isinstance(checksums, dict):  # indexes written before checksums were recorded have none
-        altered = [name for name in DATA_FILES if checksums.get(name) != file_sha256(index_dir / name)]
+        altered = [name for name in data_files(manifest)
+                   if checksums.get(name) != file_sha256(index_dir / name)]
         if altered:
             raise IndexCorruptError(f"{', '.join(altered)} altered since it was written (checksum differs)")
     if current_build_id(index_dir) != manifest["build_id"]:
         raise IndexCorruptError(f"{index_dir} was replaced while it was read")
-    if not isinstance(index.faiss_index, faiss.IndexFlat):  # only a flat index gives its vectors back
-        raise IndexCorruptError(f"{FAISS_FILE} is not a flat FAISS index")
+    if index.chunk_vectors is None:
+        index.vector_store.vectors()  # raises unless a flat FAISS index can give them back
     by_path: dict[str, list[Document]] = {}
     for doc in index.documents:
         by_path.setdefault(doc.path, []).append(doc)
@@ -123,11 +123,8 @@ def reused_vectors(previous: Previous | None, match: Match | None, documents: Se
         return chunk_vectors, sentence_vectors, chunk_todo, sentence_todo
     old = previous.index
     old_sent, old_chunk = match.old_sentences, match.old_chunks
-    try:
-        old_vectors = old.faiss_index.reconstruct_n(0, old.faiss_index.ntotal)
-    except RuntimeError as exc:
-        raise IndexCorruptError(f"cannot read the passage vectors back from {FAISS_FILE} "
-                                "(an approximate IVF index does not keep them)") from exc
+    # ``chunk_vectors.npy`` holds them exactly whatever the store; older indexes have a flat FAISS.
+    old_vectors = old.chunk_vectors if old.chunk_vectors is not None else old.vector_store.vectors()
     new_sent = row_ranges(np.array([doc_rows[s.doc_id] for s in sentences], dtype=np.int64), len(documents))
     new_chunk_table = np.array([[doc_rows[c.doc_id], c.first_sentence, c.last_sentence] for c in chunks],
                                dtype=np.int64)

@@ -52,7 +52,7 @@ def test_a_large_collection_is_indexed_with_ivf_and_answers(tmp_path, hash_embed
     build_index(corpus, tmp_path / "i", embedder=hash_embedder)
     index = get_index(tmp_path / "i", hash_embedder.name)
     assert index.manifest["vector_index"]["factory"].startswith("IVF")
-    assert faiss.extract_index_ivf(index.faiss_index).nprobe == index.manifest["vector_index"]["nprobe"]
+    assert faiss.extract_index_ivf(index.vector_store.index).nprobe == index.manifest["vector_index"]["nprobe"]
     result = answer("Which company makes the Kling video generator?", index_dir=tmp_path / "i",
                     embedder=hash_embedder)
     assert result.citations and result.citations[0].doc_id == "kling"

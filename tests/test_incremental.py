@@ -16,7 +16,8 @@ from qa.embed import HashEmbedder
 from qa.errors import QAIndexError
 from qa.index import build_index, load_index
 
-TABLES = ("documents.jsonl", "chunks.npy", "sentences.npy", "sentence_vectors.npy", "index.faiss")
+TABLES = ("documents.jsonl", "chunks.npy", "sentences.npy", "sentence_vectors.npy", "chunk_vectors.npy",
+          "index.faiss")
 
 FILES = {
     "a.txt": "Alpha Corp makes red widgets. It sells them in Paris.\nThe widgets cost ten euros.\n",
@@ -245,3 +246,62 @@ def test_an_incremental_build_that_cannot_write_keeps_the_old_index(tmp_path, mo
     assert load_index(tmp_path / "inc", check_stale=False).build_id == before
     assert [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name] == []
     assert build_index(corpus, tmp_path / "inc", embedder=HashEmbedder()).status == "updated"
+
+
+#: Enough passages for an IVF index (64 lists need 64 training points).
+MANY = dict(FILES, **{f"item{i:03d}.txt": f"Item {i} is a widget of colour {i % 7}. It weighs {i} grams."
+                      for i in range(80)})
+
+
+def test_an_ivf_index_is_updated_without_re_embedding_and_equals_a_full_build(tmp_path, monkeypatch):
+    """IVF-SQ8 cannot give exact vectors back; ``chunk_vectors.npy`` does, whatever the store."""
+    from qa import ann
+
+    monkeypatch.setattr(ann, "EXACT_LIMIT", 5)
+    corpus = make_corpus(tmp_path / "corpus", MANY)
+    first = build_index(corpus, tmp_path / "inc", embedder=HashEmbedder())
+    assert load_index(tmp_path / "inc").manifest["vector_index"]["factory"].startswith("IVF")
+    (corpus / "c.txt").write_text("Gamma Inc grows green grapes in Peru now.\n", encoding="utf-8")
+    embedder = CountingEmbedder()
+    report = build_index(corpus, tmp_path / "inc", embedder=embedder)
+    assert (report.status, report.note) == ("updated", "")
+    assert 0 < report.embedded < first.embedded and all("Peru" in t for t in embedder.seen)
+    assert_same_index(tmp_path / "inc", full_build(corpus, tmp_path))
+
+
+def _as_written_before_chunk_vectors(index_dir: Path) -> None:
+    """Make ``index_dir`` look like an index written before ``chunk_vectors.npy`` and stores."""
+    manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["store"], manifest["files"]["chunk_vectors.npy"], manifest["checksums"]["chunk_vectors.npy"]
+    (index_dir / "chunk_vectors.npy").unlink()
+    (index_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_an_index_written_before_chunk_vectors_still_answers_and_is_updated(tmp_path):
+    from qa.answer import answer
+
+    corpus = make_corpus(tmp_path / "corpus", FILES)
+    build_index(corpus, tmp_path / "inc", embedder=HashEmbedder())
+    _as_written_before_chunk_vectors(tmp_path / "inc")
+    result = answer("Where does Alpha Corp sell widgets?", index_dir=tmp_path / "inc", embedder=HashEmbedder())
+    assert result.citations and result.citations[0].doc_id == "a"
+    (corpus / "c.txt").write_text("Gamma Inc grows green grapes in Peru now.\n", encoding="utf-8")
+    embedder = CountingEmbedder()
+    report = build_index(corpus, tmp_path / "inc", embedder=embedder)
+    # The flat FAISS index gives the old vectors back; the new build writes chunk_vectors.npy.
+    assert report.status == "updated" and all("Peru" in t for t in embedder.seen)
+    assert_same_index(tmp_path / "inc", full_build(corpus, tmp_path))
+
+
+def test_an_old_ivf_index_without_chunk_vectors_is_rebuilt_and_says_why(tmp_path, monkeypatch):
+    from qa import ann
+
+    monkeypatch.setattr(ann, "EXACT_LIMIT", 5)
+    corpus = make_corpus(tmp_path / "corpus", MANY)
+    build_index(corpus, tmp_path / "inc", embedder=HashEmbedder())
+    _as_written_before_chunk_vectors(tmp_path / "inc")
+    (corpus / "c.txt").write_text("Gamma Inc grows green grapes in Peru now.\n", encoding="utf-8")
+    report = build_index(corpus, tmp_path / "inc", embedder=HashEmbedder())
+    assert report.status == "built" and "does not keep its vectors" in report.note
+    assert report.embedded == report.chunks + report.sentences
+    assert_same_index(tmp_path / "inc", full_build(corpus, tmp_path))

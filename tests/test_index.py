@@ -26,7 +26,7 @@ def test_roundtrip_tables_align_with_documents(small, hash_embedder):
     corpus, index_dir = small
     idx = load_index(index_dir, hash_embedder.name)
     assert {d.doc_id for d in idx.documents} == {"a", "b"}
-    assert idx.faiss_index.ntotal == idx.n_chunks
+    assert idx.vector_store.count() == idx.n_chunks
     for row in range(idx.n_chunks):
         chunk = idx.chunk(row)
         doc = idx.document(chunk.doc_id)
