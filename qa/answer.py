@@ -11,7 +11,7 @@ from pathlib import Path
 
 from qa.config import DEFAULT_SETTINGS, MODES, Settings, default_index_dir
 from qa.errors import QuestionError
-from qa.extract import Citation, cite, extract
+from qa.extract import Citation, cite, extract, named_sources
 from qa.index import LoadedIndex, load_index
 from qa.retrieve import make_retriever
 
@@ -64,24 +64,28 @@ STALE_CHECK_SECONDS = 2.0
 
 
 def get_index(index_dir: str | os.PathLike | None = None, embedder_name: str | None = None,
-              check_stale: bool = True) -> LoadedIndex:
-    """The loaded index of ``index_dir`` (default ``index/``), cached across calls and threads."""
+              check_stale: bool = True, *, store: str | None = None, uri: str | None = None) -> LoadedIndex:
+    """The loaded index of ``index_dir`` (default ``index/``), cached across calls and threads.
+
+    ``store``/``uri`` override where the manifest says the passage vectors are (``load_index``).
+    """
     path = str(Path(index_dir or default_index_dir()).resolve())
+    key = path if store is None and uri is None else f"{path}\0{store}\0{uri}"
     manifest_path = Path(path) / "manifest.json"
     with _CACHE_LOCK:
         try:
             stamp = str(manifest_path.stat().st_mtime_ns)
         except OSError:
             stamp = ""
-        cached = _CACHE.get(path)
+        cached = _CACHE.get(key)
         now = time.monotonic()
         if cached and cached[0] == stamp and stamp:
             loaded = cached[2]
             if not check_stale or now - cached[1] < STALE_CHECK_SECONDS:
                 _check_model(loaded, embedder_name, path)
                 return loaded
-        loaded = load_index(path, embedder_name=embedder_name, check_stale=check_stale)
-        _CACHE[path] = (stamp, now, loaded)
+        loaded = load_index(path, embedder_name=embedder_name, check_stale=check_stale, store=store, uri=uri)
+        _CACHE[key] = (stamp, now, loaded)
         return loaded
 
 
@@ -208,7 +212,8 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
            mode: str | None = None, threshold: float | None = None, embedder=None,
            settings: Settings = DEFAULT_SETTINGS, check_stale: bool = True,
            source: str | None = None, date_from: str | None = None, date_to: str | None = None,
-           query_vector=None, collection: str | None = None) -> Answer:
+           query_vector=None, collection: str | None = None, store: str | None = None,
+           uri: str | None = None) -> Answer:
     """Answer ``question`` from the index in ``index_dir`` (default: the project's ``index/``).
 
     ``k`` bounds how many passages are read (1..``settings.max_k``); ``mode`` is "hybrid", "dense"
@@ -217,6 +222,8 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
     and ``date_to`` restrict the answer to documents with that metadata (see ``document_filter``);
     ``query_vector`` is the question already embedded by ``embedder`` (saves a second encoding).
     ``collection`` names a collection (``qa.collections``) to answer from instead of ``index_dir``.
+    ``store`` ("faiss"/"milvus") and ``uri`` override where the manifest says the passage vectors
+    are (e.g. a Milvus server that moved); by default the manifest's record is used.
     Raises ``QuestionError``
     for an unusable question and ``QAIndexError`` subclasses for a missing, corrupt, mismatched
     or stale index.
@@ -235,7 +242,7 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
         raise QuestionError(f"threshold must be a finite number, not {threshold!r}")
     index_dir = resolve_index_dir(index_dir, collection)
     embedder = embedder or default_embedder()
-    index = get_index(index_dir, embedder.name, check_stale=check_stale)
+    index = get_index(index_dir, embedder.name, check_stale=check_stale, store=store, uri=uri)
     _check_dimension(index, embedder)
     t1 = time.perf_counter()
     if query_vector is None:
@@ -246,8 +253,16 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
     retriever = make_retriever(mode, index, embedder)
     allowed = document_filter(index, source, date_from, date_to)
     hits = _filtered_search(retriever, mode, text, k, query_vector, allowed, index.n_chunks)
+    # A question that names the outlet of a retrieved document ("the ICARO Media Group article")
+    # is about that document: read only its passages.
+    named, unnamed = named_sources(index, text, [h.chunk.doc_id for h in hits])
+    asked = text
+    if named and len(named) < len({h.chunk.doc_id for h in hits}) and unnamed:
+        scope = named if allowed is None else named & allowed
+        hits = _filtered_search(retriever, mode, text, k, query_vector, scope, index.n_chunks) or hits
+        asked = unnamed
     t3 = time.perf_counter()
-    result = extract(text, query_vector, hits, index, settings.extract, threshold)
+    result = extract(asked, query_vector, hits, index, settings.extract, threshold, full_question=text)
     t4 = time.perf_counter()
     passages = tuple(cite(index, h.chunk.doc_id, h.chunk.start, h.chunk.end, h.score, "passage")
                      for h in hits)

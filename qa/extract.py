@@ -17,6 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from qa.config import ExtractConfig
+from qa.metadata import Field, document_fields, metadata_question
 from qa.retrieve import Hit, analyze
 from qa.spans import answer_span, expected_type, values_disagree
 
@@ -210,6 +211,73 @@ def cite(index, doc_id: str, start: int, end: int, score: float, role: str,
                     doc.page_of(start), doc.copies)
 
 
+#: Words for a document that follow an outlet's name ("the ICARO Media Group article").
+_DOC_NOUNS = r"(?:article|report|piece|story|post|newsletter|column|blog|site|website|paper)s?\b"
+
+
+def fields_of(index, doc_id: str) -> tuple[Field, ...]:
+    """The metadata statements of a document (``qa.metadata``), computed once per loaded index."""
+    cache = getattr(index, "_fields_cache", None)
+    if cache is None:
+        cache = {}
+        object.__setattr__(index, "_fields_cache", cache)
+    if doc_id not in cache:
+        doc = index.document(doc_id)
+        cache[doc_id] = document_fields(doc.text, doc.segments, doc.title)
+    return cache[doc_id]
+
+
+def _states_metadata(index, cand: Candidate) -> bool:
+    """True for a sentence that is only a metadata statement ("Source: ...", a byline, an outlet
+    line): it answers questions about the document (``metadata_answer``), never about its content."""
+    return any(f.start <= cand.start and cand.end <= f.end for f in fields_of(index, cand.doc_id))
+
+
+def metadata_answer(index, question: str, best: Candidate, hits: Sequence[Hit]) -> Citation | None:
+    """For a question about a document itself ("Who wrote the article ...?"), the statement of
+    that field in the answering document (the best sentence's, else the first retrieved one that
+    states it), cited with the value highlighted; None for any other question or when no
+    retrieved document states the field."""
+    asked = metadata_question(question)
+    if asked is None:
+        return None
+    for doc_id in dict.fromkeys([best.doc_id, *(h.chunk.doc_id for h in hits)]):
+        for f in fields_of(index, doc_id):
+            if f.name == asked:
+                doc = index.document(doc_id)
+                return Citation(doc_id, doc.title, f.start, f.end, doc.text[f.start:f.end],
+                                round(float(best.score), 4), "answer", (f.value_start, f.value_end),
+                                doc.page_of(f.start), doc.copies)
+    return None
+
+
+def named_sources(index, question: str, doc_ids: Sequence[str]) -> tuple[set[str], str]:
+    """Those of ``doc_ids`` whose outlet the question names ("... the ICARO Media Group article",
+    "according to Global Times"), and the question without that mention.
+
+    A document is named when its source, as stated in its text or its file's metadata, appears in
+    the question as a whole phrase. Such a question is about that document, and the outlet's name
+    (which its sentences do not repeat) is no evidence for or against any of them.
+    """
+    words = " ".join(re.findall(r"\w+", question.lower()))
+    out: set[str] = set()
+    rest = question
+    for doc_id in dict.fromkeys(doc_ids):
+        doc = index.document(doc_id)
+        names = {doc.text[f.value_start:f.value_end] for f in fields_of(index, doc_id) if f.name == "source"}
+        if doc.source:
+            names.add(doc.source)
+        for name in names:
+            key = " ".join(re.findall(r"\w+", name.lower()))
+            if key and re.search(rf"\b{re.escape(key)}\b", words):
+                out.add(doc_id)
+                phrase = r"[\W_]+".join(re.escape(w) for w in key.split())
+                # "the ICARO Media Group article" -> "the article"; "according to X" -> "".
+                rest = re.sub(rf"\baccording to\s+(?:the\s+)?{phrase}(?:['’]s)?\b", " ", rest, flags=re.I)
+                rest = re.sub(rf"\b{phrase}(?:['’]s)?\b(?:\s+{_DOC_NOUNS})?", " ", rest, flags=re.I)
+    return out, " ".join(rest.split())
+
+
 def _with_context(index, cand: Candidate) -> tuple[int, int]:
     """The span of the answer sentence, extended back over the previous sentence when needed."""
     doc = index.document(cand.doc_id)
@@ -260,10 +328,17 @@ def find_corroboration(index, best: Candidate, candidates: Sequence[Candidate], 
 
 
 def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
-            config: ExtractConfig, threshold: float | None = None) -> Extraction:
-    """Choose the answer sentence among the passages in ``hits``, or abstain."""
+            config: ExtractConfig, threshold: float | None = None,
+            full_question: str | None = None) -> Extraction:
+    """Choose the answer sentence among the passages in ``hits``, or abstain.
+
+    ``full_question`` is the question as asked when ``question`` is a shortened form of it used
+    for scoring (``named_sources``); it decides whether the question asks for a document's
+    metadata (default: ``question``).
+    """
     threshold = config.abstain_threshold if threshold is None else threshold
-    candidates = score_candidates(question, query_vector, hits, index, config)
+    scored = score_candidates(question, query_vector, hits, index, config)
+    candidates = [c for c in scored if not _states_metadata(index, c)]
     if not candidates:
         return Extraction(True, (), (), (), None, 0.0, "no passage was retrieved")
     best = candidates[0]
@@ -277,6 +352,11 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
     if best.score < threshold:
         return Extraction(True, (), (), alternatives, best, best.score,
                           f"best evidence {best.score:.3f} is under the threshold {threshold:.3f}")
+    stated = metadata_answer(index, full_question or question, scored[0], hits)
+    if stated is not None:
+        reason = (f"the question asks for the document's {metadata_question(full_question or question)}; "
+                  f"{stated.doc_id} states it (evidence {best.score:.3f})")
+        return Extraction(False, (stated,), (), alternatives, best, best.score, reason)
     start, end = _with_context(index, best)
     answer = (cite(index, best.doc_id, start, end, best.score, "answer", question),)
     # Second hop: search the passages with the answer sentence itself to find retellings.

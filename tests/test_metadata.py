@@ -1,0 +1,106 @@
+"""Questions about a document itself (author, translator, outlet, date), and questions that name
+a document's outlet: found where the document states them, cited verbatim."""
+
+import pytest
+
+from conftest import make_corpus
+from qa import answer
+from qa.index import build_index
+from qa.ingest import make_document
+from qa.metadata import document_fields, metadata_question
+
+
+def fields(text: str) -> dict[str, list[tuple[str, str]]]:
+    doc = make_document("d", text)
+    out: dict[str, list[tuple[str, str]]] = {}
+    for f in document_fields(doc.text, doc.segments, doc.title):
+        out.setdefault(f.name, []).append((doc.text[f.start:f.end], doc.text[f.value_start:f.value_end]))
+    return out
+
+
+def test_labelled_statements_bylines_dates_and_outlet_lines_are_found_with_exact_spans():
+    text = ("Harbour seals return to the estuary\n"
+            "Coastal Wildlife Weekly\n"
+            "By Jane Doe\n"
+            "2024-03-05\n\n"
+            "Seals were counted on the sandbanks this spring. Counts rose for the third year.\n"
+            "The survey team thanks the volunteers. (Author: Ana Ruiz, translated by Li Wei)\n")
+    found = fields(text)
+    assert found["source"] == [("Coastal Wildlife Weekly", "Coastal Wildlife Weekly")]
+    assert ("By Jane Doe", "Jane Doe") in found["author"]
+    assert ("(Author: Ana Ruiz, translated by Li Wei)", "Ana Ruiz") in found["author"]
+    assert found["translator"] == [("(Author: Ana Ruiz, translated by Li Wei)", "Li Wei")]
+    assert found["date"] == [("2024-03-05", "2024-03-05")]
+
+
+def test_a_breadcrumb_ending_in_the_headline_names_the_site_and_plain_text_names_nothing():
+    text = ("• Tide Notes\n  • Posts\n  • Why estuaries matter\n\nWhy estuaries matter\n\n"
+            "Estuaries shelter young fish. They filter water.\n")
+    assert fields(text) == {"source": [("Tide Notes", "Tide Notes")]}
+    # A body sentence mentioning a publisher, a second paragraph, a short sentence: no metadata.
+    assert fields("Seals rest on sandbanks at low tide.\nThe report was published by the council in May.\n"
+                  "They are counted every year.\n") == {}
+
+
+@pytest.mark.parametrize("question, field", [
+    ("Who wrote the article about harbour seals?", "author"),
+    ("Who is the author of the report on seal counts?", "author"),
+    ("Who translated the piece on estuaries?", "translator"),
+    ("Which outlet carried the report 'Harbour seals return'?", "source"),
+    ("What is the name of the newsletter that published 'Why estuaries matter'?", "source"),
+    ("Which media group published the seal survey story?", "source"),
+    ("When was the article on seal counts published?", "date"),
+    ("How many seals were counted?", None),
+    ("Who wrote to the council about the seals?", None),        # no document is meant
+    ("When was the survey published by the council?", None),     # a fact of the text, not of the document
+    ("On which day did the first story appear, according to the newsletter?", None),
+])
+def test_questions_about_the_document_itself_are_recognised(question, field):
+    assert metadata_question(question) == field
+
+
+@pytest.fixture(scope="module")
+def news_index(tmp_path_factory, hash_embedder):
+    corpus = make_corpus(tmp_path_factory.mktemp("news") / "corpus", {
+        "seals.txt": ("Harbour seals return to the estuary\nCoastal Wildlife Weekly\nBy Jane Doe\n2024-03-05\n\n"
+                      "Volunteers counted four hundred harbour seals on the sandbanks this spring. "
+                      "Counts of harbour seals rose for the third year.\n"),
+        "otters.txt": ("Otters are back in the river valley\nRiver Valley Gazette\n2024-04-11\n\n"
+                       "Volunteers counted twelve otters along the river valley this spring. "
+                       "Otters eat fish and crayfish.\n"),
+    })
+    index_dir = tmp_path_factory.mktemp("news-index") / "index"
+    build_index(corpus, index_dir, embedder=hash_embedder)
+    return corpus, index_dir
+
+
+def _check_quotes(result, corpus):
+    for c in result.citations:
+        assert (corpus / f"{c.doc_id}.txt").read_text()[c.start:c.end] == c.quote
+
+
+def test_metadata_questions_are_answered_from_the_byline_and_cited(news_index, hash_embedder):
+    corpus, index_dir = news_index
+    result = answer("Who wrote the article about harbour seals counted on the sandbanks?",
+                    index_dir=index_dir, embedder=hash_embedder, threshold=0.0)
+    assert not result.abstained and result.text == "By Jane Doe"
+    c = result.citations[0]
+    assert c.doc_id == "seals" and c.highlight and corpus.joinpath("seals.txt").read_text()[
+        c.highlight[0]:c.highlight[1]] == "Jane Doe"
+    assert "document's author" in result.reason
+    _check_quotes(result, corpus)
+    result = answer("Which outlet published the story about otters in the river valley?",
+                    index_dir=index_dir, embedder=hash_embedder, threshold=0.0)
+    assert result.text == "River Valley Gazette" and result.citations[0].doc_id == "otters"
+
+
+def test_a_question_naming_an_outlet_reads_only_that_outlets_document(news_index, hash_embedder):
+    corpus, index_dir = news_index
+    question = "How many animals did volunteers count this spring, according to Coastal Wildlife Weekly?"
+    result = answer(question, index_dir=index_dir, embedder=hash_embedder, threshold=0.0)
+    assert {p.doc_id for p in result.passages} == {"seals"}
+    assert "four hundred" in result.text
+    _check_quotes(result, corpus)
+    result = answer(question.replace("Coastal Wildlife Weekly", "the River Valley Gazette"),
+                    index_dir=index_dir, embedder=hash_embedder, threshold=0.0)
+    assert {p.doc_id for p in result.passages} == {"otters"} and "twelve otters" in result.text
