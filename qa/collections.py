@@ -7,7 +7,8 @@ The shipped corpus is the collection named ``"default"``: it maps to the project
 
 ``add_documents`` is the one way documents enter a collection: it checks every file first (type,
 size, a plain file name), copies them into the collection's corpus folder, and updates the index
-incrementally.
+incrementally. ``collection_index_dir`` resolves a name to the index that answers for it, and
+``index_overview`` lists what an index holds, file by file, with each file's status.
 """
 
 from __future__ import annotations
@@ -19,14 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from qa.config import DEFAULT_SETTINGS, PROJECT_ROOT, Settings, default_corpus_dir, default_index_dir
-from qa.errors import CorpusError
+from qa.config import (DEFAULT_SETTINGS, MAX_DOCUMENT_BYTES, PROJECT_ROOT, Settings,
+                       default_corpus_dir, default_index_dir)
+from qa.errors import CorpusError, EmptyCollectionError, UnknownCollectionError
 from qa.ingest import CORPUS_SUFFIXES
+from qa.manifest import MANIFEST
+from qa.uploads import check_size
 
 #: The shipped corpus and its index, always listed first and never written to.
 DEFAULT_COLLECTION = "default"
-#: Largest document accepted by ``add_documents``, in bytes.
-MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+__all__ = ["DEFAULT_COLLECTION", "MAX_DOCUMENT_BYTES", "CollectionPaths", "DocumentEntry",
+           "IndexOverview", "add_documents", "check_upload", "collection_index_dir",
+           "collection_paths", "collections_root", "create_collection", "index_overview",
+           "list_collections"]
 _NAME = re.compile(r"[a-z0-9_-]{1,40}")
 
 
@@ -71,6 +77,28 @@ def collection_paths(name: str) -> CollectionPaths:
     return CollectionPaths(name, folder / "corpus", folder / "index", read_only=False)
 
 
+def collection_index_dir(name: str) -> Path:
+    """The index folder that answers questions for collection ``name``.
+
+    ``"default"`` gives the shipped corpus's index (``qa.config.default_index_dir()``, returned
+    even when it is not built yet: loading it then says how to build it). Raises
+    ``UnknownCollectionError`` when no collection has that name, with the known names in its
+    message, and ``EmptyCollectionError`` when the collection exists but has no index yet (both are
+    ``IndexNotFoundError``s). To build a collection's index, use ``collection_paths(name)``.
+    """
+    if name == DEFAULT_COLLECTION:
+        return default_index_dir()
+    known = list_collections()
+    if name not in known:
+        raise UnknownCollectionError(f"no collection named {name!r}; known collections: "
+                                     f"{', '.join(known)} (create one in the web app's Corpus tab)")
+    paths = collection_paths(name)
+    if not (paths.index_dir / MANIFEST).is_file():
+        raise EmptyCollectionError(f"the collection {name!r} has no documents yet: add some in the "
+                                   "web app (Corpus tab, Add documents)")
+    return paths.index_dir
+
+
 def create_collection(name: str) -> CollectionPaths:
     """Create an empty collection (its corpus folder); ``CorpusError`` if the name is invalid,
     reserved or taken."""
@@ -97,11 +125,7 @@ def check_upload(path: Path, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
         raise CorpusError(f"{name!r} is not an acceptable file name (no leading dot, no folders)")
     if not name.lower().endswith(CORPUS_SUFFIXES):
         raise CorpusError(f"{name}: only {', '.join(CORPUS_SUFFIXES)} files can be added")
-    if not path.is_file():
-        raise CorpusError(f"{name}: not a readable file")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise CorpusError(f"{name} is {size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB")
+    check_size(path, max_bytes, CorpusError)
     return name
 
 
@@ -137,3 +161,103 @@ def add_documents(name: str, files: Sequence[str | os.PathLike], embedder=None,
         shutil.copyfile(source, partial)
         os.replace(partial, target)
     return build_index(paths.corpus_dir, paths.index_dir, embedder=embedder, settings=settings)
+
+
+# --- what an index holds ---------------------------------------------------------------------------
+
+#: A file's status in ``DocumentEntry.status`` (a skipped file's status is the reason it was skipped).
+INDEXED = "indexed"
+CHANGED = "changed since indexing"
+REMOVED = "removed from the corpus"
+NOT_INDEXED = "not indexed yet"
+
+
+@dataclass(frozen=True)
+class DocumentEntry:
+    """One document of an index, or one file of its corpus that the index holds no document of.
+
+    ``path`` is relative to the corpus folder (a ``.jsonl`` file gives one entry per document);
+    ``doc_id`` is "" for a file without a document in the index, and then ``characters``,
+    ``chunks`` and ``boilerplate`` are None. ``boilerplate`` is the share (0 to 1) of the text
+    left out of the index. ``status`` is ``INDEXED``, ``CHANGED``, ``REMOVED``, ``NOT_INDEXED``,
+    "copy of DOC_ID" (an exact duplicate, indexed once), or why the file was skipped.
+    """
+
+    path: str
+    doc_id: str
+    title: str
+    date: str
+    characters: int | None
+    chunks: int | None
+    boilerplate: float | None
+    status: str
+
+
+@dataclass(frozen=True)
+class IndexOverview:
+    """What the index in ``index_dir`` holds and whether it is up to date with ``corpus_dir``
+    (the folder it was built from, None if the manifest does not record one); ``why`` says why
+    not, or is "up to date". Indexed documents come first, in index order, then the other files."""
+
+    index_dir: Path
+    corpus_dir: Path | None
+    manifest: dict
+    fresh: bool
+    why: str
+    documents: tuple[DocumentEntry, ...]
+
+
+def index_overview(index_dir: str | os.PathLike, embedder_name: str | None = None) -> IndexOverview:
+    """List the documents of the index in ``index_dir`` with their status (see ``DocumentEntry``).
+
+    A stale index is still listed (the overview says it is stale). ``embedder_name`` is the model
+    the index is searched with (None: the one it was built with). Raises the ``QAIndexError`` of
+    ``qa.index.load_index`` when there is no readable index.
+    """
+    import numpy as np
+
+    from qa.answer import get_index
+    from qa.manifest import corpus_changes, index_is_current, recorded_corpus_dir
+
+    folder = Path(index_dir)
+    index = get_index(folder, embedder_name, check_stale=False)
+    manifest = index.manifest
+    corpus_dir = recorded_corpus_dir(folder, manifest)
+    changed: set[str] = set()
+    removed: set[str] = set()
+    added: tuple[str, ...] = ()
+    if corpus_dir is None:
+        fresh, why = False, "the manifest does not record the corpus folder"
+    else:
+        model = embedder_name or manifest.get("model", {}).get("name", "")
+        fresh, why = index_is_current(folder, corpus_dir, model)
+        if not fresh:
+            changes = corpus_changes(manifest, corpus_dir)
+            changed, removed, added = set(changes.changed), set(changes.removed), changes.added
+
+    def file_status(path: str, otherwise: str) -> str:
+        return CHANGED if path in changed else REMOVED if path in removed else otherwise
+
+    chunks = np.bincount(np.asarray(index.chunk_table[:, 0], dtype=np.int64),
+                         minlength=len(index.documents))
+    entries = []
+    for doc, n in zip(index.documents, chunks):
+        kept = sum(end - start for start, end in doc.kept_spans)
+        share = 1 - kept / len(doc.text) if doc.text else 0.0
+        entries.append(DocumentEntry(doc.path, doc.doc_id, doc.title, doc.date or "", len(doc.text),
+                                     int(n), share, file_status(doc.path, INDEXED)))
+    listed = {doc.path for doc in index.documents}
+    copy_of = {copy.split(":")[0]: doc.doc_id for doc in index.documents for copy in doc.copies}
+    skipped = {w.get("path"): w.get("message") or "skipped" for w in manifest.get("warnings") or []}
+    for path, record in manifest.get("sources", {}).items():
+        if path in listed:
+            continue
+        if path in copy_of:
+            status = f"copy of {copy_of[path]}"
+        else:
+            status = skipped.get(path, "skipped") if record.get("doc_id") is None else INDEXED
+        entries.append(DocumentEntry(path, "", Path(path).name, "", None, None, None,
+                                     file_status(path, status)))
+    entries += [DocumentEntry(path, "", Path(path).name, "", None, None, None, NOT_INDEXED)
+                for path in added]
+    return IndexOverview(folder, corpus_dir, manifest, fresh, why, tuple(entries))

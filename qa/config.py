@@ -90,6 +90,12 @@ DEFAULT_SETTINGS = Settings()
 MODES = ("hybrid", "dense", "lexical")
 
 
+#: Largest document a user may add to a collection (``qa.collections.add_documents``), in bytes.
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+#: Largest question file (.jsonl) the web app evaluates, in bytes.
+MAX_QUESTION_FILE_BYTES = 5 * 1024 * 1024
+
+
 def default_index_dir() -> Path:
     """The index folder used when none is given: ``$QA_INDEX_DIR`` or ``<project>/index``."""
     env = os.environ.get("QA_INDEX_DIR")

@@ -27,6 +27,14 @@ class IndexNotFoundError(QAIndexError, FileNotFoundError):
     """There is no index where one was expected."""
 
 
+class UnknownCollectionError(IndexNotFoundError):
+    """No collection has the name given (the message lists the ones there are)."""
+
+
+class EmptyCollectionError(IndexNotFoundError):
+    """The collection exists but has no index yet: no document was added to it."""
+
+
 class IndexCorruptError(QAIndexError):
     """The index files are unreadable, truncated or inconsistent with each other."""
 

@@ -229,19 +229,19 @@ def render_document(doc, start: int | None = None, end: int | None = None, label
 
 # --- corpus overview ------------------------------------------------------------------------------
 
-CORPUS_COLUMNS = ["Title", "Document", "Date", "Characters", "Chunks", "Boilerplate"]
+CORPUS_COLUMNS = ["Title", "Document", "Date", "Characters", "Chunks", "Boilerplate", "Status"]
 
 
-def corpus_rows(documents: Sequence, chunk_counts: Sequence[int]) -> list[list]:
-    """One row per document, in ``CORPUS_COLUMNS`` order: title, doc_id, date ("" if none),
-    characters, chunks (``chunk_counts[i]`` for ``documents[i]``), share of text left out as
-    boilerplate (e.g. "12%"). Cells are plain values; the table component shows them as text."""
-    rows = []
-    for d, chunks in zip(documents, chunk_counts):
-        kept = sum(e - s for s, e in d.kept_spans)
-        share = 1 - kept / len(d.text) if d.text else 0.0
-        rows.append([d.title, d.doc_id, d.date or "", len(d.text), int(chunks), f"{share:.0%}"])
-    return rows
+def corpus_rows(entries: Sequence) -> list[list]:
+    """One row per ``qa.collections.DocumentEntry``, in ``CORPUS_COLUMNS`` order: title, doc_id
+    ("" for a file with no document in the index), date ("" if none), characters, chunks, share
+    of text left out as boilerplate (e.g. "12%"; "" when not indexed) and status. Cells are plain
+    values; the table component shows them as text."""
+    def blank(value):
+        return "" if value is None else value
+
+    return [[e.title, e.doc_id, e.date, blank(e.characters), blank(e.chunks),
+             "" if e.boilerplate is None else f"{e.boilerplate:.0%}", e.status] for e in entries]
 
 
 def render_corpus_status(manifest: dict, index_dir, corpus_dir, fresh: bool, why: str) -> str:

@@ -229,7 +229,10 @@ def test_corpus_overview_lists_documents_and_freshness(tmp_path, ui_corpus, embe
     (corpus / "new.txt").write_text("A brand new document about something else entirely.\n", encoding="utf-8")
     status, stale_rows = ui.corpus_overview(index_dir, embedder)
     assert "not up to date" in status and "added 1" in status and "qa index" in status
-    assert stale_rows == rows  # a stale index still lists what it holds
+    assert stale_rows[:-1] == rows  # a stale index still lists what it holds
+    assert stale_rows[-1] == ["new.txt", "", "", "", "", "", "not indexed yet"]
+    assert all(r[6] == "indexed" for r in rows)
+    assert "not indexed" in visible_text(ui.open_document_row(stale_rows[-1], index_dir, embedder))
     assert "zz_hostile" in visible_text(ui.open_document_row(hostile, index_dir, embedder))
 
 
@@ -261,6 +264,21 @@ def test_evaluation_problems_are_messages(ui_index, embedder, tmp_path):
                                                                 bundled=tmp_path / "missing.jsonl")
         assert 'class="qa-error"' in summary and metrics == [] and rows == [] and csv_path is None
     assert "bad.jsonl:1" in ui.run_evaluation("upload", str(bad), ["hybrid"], 5, ui_index, embedder)[0]
+
+
+def test_question_files_over_5_mb_are_refused_with_a_message(ui_index, embedder, tmp_path):
+    big = tmp_path / "big.jsonl"
+    line = json.dumps(QUESTIONS[0]) + "\n"
+    big.write_text(line * (6 * 1024 * 1024 // len(line) + 1), encoding="utf-8")  # over 5 MB
+    message = ui.check_question_upload(str(big))
+    assert 'class="qa-error"' in message and "the limit is 5 MB" in visible_text(message)
+    summary, metrics, _, rows, csv_path = ui.run_evaluation("upload", str(big), ["hybrid"], 5,
+                                                            ui_index, embedder)
+    assert "the limit is 5 MB" in visible_text(summary) and rows == [] and csv_path is None
+    small = tmp_path / "small.jsonl"
+    small.write_text(line, encoding="utf-8")
+    assert ui.check_question_upload(str(small)) == "" and ui.check_question_upload(None) == ""
+    assert "5 MB" in ui.QUESTION_FORMAT and "20 MB" in ui.COLLECTIONS_NOTE  # the limits are told
 
 
 def test_success_at_k_counts_questions_with_a_relevant_document_in_the_top_k():
@@ -351,9 +369,14 @@ def test_collections_from_the_ui_create_add_and_refuse_the_default(tmp_path, mon
     assert "not a valid collection name" in notice and selected is None and names == ["default"]
     notice, names, selected = ui.new_collection("mine")
     assert "created" in notice and names == ["default", "mine"] and selected == "mine"
-    folder = ui.collection_index_dir("mine", tmp_path / "app-index")
-    assert ui.collection_index_dir("default", tmp_path / "app-index") == tmp_path / "app-index"
-    assert "no documents yet" in ui.empty_collection_message("mine", folder)
+    assert ui.app_index_dir("default", tmp_path / "app-index") == tmp_path / "app-index"
+    assert ui.app_index_dir(None, tmp_path / "app-index") == tmp_path / "app-index"
+    # An empty collection says so wherever it is used: chat, header, Corpus tab.
+    history, _ = ui.chat_turn("Why?", [], collection="mine", embedder=embedder)
+    assert [m["role"] for m in history] == ["user", "assistant"]
+    assert "no documents yet" in history[-1]["content"]
+    assert "no documents yet" in ui.header_markdown(collection="mine", embedder=embedder)
+    assert "no documents yet" in ui.corpus_overview(embedder=embedder, collection="mine")[0]
     doc = tmp_path / "up" / "<b>otter.txt"
     doc.parent.mkdir()
     doc.write_text("Otters hold hands while they sleep so that they do not drift apart.\n", encoding="utf-8")
@@ -361,7 +384,9 @@ def test_collections_from_the_ui_create_add_and_refuse_the_default(tmp_path, mon
     assert "Choose one or more" in ui.add_to_collection("mine", [], embedder)
     report = ui.add_to_collection("mine", [str(doc)], embedder)
     assert "1 added" in report and "<b>" not in report  # the file name is escaped
-    assert ui.empty_collection_message("mine", folder) is None
-    history, _ = ui.chat_turn("Why do otters hold hands while they sleep?", [], index_dir=folder,
+    history, _ = ui.chat_turn("Why do otters hold hands while they sleep?", [], collection="mine",
                               embedder=embedder)
     assert "drift apart" in visible_text(history[-1]["content"])
+    status, rows = ui.corpus_overview(embedder=embedder, collection="mine")
+    assert "up to date" in status and [r[1] for r in rows] == ["<b>otter"]
+    assert "no documents yet" not in ui.header_markdown(collection="mine", embedder=embedder)

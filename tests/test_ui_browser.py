@@ -360,3 +360,17 @@ def test_an_oversized_upload_is_refused(page, tmp_path):
     page.locator("#qa-eval-upload input[type=file]").set_input_files(str(big))
     page.get_by_text("exceed the maximum allowed size", exact=False).first.wait_for(timeout=30_000)
     assert page.locator("#qa-eval-upload").get_by_text("huge.jsonl").count() == 0
+
+
+def test_a_question_file_over_5_mb_is_refused_with_a_message(page, tmp_path):
+    # Under the server's 20 MB limit (documents) but over the 5 MB limit of question files.
+    big = tmp_path / "big.jsonl"
+    line = json.dumps(QUESTIONS[2]) + "\n"
+    big.write_text(line * (6 * 1024 * 1024 // len(line) + 1), encoding="utf-8")
+    page.get_by_role("tab", name="Evaluate").click()
+    page.get_by_text("Upload a .jsonl file").click()
+    page.locator("#qa-eval-upload input[type=file]").set_input_files(str(big))
+    page.locator("#qa-eval-summary .qa-error").wait_for(timeout=60_000)
+    assert "the limit is 5 MB" in page.locator("#qa-eval-summary").inner_text()
+    page.wait_for_function(
+        "() => !document.querySelector('#qa-eval-upload').innerText.includes('big.jsonl')")
