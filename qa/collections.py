@@ -95,7 +95,8 @@ def collection_index_dir(name: str) -> Path:
     paths = collection_paths(name)
     if not (paths.index_dir / MANIFEST).is_file():
         raise EmptyCollectionError(f"the collection {name!r} has no documents yet: add some in the "
-                                   "web app (Corpus tab, Add documents)")
+                                   f"web app's Corpus tab, or put files in {paths.corpus_dir} and "
+                                   f"run `qa index --collection {name}`")
     return paths.index_dir
 
 

@@ -7,6 +7,9 @@ the scripts use Gradio's ``js_on_load`` API (``trigger``, ``watch``, ``element``
 CSS = """
 .gradio-container { max-width: 1500px !important; }
 #qa-header h1 { margin-bottom: 0; }
+/* The "Create" button sits on the name box's baseline instead of stretching to its height. */
+#qa-new-row { align-items: flex-end; }
+#qa-new-collection { flex-grow: 0; align-self: flex-end; }
 #qa-header p { margin-top: 4px; color: var(--body-text-color-subdued); }
 .qa-meta { color: var(--body-text-color-subdued); font-size: 0.85em; }
 .qa-q { white-space: normal; }

@@ -28,6 +28,12 @@ from qa.render import (
 )
 from qa.uploads import megabytes
 
+
+def _nbsp(text: str) -> str:
+    """``text`` with no-break spaces, so that "5 MB" never wraps between the number and the unit."""
+    return text.replace(" ", "\u00a0")
+
+
 #: The question set offered on the Evaluate tab.
 BUNDLED_QUESTIONS = PROJECT_ROOT / "eval" / "corpus_qa.jsonl"
 #: How many example questions are offered on an empty chat.
@@ -37,12 +43,12 @@ DOCUMENT_TYPES = [".txt", ".md", ".html", ".htm", ".pdf", ".jsonl"]
 COLLECTIONS_NOTE = (
     "Documents are added to the selected collection and indexed at once. The **default** "
     "collection (the shipped corpus) is read-only: create a collection first, then add to it. "
-    f"Up to {megabytes(MAX_DOCUMENT_BYTES)} per file.")
+    f"Up to {_nbsp(megabytes(MAX_DOCUMENT_BYTES))} per file.")
 QUESTION_FORMAT = (
     "One JSON object per line: `id`, `question`, `answers` (strings a correct answer contains), "
     "`relevant_docs` (document ids) and `answerable` (false when the corpus cannot answer). "
     f"Metrics run every question through `answer()` in each chosen mode. Up to "
-    f"{megabytes(MAX_QUESTION_FILE_BYTES)}.")
+    f"{_nbsp(megabytes(MAX_QUESTION_FILE_BYTES))}.")
 TITLE = "# Ask the corpus"
 
 
@@ -53,10 +59,16 @@ def app_index_dir(collection: str | None, index_dir=None):
     (None or "default"), else ``qa.collections.collection_index_dir(collection)``, which raises
     ``UnknownCollectionError`` or ``EmptyCollectionError``."""
     from qa.collections import DEFAULT_COLLECTION, collection_index_dir
+    from qa.errors import EmptyCollectionError
 
     if not collection or collection == DEFAULT_COLLECTION:
         return index_dir
-    return collection_index_dir(collection)
+    try:
+        return collection_index_dir(collection)
+    except EmptyCollectionError:
+        # The library's message names the folder and the CLI; here the user adds documents in a tab.
+        raise EmptyCollectionError(f"The collection {collection!r} has no documents yet: add some "
+                                   "in the Corpus tab (Add documents).") from None
 
 
 def embedder_or_default(embedder):

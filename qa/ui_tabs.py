@@ -113,10 +113,10 @@ def corpus_tab(app: AppBinding, collection) -> SimpleNamespace:
         viewer = gr.HTML("", elem_id="qa-corpus-viewer", padding=False)
         with gr.Accordion("Add documents", open=True, elem_id="qa-add"):
             gr.Markdown(handlers.COLLECTIONS_NOTE, elem_classes=["qa-meta"])
-            with gr.Row(equal_height=True):
+            with gr.Row(equal_height=False, elem_id="qa-new-row"):
                 new_name = gr.Textbox(label="New collection", max_lines=1, scale=3,
                                       placeholder="a name: a-z, 0-9, - and _", elem_id="qa-new-name")
-                create = gr.Button("New collection", scale=1, elem_id="qa-new-collection")
+                create = gr.Button("Create", scale=1, min_width=120, elem_id="qa-new-collection")
             add_files = gr.File(label="Add documents", file_count="multiple",
                                 file_types=handlers.DOCUMENT_TYPES, interactive=False,
                                 elem_id="qa-add-documents")

@@ -278,7 +278,7 @@ def test_question_files_over_5_mb_are_refused_with_a_message(ui_index, embedder,
     small = tmp_path / "small.jsonl"
     small.write_text(line, encoding="utf-8")
     assert ui.check_question_upload(str(small)) == "" and ui.check_question_upload(None) == ""
-    assert "5 MB" in ui.QUESTION_FORMAT and "20 MB" in ui.COLLECTIONS_NOTE  # the limits are told
+    assert "5\u00a0MB" in ui.QUESTION_FORMAT and "20\u00a0MB" in ui.COLLECTIONS_NOTE  # the limits are told
 
 
 def test_success_at_k_counts_questions_with_a_relevant_document_in_the_top_k():
