@@ -118,21 +118,17 @@ def resolve_index_dir(index_dir: str | os.PathLike | None = None,
                       collection: str | None = None) -> Path | None:
     """The index folder to read: ``index_dir``, or the index of the collection named ``collection``.
 
-    ``None`` for both means the default index. Raises ``QuestionError`` when both are given and
-    ``IndexNotFoundError`` for a collection that does not exist (the message lists those that do).
+    ``None`` for both means the default index. Raises ``QuestionError`` when both are given, and
+    an ``IndexNotFoundError`` for a collection that does not exist (the message lists those that
+    do) or has no index yet.
     """
     if collection is None:
         return Path(index_dir) if index_dir is not None else None
     if index_dir is not None:
         raise QuestionError("give either index_dir or collection, not both")
-    from qa.collections import collection_paths, list_collections
-    from qa.errors import IndexNotFoundError
+    from qa.collections import collection_index_dir
 
-    known = list_collections()
-    if collection not in known:
-        raise IndexNotFoundError(f"no collection named {collection!r}; known collections: "
-                                 f"{', '.join(known)} (create one in the web app's Corpus tab)")
-    return collection_paths(collection).index_dir
+    return collection_index_dir(collection)
 
 
 def validate_question(question: object, settings: Settings = DEFAULT_SETTINGS) -> str:

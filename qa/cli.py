@@ -47,10 +47,15 @@ def _collection_dirs(collection: str | None, corpus_dir: Path | None,
         return corpus_dir, index_dir
     if corpus_dir is not None:
         raise click.UsageError("give either CORPUS_DIR or --collection, not both")
-    from qa.answer import resolve_index_dir
-    from qa.collections import collection_paths
+    if index_dir is not None:
+        raise click.UsageError("give either --index-dir or --collection, not both")
+    from qa.collections import collection_index_dir, collection_paths
+    from qa.errors import EmptyCollectionError
 
-    resolve_index_dir(index_dir, collection)
+    try:
+        collection_index_dir(collection)  # an unknown name is an error; an empty collection is not
+    except EmptyCollectionError:
+        pass
     paths = collection_paths(collection)
     return paths.corpus_dir, paths.index_dir
 
