@@ -33,8 +33,9 @@ $(VENV)/.installed: $(VENV)/bin/python pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	@touch $@
 
+# The scale extra (Milvus Lite, Ray) too: tests/test_scale_out.py runs them for real.
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,scale]'
 	@touch $@
 
 install: $(VENV)/.installed

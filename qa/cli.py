@@ -84,11 +84,21 @@ def _progress_bar():
               help="Where to write the index (default: index/ or $QA_INDEX_DIR).")
 @click.option("--force", is_flag=True, help="Rebuild even if the index is up to date.")
 @click.option("--no-onnx", is_flag=True, help="Do not export the model to ONNX (queries then use torch).")
+@click.option("--store", type=click.Choice(["faiss", "milvus"]), default=None,
+              help="Where the passage vectors go (default: what the index uses, else faiss).")
+@click.option("--uri", default=None, metavar="URI",
+              help="Milvus: a Milvus Lite file (*.db) or a server (http://HOST:19530); "
+                   "default: a Milvus Lite file inside the index folder.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Embed in this process or with Ray Data (a local Ray, or $RAY_ADDRESS).")
 @collection_option
 def index_command(corpus_dir: Path | None, index_dir: Path | None, force: bool, no_onnx: bool,
-                  collection: str | None) -> None:
+                  store: str | None, uri: str | None, engine: str, collection: str | None) -> None:
     """Build or refresh the index of CORPUS_DIR (default: corpus/ or $QA_CORPUS_DIR)."""
     from qa.index import build_index
+
+    if store == "faiss" and uri:
+        raise click.UsageError("--uri goes with --store milvus (FAISS lives in the index folder)")
 
     corpus_dir, index_dir = _collection_dirs(collection, corpus_dir, index_dir)
     corpus_dir = corpus_dir or default_corpus_dir()
@@ -101,7 +111,8 @@ def index_command(corpus_dir: Path | None, index_dir: Path | None, force: bool, 
             click.echo(f"  {ensure_onnx_encoder()}", err=True)
     update, close = _progress_bar()
     try:
-        report = build_index(corpus_dir, index_dir, force=force, progress=update)
+        report = build_index(corpus_dir, index_dir, force=force, progress=update, store=store, uri=uri,
+                             engine=engine)
     finally:
         close()
     for w in report.warnings:
