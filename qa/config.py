@@ -58,6 +58,9 @@ class ExtractConfig:
     #: content terms are new): a question that quotes a headline is not answered by the headline.
     echo_penalty: float = 0.15
     echo_novelty: float = 0.3
+    #: Penalty for a heading (no closing punctuation, or a closing colon): it names a topic
+    #: and states nothing, yet it shares the question's words.
+    heading_penalty: float = 0.10
     #: Evidence below this combined score abstains ("not in the corpus").
     abstain_threshold: float = 0.47
     #: Two sentences from different documents with at least this cosine state the same fact.

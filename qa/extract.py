@@ -132,6 +132,17 @@ _ANAPHOR = re.compile(
 )
 
 
+_TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
+
+
+def is_heading(sentence: str) -> bool:
+    """True for a heading rather than a statement: no closing punctuation, or it ends with a colon
+    ("Practical Tips: Maximizing Open-Source AI for Your Business:"). It names a topic; it states
+    nothing that could answer a question."""
+    text = sentence.strip()
+    return bool(text) and (text.endswith(":") or not _TERMINAL.search(text))
+
+
 def needs_context(sentence: str) -> bool:
     """True when a sentence leans on the one before it (starts with a pronoun or connective)."""
     return bool(_ANAPHOR.match(sentence))
@@ -183,8 +194,12 @@ def score_candidates(question: str, query_vector: np.ndarray, hits: Sequence[Hit
             ps, pe = (int(x) for x in index.sentence_table[r - 1, 1:])
             context_terms = terms | set(analyze(index.documents[d].text[ps:pe]))
         lexical[i] = coverage(weights, context_terms)
-        if terms and len(terms - asked) / len(terms) < config.echo_novelty:
+        # An echo of the question is no answer, unless the sentence is read with the one before,
+        # which then brings the new information ("These were the main determinants ...").
+        if context_terms and len(context_terms - asked) / len(context_terms) < config.echo_novelty:
             adjust[i] -= config.echo_penalty
+        if is_heading(sentence):
+            adjust[i] -= config.heading_penalty
         if kind is not None and answer_span(question, sentence) is not None:
             adjust[i] += config.w_answer_type
     passage = np.array([prior[int(r)] for r in rows])
@@ -233,15 +248,31 @@ def _states_metadata(index, cand: Candidate) -> bool:
     return any(f.start <= cand.start and cand.end <= f.end for f in fields_of(index, cand.doc_id))
 
 
+_QUOTED = re.compile(r"(?:(?<=\s)|^)(?:'(.{8,}?)'|\"(.{8,}?)\"|“(.{8,}?)”|‘(.{8,}?)’)(?=[\s?.,!;:)]|$)")
+
+
+def quotes_title(question: str, title: str) -> bool:
+    """True when the question quotes ``title`` (or the start of it), ignoring case and punctuation."""
+    key = " ".join(re.findall(r"\w+", title.lower()))
+    for m in _QUOTED.finditer(question):
+        quoted = " ".join(re.findall(r"\w+", next(g for g in m.groups() if g).lower()))
+        if quoted and key and (key.startswith(quoted) or quoted.startswith(key)):
+            return True
+    return False
+
+
 def metadata_answer(index, question: str, best: Candidate, hits: Sequence[Hit]) -> Citation | None:
     """For a question about a document itself ("Who wrote the article ...?"), the statement of
-    that field in the answering document (the best sentence's, else the first retrieved one that
-    states it), cited with the value highlighted; None for any other question or when no
-    retrieved document states the field."""
+    that field in the document meant: a retrieved one whose title the question quotes, else the
+    first retrieved one, else the best sentence's, else any retrieved one that states it; cited
+    with the value highlighted. None for any other question
+    or when no retrieved document states the field."""
     asked = metadata_question(question)
     if asked is None:
         return None
-    for doc_id in dict.fromkeys([best.doc_id, *(h.chunk.doc_id for h in hits)]):
+    ranked = [h.chunk.doc_id for h in sorted(hits, key=lambda h: h.rank)]
+    titled = [d for d in ranked if quotes_title(question, index.document(d).title)]
+    for doc_id in dict.fromkeys([*titled, *ranked[:1], best.doc_id, *ranked]):
         for f in fields_of(index, doc_id):
             if f.name == asked:
                 doc = index.document(doc_id)

@@ -36,13 +36,25 @@ PATTERNS: dict[str, re.Pattern] = {
         r"(?:[A-Z0-9][\w.’'&-]*[A-Za-z0-9]|[A-Z]))*"),
 }
 
+#: Nouns whose instances have names: people and roles, organisations, places, products, works.
+_NAMED_NOUNS = (r"(?:company|companies|firm|startup|start-up|person|people|organi[sz]ation|country|countries|"
+                r"city|cities|university|group|model|product|tool|newspaper|outlet|executive|ceo|founder|"
+                r"professor|investor|leader|official|analyst|researcher|scientist|partner|president|"
+                r"chairman|chief|app|platform|chatbot|program|team|agency|body|nation|province|region|town|"
+                r"state|school|lab|laboratory|institute|brand|website|site|service|player|artist|author|"
+                r"writer|publication|magazine|media group|newsletter|fund|bank|club|band|album|film|"
+                r"movie|book|song|ship|river|mountain|island|building|museum|stadium|award|prize|"
+                r"language|party|army|dynasty|empire|king|queen|emperor|family|tribe|church|religion)s?")
+
 _QUESTION_TYPES = [
     (re.compile(r"\b(?:when|what (?:year|date|month|day|time)|which (?:year|month|day)|how long ago)\b", re.I), "date"),
     (re.compile(r"\b(?:how (?:many|much|long|old|big|large|fast|far|often)|what (?:percentage|share|number|amount|price|valuation|resolution)|"
                 r"at what (?:rate|resolution|speed))\b", re.I), "number"),
-    (re.compile(r"\b(?:who|whom|whose|which (?:company|firm|startup|start-up|person|organization|organisation|"
-                r"country|city|university|group|model|product|tool|newspaper|outlet)|what (?:company|firm|startup|"
-                r"is the name|was the name|organization|country|city|university|model|product|tool)|where|name)\b", re.I), "name"),
+    (re.compile(r"\b(?:who|whom|whose|where|name)\b", re.I), "name"),
+    # "Which company ...", "which Chinese internet firm ...", "what is the name ...": a noun naming a
+    # person, organisation, place or product, up to three words after which/what. "What kind of
+    # company" asks for a description, not a name.
+    (re.compile(rf"\b(?:which|what)\s+(?!kind\b|type\b|sort\b)(?:[\w.'’-]+\s+){{0,3}}?{_NAMED_NOUNS}\b", re.I), "name"),
 ]
 
 _STOP_CAPS = {"The", "A", "An", "In", "On", "At", "But", "And", "It", "Its", "This", "That", "These",

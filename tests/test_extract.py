@@ -87,3 +87,45 @@ def test_questions_about_names_the_corpus_never_uses_abstain(hash_index, hash_em
 
 def test_values_with_qualifiers_agree():
     assert not values_disagree("In 2022, OpenAI released ChatGPT.", "It began with ChatGPT in late 2022.", "date")
+
+
+def test_headings_are_told_from_statements():
+    from qa.extract import is_heading
+
+    assert is_heading("Practical Tips: Maximizing Open-Source AI for Your Business:")
+    assert is_heading("The Rise of Chinese AI Models")
+    assert not is_heading("Kling can produce two-minute videos.")
+    assert not is_heading("“This gives us a significant advantage.”")
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Which Chinese internet firm supplied the AI?", "name"),
+    ("Which Baidu executive favors a restricted rollout?", "name"),
+    ("What kind of company is Baidu described as?", None),
+    ("What does Kling produce for touchy subjects?", None),
+])
+def test_which_with_a_named_noun_a_few_words_later_expects_a_name(question, kind):
+    assert expected_type(question) == kind
+
+
+def test_a_sentence_read_with_its_antecedent_is_no_echo(tmp_path, hash_embedder):
+    """The answer is in the sentence before ("These were the main determinants..."): the pair is
+    scored together, so the second sentence is not penalised for repeating the question."""
+    from qa.answer import get_index
+    from qa.config import DEFAULT_SETTINGS
+    from qa.extract import score_candidates
+    from qa.retrieve import make_retriever
+
+    corpus = make_corpus(tmp_path / "c", {"lee.txt": (
+        "Lee said the startup relied on its own data and algorithms. "
+        "These were the main determinants of the excellent performance of the model, Lee said.\n")})
+    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
+    index = get_index(tmp_path / "i", hash_embedder.name)
+    question = "According to Lee, what mainly determined the excellent performance of the model?"
+    qv = hash_embedder.encode([question])[0]
+    hits = make_retriever("hybrid", index, hash_embedder).search(question, 2, query_vector=qv)
+    cands = score_candidates(question, qv, hits, index, DEFAULT_SETTINGS.extract)
+    second = next(c for c in cands if corpus.joinpath("lee.txt").read_text()[c.start:].startswith("These"))
+    cfg = DEFAULT_SETTINGS.extract
+    plain = cfg.w_dense * second.dense + cfg.w_lexical * second.lexical + cfg.w_passage * second.passage
+    assert second.score == pytest.approx(plain, abs=1e-6)  # no echo penalty
