@@ -181,7 +181,10 @@ def read_html(data: bytes) -> FileContent:
     try:
         result = trafilatura.bare_extraction(
             data, with_metadata=True, include_comments=False, include_tables=True,
-            include_images=False, include_links=False, deduplicate=False)
+            include_images=False, include_links=False, deduplicate=False,
+            # Only dates the page declares (meta tags, time elements, URL): the "extensive" search
+            # turns a "Copyright 2024" footer into a publication date of 2024-01-01.
+            date_extraction_params={"extensive_search": False, "original_date": True})
     # trafilatura parses hostile markup with lxml, which can fail in many ways; any failure is a
     # problem with this one file, reported to the user, never a crash of the whole build.
     except Exception as exc:  # noqa: BLE001

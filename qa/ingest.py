@@ -217,7 +217,12 @@ def segment_text(text: str) -> tuple[Segment, ...]:
 
 
 def pick_title(text: str, segments: tuple[Segment, ...], fallback: str, max_chars: int = 150) -> str:
-    """The headline: the first kept line of three or more words, shortened at a word boundary."""
+    """The headline: a short capitalised first line ("Sea otters"), else the first kept line of
+    three or more words; shortened at a word boundary."""
+    if segments and segments[0].reason == "fragment":
+        first = text[segments[0].start:segments[0].end]
+        if first[:1].isupper() or first[:1].isdigit():
+            return first
     for seg in segments:
         line = text[seg.start:seg.end]
         if seg.kept and len(_WORD.findall(line)) >= 3:

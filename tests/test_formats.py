@@ -237,6 +237,14 @@ def test_html_keeps_the_article_and_drops_navigation_ads_and_footer(tmp_path):
     assert "2,938" in result.citations[0].quote
 
 
+def test_a_copyright_year_is_not_a_publication_date():
+    page = ("<html><head><title>Sea otters</title></head><body><article><h1>Sea otters</h1>"
+            "<p>Sea otters live in kelp forests along the coast. They eat urchins and crabs, and use rocks "
+            "as tools to open shells.</p><p>Their fur is the densest of any animal, which keeps them warm "
+            "in cold water.</p></article><footer>Copyright 2024 Coastal Notes</footer></body></html>")
+    assert read_html(page.encode()).records[0].date is None
+
+
 def test_html_without_main_text_or_with_junk_bytes_is_skipped_with_a_warning(tmp_path):
     corpus = make_corpus(tmp_path / "c", {
         "good.htm": ARTICLE_HTML,

@@ -27,6 +27,14 @@ def test_titles_are_headlines_not_boilerplate():
     assert titles["004_b944f892c64d3546"] == "China’s AI Revolution: How Open-Source Strategy is Closing the Gap"
 
 
+def test_a_short_capitalised_first_line_is_the_title():
+    assert make_document("d", "Sea otters\n\nSea otters live in kelp forests. They eat urchins.\n").title == "Sea otters"
+    assert make_document("d", "Anxiety\nAnxiety disorders are common worldwide.\n").title == "Anxiety"
+    # A lower-case first word is a site section ("news"), not a headline.
+    assert make_document("d", "news\n\nSeals return to the estuary\n\nSeals rest here.\n").title == \
+        "Seals return to the estuary"
+
+
 def test_repeated_headline_is_dropped_once_but_content_kept():
     text = "Big News Today Here\nBig News Today Here\nThe company said it grew. It hired staff.\n"
     doc = make_document("d", text)
