@@ -20,6 +20,12 @@ INDEX_FORMAT_VERSION = 1
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_MODEL_DIM = 384
 
+#: Precision of the encoder that embeds an index's passages and sentences by default: "int8"
+#: (ONNX Runtime, dynamically quantised; about twice as fast) or "fp32". Questions are always
+#: embedded in fp32. ``$QA_INDEX_PRECISION`` overrides it; figures in docs/benchmarks.md.
+DEFAULT_INDEX_PRECISION = "int8"
+INDEX_PRECISION_ENV = "QA_INDEX_PRECISION"
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 

