@@ -380,13 +380,17 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
         names = ", ".join(repr(u) for u in unknown)
         return Extraction(True, (), (), alternatives, best, best.score,
                           f"the corpus never mentions {names}")
-    if best.score < threshold:
+    asked = full_question or question
+    stated = metadata_answer(index, asked, scored[0], hits)
+    # A question that quotes the title of the document it asks about has identified it: the
+    # evidence is the title, not how well some sentence of the text matches the question.
+    identified = stated is not None and quotes_title(asked, stated.title)
+    if best.score < threshold and not identified:
         return Extraction(True, (), (), alternatives, best, best.score,
                           f"best evidence {best.score:.3f} is under the threshold {threshold:.3f}")
-    stated = metadata_answer(index, full_question or question, scored[0], hits)
     if stated is not None:
-        reason = (f"the question asks for the document's {metadata_question(full_question or question)}; "
-                  f"{stated.doc_id} states it (evidence {best.score:.3f})")
+        how = "the question quotes its title" if identified else f"evidence {best.score:.3f}"
+        reason = f"the question asks for the document's {metadata_question(asked)}; {stated.doc_id} states it ({how})"
         return Extraction(False, (stated,), (), alternatives, best, best.score, reason)
     start, end = _with_context(index, best)
     answer = (cite(index, best.doc_id, start, end, best.score, "answer", question),)

@@ -16,6 +16,7 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from qa.chunk import Chunk
+from qa.config import HYBRID_ALPHA, HYBRID_FUSION
 
 _TERM = re.compile(r"[^\W_]+", re.UNICODE)
 _local = threading.local()
@@ -172,10 +173,13 @@ class LexicalRetriever:
 
 
 class HybridRetriever:
-    """Dense and lexical candidates fused by reciprocal rank (default) or a convex score mix."""
+    """Dense and lexical candidates fused by a convex score mix (default, ``qa.config.HYBRID_FUSION``)
+    or by reciprocal rank."""
 
-    def __init__(self, index, embedder, fusion: str = "rrf", alpha: float = 0.5,
+    def __init__(self, index, embedder, fusion: str = HYBRID_FUSION, alpha: float = HYBRID_ALPHA,
                  rrf_k: int = 60, candidates: int = 50) -> None:
+        if fusion not in ("convex", "rrf"):
+            raise ValueError(f"unknown fusion {fusion!r}: use 'convex' or 'rrf'")
         self.dense = DenseRetriever(index, embedder)
         self.lexical = LexicalRetriever(index)
         self.index = index

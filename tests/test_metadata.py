@@ -104,3 +104,14 @@ def test_a_question_naming_an_outlet_reads_only_that_outlets_document(news_index
     result = answer(question.replace("Coastal Wildlife Weekly", "the River Valley Gazette"),
                     index_dir=index_dir, embedder=hash_embedder, threshold=0.0)
     assert {p.doc_id for p in result.passages} == {"otters"} and "twelve otters" in result.text
+
+
+def test_a_quoted_title_identifies_the_document_even_under_a_strict_threshold(news_index, hash_embedder):
+    corpus, index_dir = news_index
+    question = "When was the article 'Otters are back in the river valley' published?"
+    result = answer(question, index_dir=index_dir, embedder=hash_embedder, threshold=5.0)
+    assert not result.abstained and result.text == "2024-04-11"
+    assert result.citations[0].doc_id == "otters" and "quotes its title" in result.reason
+    # Without the quoted title, the same strict threshold abstains.
+    assert answer("When was the article about otters published?", index_dir=index_dir,
+                  embedder=hash_embedder, threshold=5.0).abstained

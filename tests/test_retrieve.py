@@ -41,3 +41,14 @@ def test_dense_lexical_and_hybrid_find_the_kling_passage(hash_index, hash_embedd
         assert any("Kling" in index.chunk_text(h.chunk.chunk_id) for h in hits[:2]), mode
     with pytest.raises(ValueError):
         make_retriever("fuzzy", index, hash_embedder)
+
+
+def test_hybrid_fuses_by_convex_mix_by_default_and_refuses_unknown_fusions(hash_index, hash_embedder):
+    from qa.answer import get_index
+    from qa.config import HYBRID_FUSION
+    from qa.retrieve import HybridRetriever
+
+    index = get_index(hash_index, hash_embedder.name)
+    assert HYBRID_FUSION == "convex" and HybridRetriever(index, hash_embedder).fusion == "convex"
+    with pytest.raises(ValueError, match="unknown fusion"):
+        HybridRetriever(index, hash_embedder, fusion="max")
