@@ -259,13 +259,23 @@ def make_document(doc_id: str, text: str, path: str = "", sha256: str | None = N
                   pages: tuple[int, ...] = ()) -> Document:
     """Build a cleaned ``Document`` from text already in memory.
 
-    A ``title`` or ``date`` not given (from the file's metadata) is found in the text: the first
-    headline line, and a date written near the top.
+    A ``title``, ``date``, ``source`` or ``author`` not given (from the file's metadata) is found in
+    the text: the headline, a date written near the top, an outlet or a byline as
+    ``qa.metadata.document_fields`` finds them.
     """
     segments = segment_text(text)
     digest = sha256 or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     title = title or pick_title(text, segments, fallback=doc_id)
     date = date or find_date(text, segments)
+    if source is None or author is None:
+        # A "Source: ..." line, an outlet line under the headline, a byline ("qa.metadata").
+        from qa.metadata import document_fields
+
+        stated = {}
+        for f in document_fields(text, segments, title):
+            stated.setdefault(f.name, text[f.value_start:f.value_end])
+        source = source or stated.get("source")
+        author = author or stated.get("author")
     return Document(doc_id, title, text, path, digest, segments, date, url, source, author, tuple(pages))
 
 

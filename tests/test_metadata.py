@@ -115,3 +115,12 @@ def test_a_quoted_title_identifies_the_document_even_under_a_strict_threshold(ne
     # Without the quoted title, the same strict threshold abstains.
     assert answer("When was the article about otters published?", index_dir=index_dir,
                   embedder=hash_embedder, threshold=5.0).abstained
+
+
+def test_a_plain_text_documents_outlet_and_byline_become_its_metadata_and_filter(news_index, hash_embedder):
+    corpus, index_dir = news_index
+    doc = make_document("seals", (corpus / "seals.txt").read_text())
+    assert (doc.source, doc.author, doc.date) == ("Coastal Wildlife Weekly", "Jane Doe", "2024-03-05")
+    result = answer("How many animals did volunteers count?", index_dir=index_dir, embedder=hash_embedder,
+                    source="River Valley Gazette", threshold=0.0)
+    assert {p.doc_id for p in result.passages} == {"otters"}
