@@ -177,6 +177,12 @@ def onnx_encoder_ready(folder=None, precision: str = "fp32") -> bool:
         return False
 
 
+def onnx_export_complete(folder=None) -> bool:
+    """Whether ``folder`` (default ``onnx_encoder_dir()``) holds every model ``export_onnx``
+    writes (fp32 and int8); ``ensure_onnx_encoder`` exports again when it does not."""
+    return all(onnx_encoder_ready(folder, p) for p in ("fp32", "int8"))
+
+
 def ensure_onnx_encoder() -> "Path":
     """Export the bundled model to ONNX once (fp32 and int8, about 10 s, needs torch); return its
     folder. An older export without the int8 model is replaced."""
@@ -185,7 +191,7 @@ def ensure_onnx_encoder() -> "Path":
     from qa.embed_onnx import export_onnx
 
     folder = onnx_encoder_dir()
-    if not all(onnx_encoder_ready(folder, p) for p in ("fp32", "int8")):
+    if not onnx_export_complete(folder):
         info = export_onnx(folder)
         tmp = folder / "export.json.tmp"
         tmp.write_text(json.dumps(info, indent=1), encoding="utf-8")

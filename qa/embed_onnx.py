@@ -318,12 +318,19 @@ class OnnxEmbedder:
         """Unit-norm float32 vectors, shape ``(len(texts), 384)``, one row per text, in order.
 
         Texts are tokenised together, grouped into batches of similar length (longest first) and
-        the rows put back in input order. ``progress(n)`` is called after each batch with the
-        number of texts it held.
+        the rows put back in input order; a text that occurs several times (boilerplate sentences)
+        is run through the model once and its rows are identical. ``progress(n)`` is called with
+        the number of repeated texts first, then after each batch with the number of texts it held.
         """
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        distinct = list(dict.fromkeys(texts))
+        if len(distinct) < len(texts):
+            if progress:
+                progress(len(texts) - len(distinct))
+            rows = {t: i for i, t in enumerate(distinct)}
+            return self.encode(distinct, progress)[[rows[t] for t in texts]]
         session, tokenizer = self._load()
         encodings = tokenizer.encode_batch(texts)
         lengths = [len(e.ids) for e in encodings]

@@ -118,6 +118,7 @@ def test_an_export_without_the_int8_model_serves_fp32_only(tmp_path):
     (tmp_path / "export.json").write_text(json.dumps({"source_model": DEFAULT_MODEL_NAME, "bytes": 10}))
     assert embed.onnx_encoder_ready(tmp_path, "fp32")
     assert not embed.onnx_encoder_ready(tmp_path, "int8")
+    assert not embed.onnx_export_complete(tmp_path)  # `qa index` exports again
     assert not onnx_model_present(tmp_path, "int8")
     with pytest.raises(EmbedderError, match=INT8_MODEL_FILE):
         OnnxEmbedder(tmp_path, precision="int8").encode(["a passage"])
@@ -221,6 +222,19 @@ def test_progress_counts_every_text(onnx_dir):
     seen = []
     OnnxEmbedder(onnx_dir, batch_size=4).encode(TEXTS, progress=seen.append)
     assert sum(seen) == len(TEXTS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_repeated_texts_are_embedded_once_with_identical_rows(onnx_dir, precision):
+    emb = OnnxEmbedder(onnx_dir, batch_size=4, precision=precision)
+    texts = TEXTS[:6] + TEXTS[:3] + ["Source: Xinhua."] * 5
+    seen = []
+    out = emb.encode(texts, progress=seen.append)
+    assert out.shape == (len(texts), 384) and sum(seen) == len(texts)
+    np.testing.assert_array_equal(out[6:9], out[:3])
+    assert (out[-5:] == out[-1]).all()
+    np.testing.assert_allclose(out[:6], emb.encode(TEXTS[:6]), atol=2e-5 if precision == "fp32" else 0.05)
 
 
 @pytest.mark.slow
