@@ -2,12 +2,13 @@
 
     python bench/probe.py cold-naive  INDEX_DIR QUESTION
     python bench/probe.py cold-onnx   INDEX_DIR QUESTION ONNX_DIR
-    python bench/probe.py memory      INDEX_DIR QUESTION [ONNX_DIR]
-    python bench/probe.py warm        INDEX_DIR QUESTIONS_JSON [ONNX_DIR]
+    python bench/probe.py memory      INDEX_DIR QUESTION torch|ONNX_DIR
+    python bench/probe.py warm        INDEX_DIR QUESTIONS_JSON torch|ONNX_DIR
     python bench/probe.py wired       INDEX_DIR
 
 ``cold-*`` time everything after interpreter start-up: imports, model load, encoding one question
-and a top-10 search of the index's FAISS file. ``memory`` loads the index through ``answer()``,
+and a top-10 search of the index's FAISS file. ``torch`` names the sentence-transformers embedder
+(the baseline), an ONNX_DIR ``OnnxEmbedder`` in fp32 over that folder. ``memory`` loads the index through ``answer()``,
 answers once and reports resident memory. ``warm`` times ``answer()`` over a list of questions after a
 warm-up. ``wired`` says whether ``answer()`` stays torch-free.
 """
@@ -68,30 +69,33 @@ def cold_onnx(index_dir: str, question: str, onnx_dir: str) -> dict:
             "torch_imported": "torch" in sys.modules}
 
 
-def memory(index_dir: str, question: str, onnx_dir: str | None = None) -> dict:
+def _embedder(which: str):
+    """The embedder a probe answers with: ``torch`` (sentence-transformers) or an ONNX folder."""
+    if which == "torch":
+        from qa.embed import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder()
+    from qa.embed_onnx import OnnxEmbedder
+
+    return OnnxEmbedder(which)
+
+
+def memory(index_dir: str, question: str, which: str) -> dict:
     from qa.answer import answer
 
-    embedder = None
-    if onnx_dir:
-        from qa.embed_onnx import OnnxEmbedder
-
-        embedder = OnnxEmbedder(onnx_dir)
+    embedder = _embedder(which)
     result = answer(question, index_dir=index_dir, embedder=embedder)
     rss = _rss_kib()
     return {"rss_mib": rss["VmRSS"] / 1024, "peak_rss_mib": rss["VmHWM"] / 1024,
             "torch_imported": "torch" in sys.modules, "abstained": result.abstained}
 
 
-def warm(index_dir: str, questions_json: str, onnx_dir: str | None = None) -> dict:
+def warm(index_dir: str, questions_json: str, which: str) -> dict:
     # One runtime per process: torch's OpenMP threads keep spinning after a call, which would
     # slow ONNX Runtime down (and vice versa) if both ran in one process.
     from qa.answer import answer
 
-    embedder = None
-    if onnx_dir:
-        from qa.embed_onnx import OnnxEmbedder
-
-        embedder = OnnxEmbedder(onnx_dir)
+    embedder = _embedder(which)
     questions = json.loads(questions_json)
     for q in questions[:3]:
         answer(q, index_dir=index_dir, embedder=embedder)
