@@ -76,8 +76,9 @@ def ensure_ray(num_cpus: int | None = None):
         try:
             ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False,
                      configure_logging=False)
-        except (ConnectionError, RuntimeError, ValueError) as exc:
-            raise EmbedderError(f"cannot start or reach Ray ({exc}); check RAY_ADDRESS") from exc
+        except Exception as exc:  # Ray raises a bare Exception when its node fails to start
+            raise EmbedderError(f"cannot start or reach Ray ({exc}); check RAY_ADDRESS, or "
+                                f"index with --engine local") from exc
     return ray
 
 
