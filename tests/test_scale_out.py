@@ -253,3 +253,17 @@ def test_real_model_ray_build_reads_the_same_passages_as_local(local_ray, tmp_pa
     for mode in ("dense", "hybrid"):
         assert_same_rankings(top_passages(index_dir, real_embedder, mode),
                              top_passages(real_index, real_embedder, mode))
+
+
+def test_ray_workers_refuse_an_int8_model_they_do_not_have(tmp_path, monkeypatch):
+    """An actor without the driver's int8 export must not fall back to other (fp32) vectors."""
+    from qa.errors import EmbedderError
+    from qa.ray_embed import embedder_source
+
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "empty-cache"))
+
+    class Int8Model:
+        name, dim, precision = "sentence-transformers/all-MiniLM-L6-v2", 384, "int8"
+
+    with pytest.raises(EmbedderError, match="no int8 ONNX export"):
+        embedder_source(Int8Model())()
