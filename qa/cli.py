@@ -104,9 +104,9 @@ def index_command(corpus_dir: Path | None, index_dir: Path | None, force: bool, 
     corpus_dir = corpus_dir or default_corpus_dir()
     index_dir = index_dir or default_index_dir()
     if not no_onnx:
-        from qa.embed import ensure_onnx_encoder, onnx_encoder_ready
+        from qa.embed import ensure_onnx_encoder, onnx_export_complete
 
-        if not onnx_encoder_ready():
+        if not onnx_export_complete():
             click.echo("exporting the model to ONNX once, for fast answers without torch...", err=True)
             click.echo(f"  {ensure_onnx_encoder()}", err=True)
     update, close = _progress_bar()

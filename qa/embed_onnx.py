@@ -264,7 +264,12 @@ class OnnxEmbedder:
             raise ValueError(f"precision must be one of {', '.join(MODEL_FILES)}, not {precision!r}")
         self.precision = precision
         self.model_dir = Path(model_dir)
-        self._batch_size = batch_size
+        # The int8 model quantises activations with one scale per run, so a text's vector would
+        # depend on which texts share its batch (up to 0.03 per component) and an incremental
+        # build would no longer equal a full one. One text per run makes every vector depend on
+        # its text alone; measured just as fast (no padding: 98 vs 84-120 texts/s for abstracts,
+        # 352 vs 357 for sentences) and slightly closer to fp32 (mean cosine 0.9942 vs 0.9938).
+        self._batch_size = 1 if precision == "int8" else batch_size
         self._threads = threads
         self._max_seq_length = max_seq_length
         self._session = None

@@ -153,12 +153,13 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
     index is the same. Raises ``CorpusError`` if the folder has no indexable document,
     ``QAIndexError`` if the index cannot be written (``VectorStoreError``: the store cannot be used).
     """
-    from qa.embed import default_embedder
+    from qa.embed import default_index_embedder, embedder_record
 
     t0 = time.perf_counter()
     if engine not in ("local", "ray"):
         raise ValueError(f"unknown embedding engine {engine!r}: use 'local' or 'ray'")
-    embedder = embedder or default_embedder()
+    embedder = embedder or default_index_embedder()
+    model_record = embedder_record(embedder)  # before a Ray wrapper hides the precision
     if engine == "ray":
         from qa.ray_embed import RayEmbedder
 
@@ -177,7 +178,8 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
     changes = corpus_changes(manifest or {}, corpus_dir)
     choice = StoreChoice.of(store, uri, manifest)
     if manifest is not None:
-        why = incompatibility(manifest, embedder.name, settings, int(embedder.dim))
+        why = incompatibility(manifest, embedder.name, settings, int(embedder.dim),
+                              precision=model_record["precision"])
         if force:
             note = "forced: everything was embedded again"
         elif why:
@@ -209,7 +211,7 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
         "format_version": INDEX_FORMAT_VERSION,
         "build_id": uuid.uuid4().hex,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "model": {"name": embedder.name, "dim": int(embedder.dim)},
+        "model": model_record,
         "settings": settings_record(settings),
         # Relative to the index folder, so that a moved or cloned project still finds its corpus.
         "corpus_dir": os.path.relpath(root.resolve(), index_dir.resolve()),
@@ -445,8 +447,9 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
             raise IndexCorruptError(f"{path} is truncated or altered (size differs); {rebuild}")
     try:
         documents = _load_documents(index_dir / DOCUMENTS)
-        sentences = np.load(index_dir / SENTENCES, allow_pickle=False)
-        chunks = np.load(index_dir / CHUNKS, allow_pickle=False)
+        # Memory-mapped, like the vectors: pages of the files, shared and reclaimable, not copies.
+        sentences = np.load(index_dir / SENTENCES, allow_pickle=False, mmap_mode="r")
+        chunks = np.load(index_dir / CHUNKS, allow_pickle=False, mmap_mode="r")
         sentence_vectors = np.load(index_dir / SENTENCE_VECTORS, allow_pickle=False, mmap_mode="r")
         chunk_vectors = (np.load(index_dir / CHUNK_VECTORS, allow_pickle=False, mmap_mode="r")
                          if CHUNK_VECTORS in data_files(manifest) else None)

@@ -174,14 +174,21 @@ def settings_record(settings: Settings) -> dict:
 
 
 def incompatibility(manifest: dict, embedder_name: str, settings: Settings,
-                    dim: int | None = None) -> str | None:
-    """Why an index with ``manifest`` cannot serve (or be re-used for) this model and settings."""
+                    dim: int | None = None, precision: str | None = None) -> str | None:
+    """Why an index with ``manifest`` cannot serve (or be re-used for) this model and settings.
+
+    ``precision`` (the build encoder's, ``qa.embed.embedder_record``) is compared when given: an
+    index's vectors are never mixed with vectors of another precision. Questions may be embedded
+    at any precision of the same model, so the query side passes none.
+    """
     if manifest.get("format_version") != INDEX_FORMAT_VERSION:
         return "index format version differs"
     if manifest.get("model", {}).get("name") != embedder_name:
         return "embedding model differs"
     if dim is not None and manifest.get("model", {}).get("dim") != dim:
         return "embedding dimension differs"
+    if precision is not None and manifest.get("model", {}).get("precision", "fp32") != precision:
+        return "embedding precision differs"
     recorded = manifest.get("settings") or {}
     current = settings_record(settings)
     if recorded.get("chunking") != current["chunking"]:

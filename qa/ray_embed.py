@@ -44,21 +44,27 @@ def embedder_source(embedder) -> Callable[[], object]:
     from qa.config import DEFAULT_MODEL_NAME
 
     if getattr(embedder, "name", None) == DEFAULT_MODEL_NAME:
-        return _BundledModel(getattr(embedder, "precision", "fp32"))
+        from qa.embed import SentenceTransformerEmbedder
+
+        runtime = "torch" if isinstance(embedder, SentenceTransformerEmbedder) else "onnx"
+        return _BundledModel(getattr(embedder, "precision", "fp32"), runtime)
     return _Shipped(embedder)
 
 
 class _BundledModel:
-    """Gives an actor the bundled model at ``precision``, from the worker's own ONNX export."""
+    """Gives an actor the bundled model at ``precision`` through the driver's runtime: ONNX Runtime
+    from the worker's own export, or sentence-transformers (the two agree to cosine >= 0.999, not
+    bit for bit, so an index is never embedded half by one and half by the other)."""
 
-    def __init__(self, precision: str) -> None:
+    def __init__(self, precision: str, runtime: str = "onnx") -> None:
         self.precision = precision
+        self.runtime = runtime
 
     def __call__(self):
-        from qa.embed import default_embedder, onnx_encoder_dir, onnx_encoder_ready
+        from qa.embed import SentenceTransformerEmbedder, onnx_encoder_dir, onnx_encoder_ready
 
-        if self.precision == "fp32":
-            return default_embedder()
+        if self.runtime == "torch":
+            return SentenceTransformerEmbedder()
         if not onnx_encoder_ready(precision=self.precision):
             # Another encoder would give other vectors than the driver's: refuse, do not mix.
             raise EmbedderError(f"this Ray worker has no {self.precision} ONNX export of the model; "

@@ -165,7 +165,10 @@ class FaissStore:
         import faiss
 
         spec = IndexSpec(**manifest.get("vector_index", {"factory": "Flat"}))
-        index = faiss.read_index(str(Path(folder) / FAISS_FILE))
+        # Memory-mapped (read-only): IO_FLAG_MMAP maps an IVF index's lists, IO_FLAG_MMAP_IFC a
+        # flat index's codes; an opened store is only searched, builds create a new one.
+        flag = faiss.IO_FLAG_MMAP if spec.nprobe else faiss.IO_FLAG_MMAP_IFC
+        index = faiss.read_index(str(Path(folder) / FAISS_FILE), flag)
         apply_search_params(index, spec)
         return cls(folder, spec, int(index.d), index)
 

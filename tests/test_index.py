@@ -32,7 +32,7 @@ def test_roundtrip_tables_align_with_documents(small, hash_embedder):
         doc = idx.document(chunk.doc_id)
         assert doc.text[chunk.start:chunk.end].startswith(idx.chunk_text(row)[:10])
     manifest = json.loads((index_dir / "manifest.json").read_text())
-    assert manifest["model"] == {"name": hash_embedder.name, "dim": 384}
+    assert manifest["model"] == {"name": hash_embedder.name, "dim": 384, "precision": "fp32"}
     assert set(manifest["sources"]) == {"a.txt", "b.txt"}
     assert manifest["settings"]["chunking"]["sentences_per_chunk"] == 4
 
