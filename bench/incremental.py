@@ -5,7 +5,7 @@ Usage: ``.venv/bin/python bench/incremental.py [--docs 5000] [--real-docs 2000] 
 The corpus is SciFact abstracts (``/work/shared/datasets/scifact/corpus.jsonl``, or
 ``$SCIFACT_CORPUS``) written as ``.txt`` files into a temporary folder. For each embedder (the
 deterministic ``HashEmbedder``, which shows the cost of everything but the model, then the real
-model from ``qa.embed.default_embedder()``) it times a full build, changes one document, times
+model as `qa index` runs it, ``qa.embed.default_index_embedder()``) it times a full build, changes one document, times
 the incremental build, then builds the changed corpus from scratch into another folder and checks
 that both indexes hold the same tables and vectors. Figures are printed and written to
 ``docs/incremental.md`` (between the ``bench:start``/``bench:end`` markers).
@@ -148,14 +148,14 @@ def main() -> int:
     if not SCIFACT.exists():
         print(f"skipped: {SCIFACT} is missing (set SCIFACT_CORPUS to a SciFact corpus.jsonl)")
         return 0
-    from qa.embed import HashEmbedder, default_embedder
+    from qa.embed import HashEmbedder, default_index_embedder
 
     rows, notes = [], []
     with tempfile.TemporaryDirectory(prefix="qa-bench-incremental-") as tmp:
         work = Path(tmp)
         rows.append(run(HashEmbedder(), args.docs, work, "hash"))
         if not args.no_real:
-            embedder = default_embedder()
+            embedder = default_index_embedder()  # what `qa index` builds with
             embedder.warm_up() if hasattr(embedder, "warm_up") else None
             rows.append(run(embedder, args.real_docs, work, "real", check=not args.no_real_check))
             if args.real_docs < args.docs:

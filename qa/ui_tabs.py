@@ -189,7 +189,9 @@ def evaluate_tab(app: AppBinding, collection, questions_file: Path) -> None:
         problem = handlers.check_question_upload(value)
         return problem, (None if problem else gr.update())
 
-    upload.upload(on_upload, upload, [summary, upload], api_visibility="private")
+    # A size check: instant, so it skips the queue and shows no progress over the file name.
+    upload.upload(on_upload, upload, [summary, upload], api_visibility="private", queue=False,
+                  show_progress="hidden")
 
     def on_run(source_value, upload_value, modes_value, k_value, name, progress=gr.Progress()):
         summary_html, rows, chart_df, table, csv_path = handlers.run_evaluation(

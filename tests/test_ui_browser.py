@@ -242,7 +242,7 @@ def test_evaluate_an_uploaded_question_file(page, tmp_path):
     page.get_by_role("tab", name="Evaluate").click()
     page.get_by_text("Upload a .jsonl file").click()
     page.locator("#qa-eval-upload input[type=file]").set_input_files(str(upload))
-    page.locator("#qa-eval-upload").get_by_text("mine.jsonl").first.wait_for()
+    page.locator("#qa-eval-upload").get_by_text("mine.jsonl").first.wait_for(timeout=90_000)
     # The file name shows as soon as the browser has it; on a loaded machine the server may not
     # have received it when Run is clicked ("Choose a .jsonl file" then): click again, once.
     for attempt in range(2):
