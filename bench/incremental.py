@@ -96,7 +96,8 @@ def run(embedder, n_docs: int, work: Path, label: str, check: bool = True) -> di
         print(f"  second full: {again.seconds:.1f} s; comparison: {equal}", flush=True)
     else:
         again, equal = None, None
-    return {"label": label, "model": embedder.name, "documents": full.documents, "chunks": full.chunks,
+    precision = getattr(embedder, "precision", None)
+    return {"label": label, "model": f"{embedder.name} ({precision})" if precision else embedder.name, "documents": full.documents, "chunks": full.chunks,
             "sentences": full.sentences, "full_s": full.seconds, "full_again_s": again.seconds if again else None,
             "incremental_s": inc.seconds, "status": inc.status, "embedded_full": full.embedded,
             "embedded_incremental": inc.embedded, "ratio": inc.seconds / full.seconds, "equal": equal}
