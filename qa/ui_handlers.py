@@ -267,6 +267,7 @@ def run_evaluation(source: str, upload: Any, modes: Sequence[str], k: int, index
     """
     import pandas as pd
 
+    from qa.collections import DEFAULT_COLLECTION
     from qa.evaluate import evaluate, load_questions
     from qa.uploads import check_question_file
 
@@ -277,6 +278,12 @@ def run_evaluation(source: str, upload: Any, modes: Sequence[str], k: int, index
             return render_error("Choose a .jsonl file to upload first."), [], empty_chart, [], None
     else:
         path = bundled
+        if collection not in (None, DEFAULT_COLLECTION):
+            # The bundled questions are about the shipped articles: on another collection every
+            # one of them would count as a miss, and the figures would mean nothing.
+            return (render_error(f"The bundled questions are about the shipped corpus, not the collection "
+                                 f"'{collection}': upload a question file about its documents."),
+                    [], empty_chart, [], None)
     modes = [m for m in MODES if m in (modes or [])]
     if not modes:
         return render_error("Pick at least one retrieval mode."), [], empty_chart, [], None

@@ -266,6 +266,13 @@ def test_evaluation_problems_are_messages(ui_index, embedder, tmp_path):
     assert "bad.jsonl:1" in ui.run_evaluation("upload", str(bad), ["hybrid"], 5, ui_index, embedder)[0]
 
 
+def test_the_bundled_questions_are_not_run_against_a_user_collection(embedder, questions_file):
+    summary, metrics, _, rows, csv_path = ui.run_evaluation("bundled", None, ["hybrid"], 5, None, embedder,
+                                                            bundled=questions_file, collection="notes")
+    assert "about the shipped corpus, not the collection 'notes'" in visible_text(summary)
+    assert metrics == [] and rows == [] and csv_path is None
+
+
 def test_question_files_over_5_mb_are_refused_with_a_message(ui_index, embedder, tmp_path):
     big = tmp_path / "big.jsonl"
     line = json.dumps(QUESTIONS[0]) + "\n"
