@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -63,13 +64,18 @@ def _collection_dirs(collection: str | None, corpus_dir: Path | None,
 def _progress_bar():
     from tqdm import tqdm
 
-    bar = {"tqdm": None}
+    bar = {"tqdm": None, "drawn": 0.0}
 
     def update(stage: str, done: int, total: int) -> None:
         if bar["tqdm"] is None:
             bar["tqdm"] = tqdm(total=total, desc=stage, unit="text", file=sys.stderr, leave=False)
         bar["tqdm"].n = done
-        bar["tqdm"].refresh()
+        # Builds report every text: redraw at most ten times a second (and at the end), as
+        # tqdm.update() would, so a log does not fill with one line per text.
+        now = time.monotonic()
+        if done >= total or now - bar["drawn"] >= 0.1:
+            bar["tqdm"].refresh()
+            bar["drawn"] = now
 
     def close() -> None:
         if bar["tqdm"] is not None:

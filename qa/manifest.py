@@ -160,10 +160,10 @@ def pipeline_fingerprint() -> str:
     Recorded in the manifest: after an upgrade that changes cleaning or sentence splitting, an old
     index is reported stale and rebuilt, instead of silently disagreeing with a fresh one.
     """
-    from qa import chunk, formats, ingest
+    from qa import chunk, formats, ingest, metadata
 
     digest = hashlib.sha256()
-    for module in (ingest, formats, chunk):
+    for module in (ingest, formats, metadata, chunk):  # metadata: the source/author ingest records
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 

@@ -124,7 +124,7 @@ def _outlet_fields(text: str, head, title_key: str) -> list[Field]:
                     out.append(Field("source", vs, ve, vs, ve))
             break
         for i, seg in enumerate(head[:-1]):
-            if keys[i] != title_key or not seg.kept:
+            if keys[i] != title_key:
                 continue
             nxt = head[i + 1]
             line = text[nxt.start:nxt.end]

@@ -211,8 +211,9 @@ def render_document(doc, start: int | None = None, end: int | None = None, label
         body.append(piece)
     kept_chars = sum(e - s for s, e in doc.kept_spans)
     meta = [escape_text(doc.doc_id)]
-    if doc.date:
-        meta.append(escape_text(doc.date))
+    for value in (doc.source, doc.author and f"by {doc.author}", doc.date):
+        if value:
+            meta.append(escape_text(value))
     meta.append(f"{n:,} characters")
     if highlight:
         what = "passage" if label == "passage" else f"citation {escape_text(label)}".strip()

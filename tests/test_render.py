@@ -77,3 +77,13 @@ def test_evaluation_rows_shorten_answers_only_in_the_table():
     assert metrics["MRR@10"] == "–"
     points = render.chart_points([report], [EvalQuestion("q1", "Q?", (), ("d",), True)], 3)
     assert [p["share"] for p in points] == [0.0, 1.0, 1.0]
+
+
+def test_the_document_view_names_its_outlet_author_and_date_escaped():
+    from qa.ingest import make_document
+    from qa.render import escape_text, render_document
+
+    doc = make_document("d", "Seals return\nCoastal & Wildlife Weekly\nBy Jane Doe\n2024-03-05\n\nSeals rest on sandbanks.\n")
+    head = render_document(doc).split('<div class="qa-doc-body', 1)[0]
+    assert escape_text("Coastal & Wildlife Weekly") in head and "Coastal & Wildlife" not in head
+    assert "by Jane Doe" in head and "2024-03-05" in head
