@@ -52,3 +52,24 @@ def test_hybrid_fuses_by_convex_mix_by_default_and_refuses_unknown_fusions(hash_
     assert HYBRID_FUSION == "convex" and HybridRetriever(index, hash_embedder).fusion == "convex"
     with pytest.raises(ValueError, match="unknown fusion"):
         HybridRetriever(index, hash_embedder, fusion="max")
+
+
+def test_the_lexical_index_is_the_same_bytes_whatever_the_hash_seed(tmp_path):
+    """Term ids are assigned in sorted order, not in Python's (seeded) set order."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys; from pathlib import Path; from qa.retrieve import build_lexical_index; "
+            "build_lexical_index(['Cats sleep all day.', 'Dogs bark at night.', 'Owls hunt mice.', ''], "
+            "Path(sys.argv[1]))")
+    root = Path(__file__).resolve().parent.parent
+    for seed in ("1", "2"):
+        (tmp_path / seed).mkdir()
+        subprocess.run([sys.executable, "-c", code, str(tmp_path / seed)], check=True, cwd=root,
+                       env=dict(os.environ, PYTHONHASHSEED=seed), timeout=120)
+    names = sorted(p.name for p in (tmp_path / "1").iterdir())
+    assert names and names == sorted(p.name for p in (tmp_path / "2").iterdir())
+    for name in names:
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
