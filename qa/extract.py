@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from qa.config import ExtractConfig
-from qa.metadata import Field, document_fields, metadata_question
+from qa.metadata import Field, document_fields, metadata_question, quotes_title, word_key
 from qa.retrieve import Hit, analyze
 from qa.spans import answer_span, expected_type, values_disagree
 
@@ -214,11 +214,12 @@ def score_candidates(question: str, query_vector: np.ndarray, hits: Sequence[Hit
 
 
 def cite(index, doc_id: str, start: int, end: int, score: float, role: str,
-          question: str | None = None) -> Citation:
+          question: str | None = None, highlight: tuple[int, int] | None = None) -> Citation:
+    """The citation of ``document.text[start:end]``; its highlight is ``highlight`` if given, else
+    the words of the span that answer ``question`` (``qa.spans.answer_span``), if any."""
     doc = index.document(doc_id)
     quote = doc.text[start:end]
-    highlight = None
-    if question:
+    if highlight is None and question:
         span = answer_span(question, quote)
         if span:
             highlight = (start + span[0], start + span[1])
@@ -248,37 +249,20 @@ def _states_metadata(index, cand: Candidate) -> bool:
     return any(f.start <= cand.start and cand.end <= f.end for f in fields_of(index, cand.doc_id))
 
 
-_QUOTED = re.compile(r"(?:(?<=\s)|^)(?:'(.{8,}?)'|\"(.{8,}?)\"|“(.{8,}?)”|‘(.{8,}?)’)(?=[\s?.,!;:)]|$)")
-
-
-def quotes_title(question: str, title: str) -> bool:
-    """True when the question quotes ``title`` (or the start of it), ignoring case and punctuation."""
-    key = " ".join(re.findall(r"\w+", title.lower()))
-    for m in _QUOTED.finditer(question):
-        quoted = " ".join(re.findall(r"\w+", next(g for g in m.groups() if g).lower()))
-        if quoted and key and (key.startswith(quoted) or quoted.startswith(key)):
-            return True
-    return False
-
-
-def metadata_answer(index, question: str, best: Candidate, hits: Sequence[Hit]) -> Citation | None:
-    """For a question about a document itself ("Who wrote the article ...?"), the statement of
-    that field in the document meant: a retrieved one whose title the question quotes, else the
-    first retrieved one, else the best sentence's, else any retrieved one that states it; cited
-    with the value highlighted. None for any other question
-    or when no retrieved document states the field."""
-    asked = metadata_question(question)
-    if asked is None:
-        return None
+def metadata_answer(index, field: str, question: str, best: Candidate,
+                    hits: Sequence[Hit]) -> Citation | None:
+    """For a ``question`` about a document's ``field`` (``qa.metadata.metadata_question``: "Who
+    wrote the article ...?"), the statement of that field in the document meant: a retrieved one
+    whose title the question quotes, else the first retrieved one, else the best sentence's, else
+    any retrieved one that states it; cited with the value highlighted. None when no retrieved
+    document states the field."""
     ranked = [h.chunk.doc_id for h in sorted(hits, key=lambda h: h.rank)]
     titled = [d for d in ranked if quotes_title(question, index.document(d).title)]
     for doc_id in dict.fromkeys([*titled, *ranked[:1], best.doc_id, *ranked]):
         for f in fields_of(index, doc_id):
-            if f.name == asked:
-                doc = index.document(doc_id)
-                return Citation(doc_id, doc.title, f.start, f.end, doc.text[f.start:f.end],
-                                round(float(best.score), 4), "answer", (f.value_start, f.value_end),
-                                doc.page_of(f.start), doc.copies)
+            if f.name == field:
+                return cite(index, doc_id, f.start, f.end, best.score, "answer",
+                            highlight=(f.value_start, f.value_end))
     return None
 
 
@@ -290,7 +274,7 @@ def named_sources(index, question: str, doc_ids: Sequence[str]) -> tuple[set[str
     the question as a whole phrase. Such a question is about that document, and the outlet's name
     (which its sentences do not repeat) is no evidence for or against any of them.
     """
-    words = " ".join(re.findall(r"\w+", question.lower()))
+    words = word_key(question)
     out: set[str] = set()
     rest = question
     for doc_id in dict.fromkeys(doc_ids):
@@ -299,7 +283,7 @@ def named_sources(index, question: str, doc_ids: Sequence[str]) -> tuple[set[str
         if doc.source:
             names.add(doc.source)
         for name in names:
-            key = " ".join(re.findall(r"\w+", name.lower()))
+            key = word_key(name)
             if key and re.search(rf"\b{re.escape(key)}\b", words):
                 out.add(doc_id)
                 phrase = r"[\W_]+".join(re.escape(w) for w in key.split())
@@ -381,7 +365,8 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
         return Extraction(True, (), (), alternatives, best, best.score,
                           f"the corpus never mentions {names}")
     asked = full_question or question
-    stated = metadata_answer(index, asked, scored[0], hits)
+    field = metadata_question(asked)
+    stated = metadata_answer(index, field, asked, scored[0], hits) if field else None
     # A question that quotes the title of the document it asks about has identified it: the
     # evidence is the title, not how well some sentence of the text matches the question.
     identified = stated is not None and quotes_title(asked, stated.title)
@@ -390,7 +375,7 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
                           f"best evidence {best.score:.3f} is under the threshold {threshold:.3f}")
     if stated is not None:
         how = "the question quotes its title" if identified else f"evidence {best.score:.3f}"
-        reason = f"the question asks for the document's {metadata_question(asked)}; {stated.doc_id} states it ({how})"
+        reason = f"the question asks for the document's {field}; {stated.doc_id} states it ({how})"
         return Extraction(False, (stated,), (), alternatives, best, best.score, reason)
     start, end = _with_context(index, best)
     answer = (cite(index, best.doc_id, start, end, best.score, "answer", question),)

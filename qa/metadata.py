@@ -52,8 +52,10 @@ _WORD = re.compile(r"\w+")
 HEAD_LINES = 8
 
 
-def _norm(text: str) -> str:
-    return " ".join(w.lower() for w in _WORD.findall(text))
+def word_key(text: str) -> str:
+    """``text`` as its lower-case words joined by single spaces: the form names, titles and
+    questions are compared in, whatever their punctuation and case."""
+    return " ".join(_WORD.findall(text.lower()))
 
 
 def _enclosing(text: str, start: int, end: int, line_start: int, line_end: int) -> tuple[int, int]:
@@ -91,7 +93,7 @@ def document_fields(text: str, segments, title: str = "") -> tuple[Field, ...]:
                     qs, qe = _enclosing(text, vs, ve, seg.start, seg.end)
                     found.append(Field(name, qs, qe, vs, ve))
     head = list(segments[:HEAD_LINES])
-    title_key = _norm(title)
+    title_key = word_key(title)
     for i, seg in enumerate(head):
         line = text[seg.start:seg.end]
         m = _BY_LINE.match(line)
@@ -110,7 +112,7 @@ def _outlet_fields(text: str, head, title_key: str) -> list[Field]:
     """The outlet named by a breadcrumb that ends with the headline ("Site • Posts • Title"), or
     by a short capitalised line right under the headline ("ICARO Media Group")."""
     out: list[Field] = []
-    keys = [_norm(text[s.start:s.end]) for s in head]
+    keys = [word_key(text[s.start:s.end]) for s in head]
     if title_key:
         for i, seg in enumerate(head):
             line = text[seg.start:seg.end]
@@ -131,7 +133,7 @@ def _outlet_fields(text: str, head, title_key: str) -> list[Field]:
             words = line.split()
             if (1 <= len(words) <= 5 and not re.search(r"[.!?:;,\d]$", line)
                     and all(w[0].isupper() for w in words if w.lower() not in {"of", "and", "&", "the"})
-                    and not _DATE_VALUE.search(line) and _norm(line) != title_key):
+                    and not _DATE_VALUE.search(line) and word_key(line) != title_key):
                 out.append(Field("source", nxt.start, nxt.end, nxt.start, nxt.end))
             break
     return out
@@ -167,3 +169,16 @@ def metadata_question(question: str) -> str | None:
         if pattern.search(question):
             return name
     return None
+
+
+_QUOTED = re.compile(r"(?:(?<=\s)|^)(?:'(.{8,}?)'|\"(.{8,}?)\"|“(.{8,}?)”|‘(.{8,}?)’)(?=[\s?.,!;:)]|$)")
+
+
+def quotes_title(question: str, title: str) -> bool:
+    """True when the question quotes ``title`` (or the start of it), ignoring case and punctuation."""
+    key = word_key(title)
+    for m in _QUOTED.finditer(question):
+        quoted = word_key(next(g for g in m.groups() if g))
+        if quoted and key and (key.startswith(quoted) or quoted.startswith(key)):
+            return True
+    return False
