@@ -17,6 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from qa.config import ExtractConfig
+from qa.ingest import ends_like_sentence
 from qa.metadata import Field, document_fields, metadata_question, quotes_title, word_key
 from qa.retrieve import Hit, analyze
 from qa.spans import answer_span, expected_type, values_disagree
@@ -132,15 +133,12 @@ _ANAPHOR = re.compile(
 )
 
 
-_TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
-
-
 def is_heading(sentence: str) -> bool:
-    """True for a heading rather than a statement: no closing punctuation, or it ends with a colon
-    ("Practical Tips: Maximizing Open-Source AI for Your Business:"). It names a topic; it states
-    nothing that could answer a question."""
+    """True for a heading rather than a statement: it does not close like a sentence
+    (``qa.ingest.ends_like_sentence``), or it ends with a colon ("Practical Tips: Maximizing
+    Open-Source AI for Your Business:"). It names a topic; it states nothing that could answer."""
     text = sentence.strip()
-    return bool(text) and (text.endswith(":") or not _TERMINAL.search(text))
+    return bool(text) and (text.endswith(":") or not ends_like_sentence(text))
 
 
 def needs_context(sentence: str) -> bool:

@@ -146,7 +146,8 @@ _DATE = re.compile(
     r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}, \d{4})\b"
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
-_TERMINAL = re.compile(r"[.!?…。！？\"”’)\]]\s*$")
+# Sentence punctuation (Latin or CJK), possibly inside closing quotes or brackets, or a closer alone.
+_TERMINAL = re.compile(r"(?:[.!?…。！？][\"'”’)\]]*|[\"”’)\]])\s*$")
 _LANGUAGE_NAMES = {
     "english", "français", "francais", "deutsch", "español", "espanol", "italiano", "português",
     "portugues", "русский", "日本語", "中文", "한국어", "한어", "العربية", "türkçe", "polski",
@@ -165,6 +166,12 @@ def _scripts(line: str) -> set[str]:
     return found
 
 
+def ends_like_sentence(line: str) -> bool:
+    """True when ``line`` closes like a sentence (full stop, question or exclamation mark, in any
+    script, possibly followed by closing quotes or brackets), not like a heading or menu item."""
+    return bool(_TERMINAL.search(line))
+
+
 def classify_line(line: str, seen: set[str]) -> tuple[bool, str]:
     """Decide whether one stripped, non-empty line is indexed; returns (kept, reason if not)."""
     words = _WORD.findall(line)
@@ -176,7 +183,7 @@ def classify_line(line: str, seen: set[str]) -> tuple[bool, str]:
         return False, "ad marker"
     if _STRONG_CALL_TO_ACTION.search(line) or (n_words <= 12 and _CALL_TO_ACTION.search(line)):
         return False, "call to action"
-    terminal = bool(_TERMINAL.search(line))
+    terminal = ends_like_sentence(line)
     lowered = line.lower()
     language_hits = sum(1 for name in _LANGUAGE_NAMES if name in lowered)
     if not terminal and (language_hits >= 3 or (len(_scripts(line)) >= 3 and n_words <= 20)):

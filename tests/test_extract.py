@@ -96,6 +96,9 @@ def test_headings_are_told_from_statements():
     assert is_heading("The Rise of Chinese AI Models")
     assert not is_heading("Kling can produce two-minute videos.")
     assert not is_heading("“This gives us a significant advantage.”")
+    # One notion of "closes like a sentence" with cleaning: any script, closers after the stop.
+    assert not is_heading("快手发布了可灵视频生成模型。")
+    assert not is_heading("He said 'we are open.'")
 
 
 @pytest.mark.parametrize("question, kind", [
