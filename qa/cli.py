@@ -50,14 +50,9 @@ def _collection_dirs(collection: str | None, corpus_dir: Path | None,
         raise click.UsageError("give either CORPUS_DIR or --collection, not both")
     if index_dir is not None:
         raise click.UsageError("give either --index-dir or --collection, not both")
-    from qa.collections import collection_index_dir, collection_paths
-    from qa.errors import EmptyCollectionError
+    from qa.collections import existing_collection
 
-    try:
-        collection_index_dir(collection)  # an unknown name is an error; an empty collection is not
-    except EmptyCollectionError:
-        pass
-    paths = collection_paths(collection)
+    paths = existing_collection(collection)  # an unknown name is an error; an empty collection is not
     return paths.corpus_dir, paths.index_dir
 
 

@@ -31,8 +31,8 @@ from qa.uploads import check_size
 DEFAULT_COLLECTION = "default"
 __all__ = ["DEFAULT_COLLECTION", "MAX_DOCUMENT_BYTES", "CollectionPaths", "DocumentEntry",
            "IndexOverview", "add_documents", "check_upload", "collection_index_dir",
-           "collection_paths", "collections_root", "create_collection", "index_overview",
-           "list_collections"]
+           "collection_paths", "collections_root", "create_collection", "existing_collection",
+           "index_overview", "list_collections"]
 _NAME = re.compile(r"[a-z0-9_-]{1,40}")
 
 
@@ -77,6 +77,17 @@ def collection_paths(name: str) -> CollectionPaths:
     return CollectionPaths(name, folder / "corpus", folder / "index", read_only=False)
 
 
+def existing_collection(name: str) -> CollectionPaths:
+    """The folders of the collection ``name``, which must exist (its index need not be built);
+    ``UnknownCollectionError`` otherwise, with the known names in its message."""
+    if name != DEFAULT_COLLECTION:
+        known = list_collections()
+        if name not in known:
+            raise UnknownCollectionError(f"no collection named {name!r}; known collections: "
+                                         f"{', '.join(known)} (create one in the web app's Corpus tab)")
+    return collection_paths(name)
+
+
 def collection_index_dir(name: str) -> Path:
     """The index folder that answers questions for collection ``name``.
 
@@ -84,16 +95,10 @@ def collection_index_dir(name: str) -> Path:
     even when it is not built yet: loading it then says how to build it). Raises
     ``UnknownCollectionError`` when no collection has that name, with the known names in its
     message, and ``EmptyCollectionError`` when the collection exists but has no index yet (both are
-    ``IndexNotFoundError``s). To build a collection's index, use ``collection_paths(name)``.
+    ``IndexNotFoundError``s). To build a collection's index, use ``existing_collection(name)``.
     """
-    if name == DEFAULT_COLLECTION:
-        return default_index_dir()
-    known = list_collections()
-    if name not in known:
-        raise UnknownCollectionError(f"no collection named {name!r}; known collections: "
-                                     f"{', '.join(known)} (create one in the web app's Corpus tab)")
-    paths = collection_paths(name)
-    if not (paths.index_dir / MANIFEST).is_file():
+    paths = existing_collection(name)
+    if name != DEFAULT_COLLECTION and not (paths.index_dir / MANIFEST).is_file():
         raise EmptyCollectionError(f"the collection {name!r} has no documents yet: add some in the "
                                    f"web app's Corpus tab, or put files in {paths.corpus_dir} and "
                                    f"run `qa index --collection {name}`")
