@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 from pathlib import Path
 
@@ -75,9 +74,7 @@ def main() -> int:
     squad_dirs = sorted(args.cache_dir.glob("squad-[0-9a-f]*/index"))
     if squad_path.exists() and squad_dirs:
         _, questions, _ = quality.load_squad(squad_path, None)
-        held_out = {q.qid for q in random.Random(quality.SEED).sample(questions, min(600, len(questions)))}
-        pool = [q for q in questions if q.qid not in held_out]
-        sample = random.Random(7).sample(pool, min(args.questions, len(pool)))
+        sample = quality.tuning_questions(questions, args.questions)
         rows = [{"id": q.qid, "question": q.question, "answers": q.answers, "relevant": {q.doc_id: 1}}
                 for q in sample]
         results[f"SQuAD ({len(rows)} questions)"] = evaluate(squad_dirs[0], rows, embedder, True)

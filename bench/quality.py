@@ -324,6 +324,15 @@ def best_sentence_overlap(bm25: PlainBM25, text: str, query: str) -> str:
     return sentences[int(np.argmax(overlaps))]  # first sentence wins a tie
 
 
+def tuning_questions(questions: Sequence[SquadQuestion], n: int, seed: int = 7) -> list[SquadQuestion]:
+    """``n`` SQuAD questions (drawn with ``seed``) that the full run of ``run_squad`` never samples:
+    for choosing settings (``bench/tune_extract.py``, ``bench/fusion.py``) while the figures this
+    script reports stay held out."""
+    held_out = {q.qid for q in random.Random(SEED).sample(questions, min(FULL.squad_questions, len(questions)))}
+    pool = [q for q in questions if q.qid not in held_out]
+    return random.Random(seed).sample(pool, min(n, len(pool)))
+
+
 def run_squad(profile: Profile, cache: Path, naive_model, embedder) -> Section:
     from qa.evaluate import EvalQuestion, contains_answer, evaluate, ranking_metrics
 

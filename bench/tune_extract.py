@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import random
 import sys
 import time
 from pathlib import Path
@@ -98,9 +97,7 @@ def main() -> int:
         return 0
     embedder = default_embedder()
     docs, questions, _ = quality.load_squad(path, None)
-    held_out = {q.qid for q in random.Random(quality.SEED).sample(questions, min(600, len(questions)))}
-    pool = [q for q in questions if q.qid not in held_out]
-    tune = random.Random(7).sample(pool, min(args.questions, len(pool)))
+    tune = quality.tuning_questions(questions, args.questions)
     index_dir, _, _ = quality.build_project_index(docs, args.cache_dir, "squad", embedder)
     t0 = time.perf_counter()
     squad = features([{"question": q.question, "answers": q.answers} for q in tune], index_dir, embedder)
