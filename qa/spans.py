@@ -21,7 +21,9 @@ PATTERNS: dict[str, re.Pattern] = {
     "date": re.compile(
         rf"\b(?:{_MONTHS}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)? {_MONTHS}(?: \d{{4}})?|"
         rf"{_MONTHS} \d{{4}}|(?:early |mid-|late )?(?:19|20)\d{{2}}s?|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{4}}|"
-        rf"(?:last|this|next) (?:week|month|year)|(?:yesterday|today))\b",
+        rf"(?:last|this|next) (?:week|month|year)|(?:yesterday|today)|"
+        # A month on its own ("In November, ..."), only capitalised: "may" and "march" are verbs.
+        rf"(?-i:January|February|March|April|May|June|July|August|September|October|November|December))\b",
         re.I),
     "number": re.compile(
         # Digits with an optional unit, or number words only when a unit follows ("two-minute",
@@ -47,7 +49,12 @@ _NAMED_NOUNS = (r"(?:company|companies|firm|startup|start-up|person|people|organ
                 r"language|party|army|dynasty|empire|king|queen|emperor|family|tribe|church|religion)s?")
 
 _QUESTION_TYPES = [
-    (re.compile(r"\b(?:when|what (?:year|date|month|day|time)|which (?:year|month|day)|how long ago)\b", re.I), "date"),
+    # "When" asks for a time at the start of a question or before an auxiliary ("..., and when
+    # was it released?"); inside a clause it is a conjunction: "What does Kling produce when a
+    # user asks ...?" asks for a thing, and "How old was 01.AI when it ...?" for a number.
+    (re.compile(r"^\W*(?:(?:since|until|till|by|from)\s+)?when\b|\bwhen\s+(?:did|does|do|was|were|is|are|"
+                r"will|would|has|have|had|can|could)\b|\b(?:what (?:year|date|month|day|time)|"
+                r"which (?:year|month|day)|how long ago)\b", re.I), "date"),
     (re.compile(r"\b(?:how (?:many|much|long|old|big|large|fast|far|often)|what (?:percentage|share|number|amount|price|valuation|resolution)|"
                 r"at what (?:rate|resolution|speed))\b", re.I), "number"),
     (re.compile(r"\b(?:who|whom|whose|where|name)\b", re.I), "name"),
@@ -71,8 +78,14 @@ def expected_type(question: str) -> str | None:
     return None
 
 
+#: A lone capitalised word that is an adjective of nationality or origin ("Chinese", "American",
+#: "European"), not the name of anyone or anything: "a Chinese internet company" names no company.
+_DEMONYM = re.compile(r"[A-Z][a-z]+(?:ese|ish|ian|ean|ican)|French|Dutch|Greek|Thai|Swiss|Arab|Welsh")
+
+
 def _clean_name(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """Trim sentence-initial function words off a capitalised run; None if nothing is left."""
+    """Trim sentence-initial function words off a capitalised run; None if nothing is left (or
+    only an adjective of nationality is)."""
     words = text[start:end].split()
     while words and words[0] in _STOP_CAPS:
         start = text.index(words[0], start) + len(words[0])
@@ -83,7 +96,9 @@ def _clean_name(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     while end > start and text[end - 1] in ".’'":
         end -= 1
-    return (start, end) if end > start else None
+    if end <= start or _DEMONYM.fullmatch(text[start:end]):
+        return None
+    return start, end
 
 
 def value_spans(sentence: str, kind: str) -> list[tuple[int, int]]:

@@ -6,7 +6,7 @@ from qa import answer
 from qa.config import ExtractConfig
 from qa.extract import combine_scores, coverage, needs_context, term_weights
 from qa.index import build_index
-from qa.spans import answer_span, expected_type, values_disagree
+from qa.spans import answer_span, expected_type, value_spans, values_disagree
 
 
 def test_rare_question_terms_weigh_more_and_unknown_terms_weigh_most():
@@ -109,6 +109,35 @@ def test_headings_are_told_from_statements():
 ])
 def test_which_with_a_named_noun_a_few_words_later_expects_a_name(question, kind):
     assert expected_type(question) == kind
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("When did 01.AI reach the top of the ranking?", "date"),
+    ("Since when has Kling been available?", "date"),
+    ("Who founded it, and when was it launched?", "date"),
+    # "when" inside a clause is a conjunction: the question asks for something else.
+    ("What does Kling produce when a user asks about touchy subjects?", None),
+    ("How old was 01.AI when it climbed to the top?", "number"),
+])
+def test_when_asks_for_a_date_only_as_a_question_word(question, kind):
+    assert expected_type(question) == kind
+
+
+def test_a_month_on_its_own_is_a_date_but_the_verbs_may_and_march_are_not():
+    sentence = "In November, a year after ChatGPT, the startup may march to the top."
+    assert [sentence[s:e] for s, e in value_spans(sentence, "date")] == ["November"]
+    span = answer_span("When did the startup reach the top?", sentence)
+    assert span and sentence[span[0]:span[1]] == "November"
+
+
+def test_an_adjective_of_nationality_is_not_a_name():
+    sentence = "The video was made with technology from Kuaishou, a Chinese internet company."
+    assert [sentence[s:e] for s, e in value_spans(sentence, "name")] == ["Kuaishou"]
+    # Nothing in the sentence names a company the question does not already name.
+    assert answer_span("What is the name of the video generator made by Kuaishou?", sentence) is None
+    # A multi-word name that starts with one is still a name.
+    other = "He studied at the Chinese Academy of Sciences."
+    assert [other[s:e] for s, e in value_spans(other, "name")] == ["Chinese Academy of Sciences"]
 
 
 def test_a_sentence_read_with_its_antecedent_is_no_echo(tmp_path, hash_embedder):
