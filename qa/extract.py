@@ -19,7 +19,8 @@ import numpy as np
 from qa.config import ExtractConfig
 from qa.ingest import ends_like_sentence
 from qa.metadata import Field, document_fields, metadata_question, quotes_title, word_key
-from qa.retrieve import Hit, analyze
+from qa.retrieve import Hit
+from qa.terms import analyze
 from qa.spans import answer_span, expected_type, values_disagree
 
 
@@ -291,14 +292,35 @@ def named_sources(index, question: str, doc_ids: Sequence[str]) -> tuple[set[str
     return out, " ".join(rest.split())
 
 
+#: A sentence that ends a quotation with its attribution: '"We build from scratch," Wang said.'
+_ATTRIBUTED_QUOTE = re.compile(r"[”\"]\s*,?\s*(?:[^“”\"\s]+\s+){0,4}?(?:said|says|added|adds|told|wrote|"
+                               r"explained|noted|argued|insisted)\b[^“”\"]*$")
+
+
+def continues_quote(sentence: str, following: str) -> bool:
+    """True when ``following`` carries on the quotation that ``sentence`` attributes: the first
+    ends '..." Wang said.' and the next opens a quotation that leans on it ('"This gives us ...').
+    The speaker's statement is then one answer."""
+    return bool(_ATTRIBUTED_QUOTE.search(sentence.strip())) and following.lstrip()[:1] in "“\"" \
+        and needs_context(following)
+
+
 def _with_context(index, cand: Candidate) -> tuple[int, int]:
-    """The span of the answer sentence, extended back over the previous sentence when needed."""
+    """The span of the answer sentence, extended back over the previous sentence when it leans on
+    it, and forward over the next one when that continues the quotation it attributes."""
     doc = index.document(cand.doc_id)
-    if cand.row > 0 and needs_context(doc.text[cand.start:cand.end]):
+    start, end = cand.start, cand.end
+    sentence = doc.text[start:end]
+    if cand.row > 0 and needs_context(sentence):
         pd, ps, pe = (int(x) for x in index.sentence_table[cand.row - 1])
-        if index.documents[pd].doc_id == cand.doc_id and not doc.text[pe:cand.start].strip():
-            return ps, cand.end
-    return cand.start, cand.end
+        if index.documents[pd].doc_id == cand.doc_id and not doc.text[pe:start].strip():
+            start = ps
+    if cand.row + 1 < len(index.sentence_table):
+        nd, ns, ne = (int(x) for x in index.sentence_table[cand.row + 1])
+        if (index.documents[nd].doc_id == cand.doc_id and not doc.text[end:ns].strip()
+                and continues_quote(sentence, doc.text[ns:ne])):
+            end = ne
+    return start, end
 
 
 def find_corroboration(index, best: Candidate, candidates: Sequence[Candidate], config: ExtractConfig,

@@ -160,10 +160,11 @@ def pipeline_fingerprint() -> str:
     Recorded in the manifest: after an upgrade that changes cleaning or sentence splitting, an old
     index is reported stale and rebuilt, instead of silently disagreeing with a fresh one.
     """
-    from qa import chunk, formats, ingest, metadata
+    from qa import chunk, formats, ingest, metadata, terms
 
     digest = hashlib.sha256()
-    for module in (ingest, formats, metadata, chunk):  # metadata: the source/author ingest records
+    # metadata: the source/author ingest records; terms: what the lexical index holds.
+    for module in (ingest, formats, metadata, chunk, terms):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 

@@ -7,8 +7,6 @@ Lexical search is BM25 from bm25s over stemmed, stop-word-free terms (PyStemmer'
 
 from __future__ import annotations
 
-import re
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, Sequence
@@ -17,36 +15,7 @@ import numpy as np
 
 from qa.chunk import Chunk
 from qa.config import HYBRID_ALPHA, HYBRID_FUSION
-
-_TERM = re.compile(r"[^\W_]+", re.UNICODE)
-_local = threading.local()
-
-
-def _stemmer():
-    # PyStemmer objects keep a cache and are not thread-safe: one per thread.
-    stemmer = getattr(_local, "stemmer", None)
-    if stemmer is None:
-        import Stemmer
-
-        stemmer = _local.stemmer = Stemmer.Stemmer("english")
-    return stemmer
-
-
-def _stopwords() -> frozenset[str]:
-    words = getattr(_local, "stopwords", None)
-    if words is None:
-        from bm25s.stopwords import STOPWORDS_EN_PLUS
-
-        words = _local.stopwords = frozenset(STOPWORDS_EN_PLUS)
-    return words
-
-
-def analyze(text: str) -> list[str]:
-    """Content terms of ``text``: lower-cased words, stop words removed, Snowball-stemmed."""
-    stop = _stopwords()
-    words = [w for w in (m.lower() for m in _TERM.findall(text)) if w not in stop]
-    return _stemmer().stemWords(words)
-
+from qa.terms import analyze  # noqa: F401  (also the extractor's, through this module)
 
 @dataclass(frozen=True)
 class Hit:

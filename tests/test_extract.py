@@ -4,7 +4,7 @@ import pytest
 from conftest import make_corpus
 from qa import answer
 from qa.config import ExtractConfig
-from qa.extract import combine_scores, coverage, needs_context, term_weights
+from qa.extract import combine_scores, continues_quote, coverage, needs_context, term_weights
 from qa.index import build_index
 from qa.spans import answer_span, expected_type, value_spans, values_disagree
 
@@ -161,3 +161,34 @@ def test_a_sentence_read_with_its_antecedent_is_no_echo(tmp_path, hash_embedder)
     cfg = DEFAULT_SETTINGS.extract
     plain = cfg.w_dense * second.dense + cfg.w_lexical * second.lexical + cfg.w_passage * second.passage
     assert second.score == pytest.approx(plain, abs=1e-6)  # no echo penalty
+
+
+@pytest.mark.parametrize("sentence, following, expected", [
+    ("“We build our models from scratch,” Wang said.", "“This gives us an edge as true pioneers.”", True),
+    ('"We have a better solution here," said Mr. Qu.', '"It is already available."', True),
+    # No quotation attributed, or the next sentence is not a quotation leaning on it.
+    ("Wang said the company builds its own models.", "“This gives us an edge.”", False),
+    ("“We build our models from scratch,” Wang said.", "The company was founded in 2023.", False),
+    ("“We build our models from scratch,” Wang said.", "“Kling is fast,” Qu said.", False),
+])
+def test_a_quotation_that_goes_on_in_the_next_sentence_is_detected(sentence, following, expected):
+    assert continues_quote(sentence, following) is expected
+
+
+def test_the_answer_cites_the_rest_of_a_quotation_it_attributes(tmp_path, hash_embedder):
+    """The attributed sentence answers best, but what the speaker said goes on in the next one:
+    the citation covers both, still verbatim."""
+    from qa.answer import answer
+
+    text = ("Wang founded AIsphere in Beijing last year. "
+            "“We move forward, building our models from scratch,” Wang said. "
+            "“This gives us a significant advantage as true pioneers in video generation.”\n"
+            "The company launched PixVerse in November.\n")
+    corpus = make_corpus(tmp_path / "c", {"wang.txt": text})
+    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
+    result = answer("What did Wang say about building models from scratch?", index_dir=tmp_path / "i",
+                    embedder=hash_embedder, threshold=-1.0)
+    cited = result.citations[0]
+    assert cited.quote.startswith("“We move forward")
+    assert cited.quote.endswith("in video generation.”")
+    assert text[cited.start:cited.end] == cited.quote

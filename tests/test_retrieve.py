@@ -28,6 +28,14 @@ def test_analyze_stems_and_drops_stop_words():
     assert analyze("") == []
 
 
+def test_an_abbreviation_with_periods_is_the_same_term_as_without():
+    assert analyze("A.I. technology") == analyze("AI technology") == ["ai", "technolog"]
+    assert analyze("the U.S. and the U.K.") == ["us", "uk"]
+    # Not abbreviations: numbers, names with a digit, ordinary sentence ends.
+    assert analyze("version 2.0 of 01.AI") == ["version", "2", "0", "01", "ai"]
+    assert analyze("Mr. Qu said so. Then he left.") == ["mr", "qu", "said", "left"]
+
+
 def test_dense_lexical_and_hybrid_find_the_kling_passage(hash_index, hash_embedder):
     from qa.answer import get_index
     from qa.retrieve import make_retriever
