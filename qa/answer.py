@@ -149,6 +149,59 @@ def validate_question(question: object, settings: Settings = DEFAULT_SETTINGS) -
     return cleaned
 
 
+@dataclass(frozen=True)
+class MetadataTable:
+    """Documents by filterable metadata, built once per loaded index so that a filtered question
+    costs a lookup, not a pass over every document.
+
+    ``by_source`` maps a case-folded source name or URL host to its documents' ids; ``days`` and
+    ``dated_ids`` are the ISO dates of the documents that have a readable one, sorted, and their ids.
+    """
+
+    by_source: dict
+    days: tuple
+    dated_ids: tuple
+
+    @classmethod
+    def of(cls, documents) -> "MetadataTable":
+        from urllib.parse import urlparse
+
+        from qa.spans import iso_date
+
+        by_source: dict[str, set[str]] = {}
+        dated = []
+        for doc in documents:
+            host = (urlparse(doc.url).hostname or "") if doc.url else ""
+            for key in {(doc.source or "").casefold().strip(), host.casefold()} - {""}:
+                by_source.setdefault(key, set()).add(doc.doc_id)
+            day = iso_date(doc.date)
+            if day is not None:
+                dated.append((day, doc.doc_id))
+        dated.sort()
+        return cls({k: frozenset(v) for k, v in by_source.items()}, tuple(d for d, _ in dated),
+                   tuple(i for _, i in dated))
+
+    def between(self, lo: str | None, hi: str | None) -> set[str]:
+        """Ids of the documents dated from ``lo`` to ``hi``, inclusive, each an ISO date or a prefix
+        of one ("2024", "2024-07"): a document passes when its date, cut to the bound's length, is
+        within the bound, so "2024-07-15" is before ``hi`` "2024-07" and after ``lo`` "2024"."""
+        from bisect import bisect_left
+
+        i = bisect_left(self.days, lo) if lo else 0
+        # Every date that starts with ``hi`` sorts before hi + the highest code point.
+        j = bisect_left(self.days, hi + "\U0010ffff") if hi else len(self.days)
+        return set(self.dated_ids[i:j])
+
+
+def metadata_table(index: LoadedIndex) -> MetadataTable:
+    """The index's ``MetadataTable`` (computed on first use, then kept with the index)."""
+    table = getattr(index, "_metadata_table", None)
+    if table is None:
+        table = MetadataTable.of(index.documents)
+        object.__setattr__(index, "_metadata_table", table)
+    return table
+
+
 def document_filter(index: LoadedIndex, source: str | None = None, date_from: str | None = None,
                     date_to: str | None = None) -> set[str] | None:
     """The ids of the documents that pass the metadata filters (None: no filter given).
@@ -157,30 +210,24 @@ def document_filter(index: LoadedIndex, source: str | None = None, date_from: st
     and ``date_to`` are inclusive ISO dates ("2024-07-01"; a prefix like "2024" works too); a
     document without a readable date does not pass a date filter.
     """
-    from urllib.parse import urlparse
-
     from qa.spans import iso_date
 
     if source is None and date_from is None and date_to is None:
         return None
+    if source is not None and (not isinstance(source, str) or not source.strip()):
+        raise QuestionError(f"source must name a source or a URL host, not {source!r}")
     for name, value in (("date_from", date_from), ("date_to", date_to)):
         if value is not None and iso_date(value) is None:
             raise QuestionError(f"{name} must be a date like 2024-07-01, not {value!r}")
-    lo = iso_date(date_from) if date_from else None
-    hi = iso_date(date_to) if date_to else None
-    wanted = source.casefold().strip() if source else None
-    keep = set()
-    for doc in index.documents:
-        if wanted is not None:
-            host = urlparse(doc.url).hostname or "" if doc.url else ""
-            if wanted not in {(doc.source or "").casefold().strip(), host.casefold()}:
-                continue
-        if lo or hi:
-            day = iso_date(doc.date)
-            if day is None or (lo and day[:len(lo)] < lo) or (hi and day[:len(hi)] > hi):
-                continue
-        keep.add(doc.doc_id)
-    return keep
+    table = metadata_table(index)
+    keep: set[str] | None = None
+    if source is not None:
+        keep = set(table.by_source.get(source.casefold().strip(), ()))
+    if date_from or date_to:
+        dated = table.between(iso_date(date_from) if date_from else None,
+                              iso_date(date_to) if date_to else None)
+        keep = dated if keep is None else keep & dated
+    return keep if keep is not None else set()
 
 
 def _filtered_search(retriever, mode: str, text: str, k: int, query_vector, allowed: set[str] | None,

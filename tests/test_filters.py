@@ -49,6 +49,34 @@ def test_answers_can_be_restricted_by_source_and_date(news, hash_embedder):
         ask(date_from="last tuesday")
 
 
+def test_the_date_table_keeps_exactly_the_documents_whose_date_cut_to_the_bound_is_within_it():
+    """The sorted table (a lookup per question) keeps what a pass over every document would."""
+    import itertools
+    from types import SimpleNamespace
+
+    from qa.answer import MetadataTable
+
+    days = ["2023", "2023-12-31", "2024", "2024-01-01", "July 2024", "2024-07-15", "07/31/2024", "2025-02-03"]
+    docs = [SimpleNamespace(doc_id=f"d{i}", date=d, source=None, url=None) for i, d in enumerate(days)]
+    docs.append(SimpleNamespace(doc_id="undated", date=None, source=None, url=None))
+    table = MetadataTable.of(docs)
+    bounds = [None, "2023", "2024", "2024-07", "2024-07-15", "2024-08", "2026"]
+    for lo, hi in itertools.product(bounds, bounds):
+        expected = {d.doc_id for d in docs if (day := iso_date(d.date))
+                    and (lo is None or day[:len(lo)] >= lo) and (hi is None or day[:len(hi)] <= hi)}
+        assert table.between(lo, hi) == expected, (lo, hi)
+
+
+def test_sources_are_looked_up_by_name_or_url_host_and_a_blank_one_is_refused(news, hash_embedder):
+    from qa.answer import document_filter, get_index
+
+    index = get_index(news, hash_embedder.name)
+    assert document_filter(index, source="  DAILY planet ") == {"news/a"}
+    assert document_filter(index, source="Metro News", date_from="2024") == {"news/b"}
+    with pytest.raises(QuestionError, match="source"):
+        document_filter(index, source="  ")
+
+
 def test_cli_ask_takes_the_same_filters(news, hash_embedder, monkeypatch):
     from click.testing import CliRunner
 
