@@ -91,6 +91,11 @@ class IngestWarning:
     path: str
     message: str
 
+    @property
+    def skips_file(self) -> bool:
+        """True when the whole file was left out of the index (not one record of it, or a repair)."""
+        return self.message.startswith("skipped:")
+
 
 @dataclass(frozen=True)
 class ParsedFile:

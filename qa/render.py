@@ -273,12 +273,21 @@ def render_corpus_status(manifest: dict, index_dir, corpus_dir, fresh: bool, why
 def render_build_report(report, collection: str, files: Sequence[str]) -> str:
     """The Corpus tab's notice after documents were added to ``collection``: what the index
     update did (``BuildReport`` counts) and the files skipped or repaired while indexing."""
-    names = ", ".join(files)
-    lines = [f'<div class="qa-status"><span class="qa-ok">✓ added</span> {escape_text(names)} to '
+    left_out = {w.path for w in report.warnings if w.skips_file}
+    indexed = [f for f in files if f not in left_out]
+    if indexed:
+        head = f'<span class="qa-ok">✓ added</span> {escape_text(", ".join(indexed))} to '
+    else:
+        head = '<span class="qa-stale">nothing added</span> to '
+    lines = [f'<div class="qa-status">{head}'
              f'<code>{escape_text(collection)}</code>: index {escape_text(report.status)} · '
              f'{report.added} added, {report.changed} changed, {report.unchanged} unchanged, '
              f'{report.removed} removed · {report.documents} documents, {report.chunks} chunks · '
              f'{report.embedded} texts embedded in {report.seconds:.1f} s</div>']
+    refused = [f for f in files if f in left_out]
+    if refused:
+        lines.append(f'<div class="qa-meta">Not indexed: {escape_text(", ".join(refused))} '
+                     f'(see below).</div>')
     if report.note:
         lines.append(f'<div class="qa-meta">{escape_text(report.note)}</div>')
     if report.warnings:

@@ -397,3 +397,12 @@ def test_collections_from_the_ui_create_add_and_refuse_the_default(tmp_path, mon
     status, rows = ui.corpus_overview(embedder=embedder, collection="mine")
     assert "up to date" in status and [r[1] for r in rows] == ["<b>otter"]
     assert "no documents yet" not in ui.header_markdown(collection="mine", embedder=embedder)
+    # A file that is then skipped while indexing is not reported as added.
+    good, empty = tmp_path / "up" / "seals.txt", tmp_path / "up" / "blank.txt"
+    good.write_text("Seals sleep in the water with half of their brain awake.\n", encoding="utf-8")
+    empty.write_text("   \n", encoding="utf-8")
+    report = ui.add_to_collection("mine", [str(good), str(empty)], embedder)
+    assert "added</span> seals.txt to" in report
+    assert "Not indexed: blank.txt" in report and "blank.txt: skipped: no indexable text" in report
+    report = ui.add_to_collection("mine", [str(empty)], embedder)
+    assert "nothing added" in report and "✓ added" not in report
