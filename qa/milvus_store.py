@@ -27,6 +27,9 @@ and probes (``qa.ann.choose_index_spec``).
 
 from __future__ import annotations
 
+import logging
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +53,36 @@ def is_lite(uri: str) -> bool:
     return uri.endswith(".db") and "://" not in uri
 
 
+_LOGGER_LOCK = threading.Lock()
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        cause = record.exc_info[1] if record.exc_info else None
+        self.messages.append(str(cause) if cause else record.getMessage())
+
+
+@contextmanager
+def _lite_failures():
+    """While opening a client: Milvus Lite's own failure reports (it logs a full traceback when,
+    say, another process holds the file's lock), collected instead of printed; the caller puts the
+    cause in its one clear error."""
+    logger = logging.getLogger("milvus_lite.server_manager")
+    with _LOGGER_LOCK:  # one opening at a time changes the logger
+        handler, propagate = _Collect(), logger.propagate
+        logger.addHandler(handler)
+        logger.propagate = False
+        try:
+            yield handler.messages
+        finally:
+            logger.removeHandler(handler)
+            logger.propagate = propagate
+
+
 def _connect(uri: str):
     """A ``MilvusClient`` for ``uri``; ``VectorStoreError`` if pymilvus is missing or it fails."""
     try:
@@ -65,11 +98,13 @@ def _connect(uri: str):
         if not Path(uri).parent.is_dir():
             raise VectorStoreError(f"cannot create the Milvus Lite file {uri}: its folder does not exist")
     try:
-        return MilvusClient(uri=uri, timeout=CONNECT_TIMEOUT)
+        with _lite_failures() as failures:
+            return MilvusClient(uri=uri, timeout=CONNECT_TIMEOUT)
     except MilvusException as exc:
         if is_lite(uri):
+            why = failures[-1] if failures else exc.message
             raise VectorStoreError(
-                f"cannot open the Milvus Lite file {uri} ({exc.message}); Milvus Lite serves one "
+                f"cannot open the Milvus Lite file {uri} ({why}); Milvus Lite serves one "
                 f"process at a time: stop the other process using it (a running `qa serve`?) or "
                 f"keep the vectors on a Milvus server (--uri http://HOST:19530)") from exc
         raise VectorStoreError(f"cannot reach Milvus at {uri} ({exc.message}); check that the server "

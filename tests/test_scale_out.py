@@ -187,6 +187,29 @@ def test_an_unreachable_server_or_missing_package_is_a_clear_error(tmp_path, has
         build_index(corpus, tmp_path / "i", embedder=hash_embedder, store="milvus")
 
 
+def test_a_milvus_lite_file_held_by_another_process_is_one_clear_error(tmp_path, capfd):
+    """Milvus Lite locks its file; a second process gets our error, naming the cause, and not
+    Milvus Lite's own traceback on top of it."""
+    from qa.milvus_store import _connect
+
+    db = tmp_path / "held.db"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom pymilvus import MilvusClient\n"
+         f"MilvusClient(uri={str(db)!r})\nprint('open', flush=True)\nsys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        capfd.readouterr()
+        with pytest.raises(VectorStoreError, match="another process holds the lock") as err:
+            _connect(str(db))
+        assert "one process at a time" in str(err.value)
+        out, errors = capfd.readouterr()
+        assert "Traceback" not in out + errors
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)
+
+
 def test_answer_can_point_an_index_at_a_moved_server(milvus_index, hash_embedder):
     from qa.answer import answer
     from qa.errors import IndexMismatchError
