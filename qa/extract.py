@@ -21,7 +21,7 @@ from qa.ingest import ends_like_sentence
 from qa.metadata import Field, document_fields, metadata_question, quotes_title, word_key
 from qa.retrieve import Hit
 from qa.terms import analyze
-from qa.spans import answer_span, expected_type, values_disagree
+from qa.spans import answer_span, counted_words, expected_type, values_disagree
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,20 @@ def unknown_names(question: str, vocabulary) -> list[str]:
         if terms and all(t not in vocabulary for t in terms):
             out.append(token)
     return out
+
+
+def uncounted(question: str, hits: Sequence[Hit], index) -> str:
+    """What a "how many / how much" question counts, when none of the retrieved passages mentions
+    it (by any of its content terms); else "". "How many employees does 01.AI have?" cannot be
+    answered from passages that never speak of employees, however much they say about 01.AI."""
+    words = counted_words(question)
+    terms = set(analyze(" ".join(words)))
+    if not terms:
+        return ""
+    for hit in hits:
+        if terms & set(analyze(index.document(hit.chunk.doc_id).text[hit.chunk.start:hit.chunk.end])):
+            return ""
+    return " ".join(words)
 
 
 _ANAPHOR = re.compile(
@@ -384,6 +398,10 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
         names = ", ".join(repr(u) for u in unknown)
         return Extraction(True, (), (), alternatives, best, best.score,
                           f"the corpus never mentions {names}")
+    counted = uncounted(question, hits, index)
+    if counted:
+        return Extraction(True, (), (), alternatives, best, best.score,
+                          f"the question counts {counted!r}, which no passage read mentions")
     asked = full_question or question
     field = metadata_question(asked)
     stated = metadata_answer(index, field, asked, scored[0], hits) if field else None

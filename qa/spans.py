@@ -83,6 +83,37 @@ def expected_type(question: str) -> str | None:
 _DEMONYM = re.compile(r"[A-Z][a-z]+(?:ese|ish|ian|ean|ican)|French|Dutch|Greek|Thai|Swiss|Arab|Welsh")
 
 
+_COUNTED = re.compile(r"\bhow\s+(?:many|much)\s+((?:[^\W\d_][\w'’-]*\s*){1,3})", re.I)
+#: Words that end the counted phrase ("How many users *has* Kling ...", "How much *of* the ...").
+_AFTER_COUNTED = frozenset(
+    "a an the this that these those his her its their our my your of in on at to for from by with "
+    "per as than does did do has have had is are was were be been will would can could should may "
+    "might must".split())
+#: Quantities that name no thing of their own ("How much money / time ...", "How many times ..."),
+#: and general nouns a question may use for whatever the text counts ("How many people / animals
+#: ..." for "4,000 visitors", "four hundred seals"): neither needs to appear in the passages.
+_BARE_QUANTITIES = frozenset("more less fewer much many time times money years year days hours "
+                             "other others else people persons individuals humans animals things "
+                             "items objects units ones".split())
+
+
+def counted_words(question: str) -> tuple[str, ...]:
+    """The words naming what a "how many / how much" question counts ("How many employees does
+    01.AI have?" -> ("employees",)); () for other questions, or when the phrase names a bare
+    quantity ("How much money ...", "How many more ...")."""
+    m = _COUNTED.search(question)
+    if not m:
+        return ()
+    words = []
+    for word in m.group(1).split():
+        if word.lower() in _AFTER_COUNTED:
+            break
+        words.append(word)
+    if not words or words[0].lower() in _BARE_QUANTITIES:
+        return ()
+    return tuple(words)
+
+
 def _clean_name(text: str, start: int, end: int) -> tuple[int, int] | None:
     """Trim sentence-initial function words off a capitalised run; None if nothing is left (or
     only an adjective of nationality is)."""

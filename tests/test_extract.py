@@ -6,7 +6,7 @@ from qa import answer
 from qa.config import ExtractConfig
 from qa.extract import combine_scores, continues_quote, coverage, needs_context, term_weights
 from qa.index import build_index
-from qa.spans import answer_span, expected_type, value_spans, values_disagree
+from qa.spans import answer_span, counted_words, expected_type, value_spans, values_disagree
 
 
 def test_rare_question_terms_weigh_more_and_unknown_terms_weigh_most():
@@ -192,3 +192,31 @@ def test_the_answer_cites_the_rest_of_a_quotation_it_attributes(tmp_path, hash_e
     assert cited.quote.startswith("“We move forward")
     assert cited.quote.endswith("in video generation.”")
     assert text[cited.start:cited.end] == cited.quote
+
+
+@pytest.mark.parametrize("question, words", [
+    ("How many employees does 01.AI have?", ("employees",)),
+    ("How many visitors attended the conference?", ("visitors", "attended")),
+    ("Experts from how many Chinese tech companies said so?", ("Chinese", "tech", "companies")),
+    ("How many frames per second does Kling output?", ("frames",)),
+    # A bare quantity names nothing to look for.
+    ("How much money did Hugging Face raise?", ()),
+    ("How many times did it win?", ()),
+    ("How many people attended the fair?", ()),  # a general noun, for "4,000 visitors"
+    ("How much does Kling cost?", ()),
+    ("Who founded 01.AI?", ()),
+])
+def test_what_a_how_many_question_counts(question, words):
+    assert counted_words(question) == words
+
+
+def test_a_count_of_something_no_passage_mentions_is_not_in_the_corpus(tmp_path, hash_embedder):
+    from qa.answer import answer
+
+    corpus = make_corpus(tmp_path / "c", {"acme.txt": (
+        "Acme Robotics builds 300 robot arms a year in Berlin. Its robot arms weld car bodies.\n")})
+    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
+    ask = lambda q: answer(q, index_dir=tmp_path / "i", embedder=hash_embedder, threshold=-1.0)  # noqa: E731
+    result = ask("How many employees does Acme Robotics have?")
+    assert result.abstained and "counts 'employees'" in result.reason
+    assert not ask("How many robot arms does Acme Robotics build a year?").abstained
