@@ -145,6 +145,8 @@ def status_command(corpus_dir: Path | None, index_dir: Path | None, collection: 
 def _print_answer(result) -> None:
     if result.abstained:
         click.echo(result.text)
+        if result.reason:
+            click.echo(f"(why: {result.reason})")
         if result.passages:
             click.echo("\nClosest passages (not an answer):")
             for p in result.passages[:3]:

@@ -39,6 +39,11 @@ def test_index_ask_and_errors_through_the_cli(tmp_path, monkeypatch):
     res = runner.invoke(main, ["ask", "How many hours do cats sleep?", "--index-dir", str(index_dir)])
     assert "Cats sleep sixteen hours a day." in res.output and "cats" in res.output
 
+    res = runner.invoke(main, ["ask", "How many kittens does a cat have?", "--index-dir", str(index_dir)])
+    assert res.exit_code == 0 and res.output.startswith("The corpus does not say.")
+    assert "(why: the question counts 'kittens', which no passage read mentions)" in res.output
+    assert "Closest passages (not an answer):" in res.output
+
     res = runner.invoke(main, ["ask", "   ", "--index-dir", str(index_dir)])
     assert res.exit_code == 1
     assert res.output.strip().startswith("error: the question is empty")
