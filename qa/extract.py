@@ -311,17 +311,27 @@ _ATTRIBUTED_QUOTE = re.compile(r"[”\"]\s*,?\s*(?:[^“”\"\s]+\s+){0,4}?(?:sa
                                r"explained|noted|argued|insisted)\b[^“”\"]*$")
 
 
+_SPEECH = r"(?:said|says|added|adds|told|wrote|explained|noted|argued|insisted|estimated|estimates)"
+#: Someone's words reported without quotation marks: "Jenny Xiao, partner at ..., said the models ..."
+_REPORTS = re.compile(rf"\b{_SPEECH}\b")
+#: The next sentence goes on reporting the same speaker: "She estimated that China was ..."
+_GOES_ON = re.compile(rf"^\W*(?:he|she|they)\s+(?:also\s+|further\s+)?{_SPEECH}\b", re.I)
+
+
 def continues_quote(sentence: str, following: str) -> bool:
-    """True when ``following`` carries on the quotation that ``sentence`` attributes: the first
-    ends '..." Wang said.' and the next opens a quotation that leans on it ('"This gives us ...').
-    The speaker's statement is then one answer."""
-    return bool(_ATTRIBUTED_QUOTE.search(sentence.strip())) and following.lstrip()[:1] in "“\"" \
-        and needs_context(following)
+    """True when ``following`` carries on what ``sentence`` reports someone saying: the first ends
+    '..." Wang said.' and the next opens a quotation that leans on it ('"This gives us ...'), or
+    the first reports a speaker's words and the next goes on with "She estimated ..." / "He added
+    ...". The speaker's statement is then one answer."""
+    sentence, following = sentence.strip(), following.lstrip()
+    if _ATTRIBUTED_QUOTE.search(sentence) and following[:1] in "“\"" and needs_context(following):
+        return True
+    return bool(_REPORTS.search(sentence)) and bool(_GOES_ON.match(following))
 
 
 def _with_context(index, cand: Candidate) -> tuple[int, int]:
     """The span of the answer sentence, extended back over the previous sentence when it leans on
-    it, and forward over the next one when that continues the quotation it attributes."""
+    it, and forward over the next one when that goes on with what it reports someone saying."""
     doc = index.document(cand.doc_id)
     start, end = cand.start, cand.end
     sentence = doc.text[start:end]

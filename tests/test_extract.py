@@ -170,6 +170,12 @@ def test_a_sentence_read_with_its_antecedent_is_no_echo(tmp_path, hash_embedder)
     ("Wang said the company builds its own models.", "“This gives us an edge.”", False),
     ("“We build our models from scratch,” Wang said.", "The company was founded in 2023.", False),
     ("“We build our models from scratch,” Wang said.", "“Kling is fast,” Qu said.", False),
+    # Reported speech that goes on: the next sentence is the same speaker's ("She estimated ...").
+    ("Jenny Xiao, a partner at Leonis Capital, said the models are not very good.",
+     "She estimated that China was two to three years behind.", True),
+    ("“We build our models from scratch,” Wang said.", "He added that the firm is profitable.", True),
+    ("The company released a model last year.", "She estimated that it cost a lot.", False),
+    ("Lee said the model is good.", "The firm was founded in 2023.", False),
 ])
 def test_a_quotation_that_goes_on_in_the_next_sentence_is_detected(sentence, following, expected):
     assert continues_quote(sentence, following) is expected
