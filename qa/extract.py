@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Sequence
 
 import numpy as np
@@ -129,15 +130,28 @@ def unknown_names(question: str, vocabulary) -> list[str]:
 def uncounted(question: str, hits: Sequence[Hit], index) -> str:
     """What a "how many / how much" question counts, when none of the retrieved passages mentions
     it (by any of its content terms); else "". "How many employees does 01.AI have?" cannot be
-    answered from passages that never speak of employees, however much they say about 01.AI."""
+    answered from passages that never speak of employees, however much they say about 01.AI.
+
+    A misspelt word ("intercpetions") counts as mentioned when a passage has a word of the same
+    first letter that is at least 85 % similar (difflib's ratio: one swap in a 7-letter word), so a typo does not silence an
+    answer."""
     words = counted_words(question)
     terms = set(analyze(" ".join(words)))
     if not terms:
         return ""
-    for hit in hits:
-        if terms & set(analyze(index.document(hit.chunk.doc_id).text[hit.chunk.start:hit.chunk.end])):
-            return ""
+    texts = [index.document(h.chunk.doc_id).text[h.chunk.start:h.chunk.end] for h in hits]
+    if any(terms & set(analyze(text)) for text in texts):
+        return ""
+    asked = {w.lower() for w in words if len(w) >= 5}
+    seen = {w.lower() for text in texts for w in _WORD.findall(text)}
+    for a in asked:
+        for w in seen:
+            if w[:1] == a[:1] and abs(len(w) - len(a)) <= 2 and SequenceMatcher(None, a, w).ratio() >= 0.85:
+                return ""
     return " ".join(words)
+
+
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 _ANAPHOR = re.compile(

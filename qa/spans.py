@@ -111,6 +111,8 @@ def counted_words(question: str) -> tuple[str, ...]:
         words.append(word)
     if not words or words[0].lower() in _BARE_QUANTITIES:
         return ()
+    if m.group(0).lower().split()[1] == "much" and words[0].lower().endswith("er"):
+        return ()  # "How much older / longer / bigger ...": a difference, not a thing
     return tuple(words)
 
 

@@ -209,6 +209,7 @@ def test_the_answer_cites_the_rest_of_a_quotation_it_attributes(tmp_path, hash_e
     ("How much money did Hugging Face raise?", ()),
     ("How many times did it win?", ()),
     ("How many people attended the fair?", ()),  # a general noun, for "4,000 visitors"
+    ("How much older was Manning than Newton?", ()),  # a difference, not a thing
     ("How much does Kling cost?", ()),
     ("Who founded 01.AI?", ()),
 ])
@@ -226,3 +227,8 @@ def test_a_count_of_something_no_passage_mentions_is_not_in_the_corpus(tmp_path,
     result = ask("How many employees does Acme Robotics have?")
     assert result.abstained and "counts 'employees'" in result.reason
     assert not ask("How many robot arms does Acme Robotics build a year?").abstained
+    # A typo is not taken for something the passages never mention.
+    corpus.joinpath("staff.txt").write_text("Acme Robotics pays 40 welders in Berlin.\n", encoding="utf-8")
+    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
+    assert "counts" not in ask("How many wedlers does Acme Robotics pay in Berlin?").reason
+    assert "counts 'engineers'" in ask("How many engineers does Acme Robotics pay in Berlin?").reason
