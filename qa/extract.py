@@ -21,8 +21,8 @@ from qa.config import ExtractConfig
 from qa.ingest import ends_like_sentence
 from qa.metadata import Field, document_fields, metadata_question, quotes_title, word_key
 from qa.retrieve import Hit
-from qa.terms import analyze
 from qa.spans import answer_span, counted_words, expected_type, values_disagree
+from qa.terms import analyze
 
 
 @dataclass(frozen=True)
@@ -127,14 +127,18 @@ def unknown_names(question: str, vocabulary) -> list[str]:
     return out
 
 
+_WORD = re.compile(r"[^\W\d_]+")
+
+
 def uncounted(question: str, hits: Sequence[Hit], index) -> str:
     """What a "how many / how much" question counts, when none of the retrieved passages mentions
     it (by any of its content terms); else "". "How many employees does 01.AI have?" cannot be
     answered from passages that never speak of employees, however much they say about 01.AI.
 
-    A misspelt word ("intercpetions") counts as mentioned when a passage has a word of the same
-    first letter that is at least 85 % similar (difflib's ratio: one swap in a 7-letter word), so a typo does not silence an
-    answer."""
+    A misspelt word ("intercpetions") counts as mentioned when a passage has a word with the same
+    first letter that is at least 85 % similar (difflib's ratio; one swap in a 7-letter word), so
+    a typo does not silence an answer.
+    """
     words = counted_words(question)
     terms = set(analyze(" ".join(words)))
     if not terms:
@@ -149,9 +153,6 @@ def uncounted(question: str, hits: Sequence[Hit], index) -> str:
             if w[:1] == a[:1] and abs(len(w) - len(a)) <= 2 and SequenceMatcher(None, a, w).ratio() >= 0.85:
                 return ""
     return " ".join(words)
-
-
-_WORD = re.compile(r"[^\W\d_]+")
 
 
 _ANAPHOR = re.compile(
@@ -320,12 +321,9 @@ def named_sources(index, question: str, doc_ids: Sequence[str]) -> tuple[set[str
     return out, " ".join(rest.split())
 
 
-#: A sentence that ends a quotation with its attribution: '"We build from scratch," Wang said.'
-_ATTRIBUTED_QUOTE = re.compile(r"[”\"]\s*,?\s*(?:[^“”\"\s]+\s+){0,4}?(?:said|says|added|adds|told|wrote|"
-                               r"explained|noted|argued|insisted)\b[^“”\"]*$")
-
-
 _SPEECH = r"(?:said|says|added|adds|told|wrote|explained|noted|argued|insisted|estimated|estimates)"
+#: A sentence that ends a quotation with its attribution: '"We build from scratch," Wang said.'
+_ATTRIBUTED_QUOTE = re.compile(rf"[”\"]\s*,?\s*(?:[^“”\"\s]+\s+){{0,4}}?{_SPEECH}\b[^“”\"]*$")
 #: Someone's words reported without quotation marks: "Jenny Xiao, partner at ..., said the models ..."
 _REPORTS = re.compile(rf"\b{_SPEECH}\b")
 #: The next sentence goes on reporting the same speaker: "She estimated that China was ..."
