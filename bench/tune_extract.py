@@ -44,8 +44,9 @@ def features(questions, index_dir: Path, embedder, k: int = 5):
     from qa.config import DEFAULT_SETTINGS
     from qa.evaluate import contains_answer
     from qa.extract import score_candidates
-    from qa.retrieve import analyze, make_retriever
+    from qa.retrieve import make_retriever
     from qa.spans import answer_span, expected_type
+    from qa.terms import analyze
 
     cfg = DEFAULT_SETTINGS.extract
     index = get_index(index_dir, embedder.name, check_stale=False)

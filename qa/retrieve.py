@@ -15,7 +15,8 @@ import numpy as np
 
 from qa.chunk import Chunk
 from qa.config import HYBRID_ALPHA, HYBRID_FUSION
-from qa.terms import analyze  # noqa: F401  (also the extractor's, through this module)
+from qa.terms import analyze
+
 
 @dataclass(frozen=True)
 class Hit:

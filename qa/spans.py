@@ -83,7 +83,7 @@ def expected_type(question: str) -> str | None:
 _DEMONYM = re.compile(r"[A-Z][a-z]+(?:ese|ish|ian|ean|ican)|French|Dutch|Greek|Thai|Swiss|Arab|Welsh")
 
 
-_COUNTED = re.compile(r"\bhow\s+(?:many|much)\s+((?:[^\W\d_][\w'’-]*\s*){1,3})", re.I)
+_COUNTED = re.compile(r"\bhow\s+(many|much)\s+((?:[^\W\d_][\w'’-]*\s*){1,3})", re.I)
 #: Words that end the counted phrase ("How many users *has* Kling ...", "How much *of* the ...").
 _AFTER_COUNTED = frozenset(
     "a an the this that these those his her its their our my your of in on at to for from by with "
@@ -105,13 +105,13 @@ def counted_words(question: str) -> tuple[str, ...]:
     if not m:
         return ()
     words = []
-    for word in m.group(1).split():
+    for word in m.group(2).split():
         if word.lower() in _AFTER_COUNTED:
             break
         words.append(word)
     if not words or words[0].lower() in _BARE_QUANTITIES:
         return ()
-    if m.group(0).lower().split()[1] == "much" and words[0].lower().endswith("er"):
+    if m.group(1).lower() == "much" and words[0].lower().endswith("er"):
         return ()  # "How much older / longer / bigger ...": a difference, not a thing
     return tuple(words)
 

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from qa.retrieve import analyze, convex_fusion, minmax, reciprocal_rank_fusion
+from qa.retrieve import convex_fusion, minmax, reciprocal_rank_fusion
+from qa.terms import analyze
 
 
 def test_rrf_rewards_agreement_between_rankings():
