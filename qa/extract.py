@@ -23,6 +23,7 @@ from qa.metadata import Field, document_fields, metadata_question, quotes_title,
 from qa.retrieve import Hit
 from qa.spans import answer_span, counted_words, expected_type, values_disagree
 from qa.terms import analyze
+from qa.vocabulary import Vocabulary, index_vocabulary
 
 
 @dataclass(frozen=True)
@@ -106,8 +107,11 @@ def unknown_names(question: str, vocabulary) -> list[str]:
     A question about a company, person or product the corpus does not mention cannot be answered
     from it, however similar the rest of the question is to some passage. The first word is only
     considered when it cannot be an ordinary sentence-initial word (it has a digit or an inner
-    capital, like "DeepSeek" or "GLM-4").
+    capital, like "DeepSeek" or "GLM-4"). A name whose other form the corpus uses ("America"
+    beside "American", ``Vocabulary.variant``) is mentioned.
     """
+    if not isinstance(vocabulary, Vocabulary):
+        vocabulary = Vocabulary(vocabulary)
     out = []
     for i, match in enumerate(_NAME_TOKEN.finditer(question)):
         token = match.group(0).rstrip(".’'-")
@@ -122,7 +126,7 @@ def unknown_names(question: str, vocabulary) -> list[str]:
         if not (token[0].isupper() or has_digit):
             continue
         terms = analyze(token)
-        if terms and all(t not in vocabulary for t in terms):
+        if terms and all(t not in vocabulary and vocabulary.variant(t) is None for t in terms):
             out.append(token)
     return out
 
@@ -206,7 +210,7 @@ def score_candidates(question: str, query_vector: np.ndarray, hits: Sequence[Hit
     vectors = np.asarray(index.sentence_vectors[rows], dtype=np.float32)
     dense = vectors @ np.asarray(query_vector, dtype=np.float32)
     df, n = _document_frequencies(index)
-    question_terms = analyze(question)
+    question_terms = index_vocabulary(index).normalize(analyze(question))
     weights = term_weights(question_terms, df, n)
     asked = set(question_terms)
     kind = expected_type(question)
@@ -341,15 +345,29 @@ def continues_quote(sentence: str, following: str) -> bool:
     return bool(_REPORTS.search(sentence)) and bool(_GOES_ON.match(following))
 
 
+#: A quotation of some length (not a quoted word or title): '“yet another Sputnik moment ...”'.
+_QUOTATION = re.compile(r"[“\"][^“”\"]{20,}[”\"]")
+
+
+def quotes_speaker_before(sentence: str, previous: str) -> bool:
+    """True when ``sentence`` quotes someone without saying who, and ``previous`` does: 'said
+    Chris Nicholson, an investor at ...' then 'The launch of ChatGPT was “yet another Sputnik
+    moment ...”'. Whose words they are is part of the answer."""
+    return (bool(_QUOTATION.search(sentence)) and not _REPORTS.search(sentence)
+            and bool(_REPORTS.search(previous)))
+
+
 def _with_context(index, cand: Candidate) -> tuple[int, int]:
     """The span of the answer sentence, extended back over the previous sentence when it leans on
-    it, and forward over the next one when that goes on with what it reports someone saying."""
+    it or names the speaker of a quotation it carries on, and forward over the next one when that
+    goes on with what it reports someone saying."""
     doc = index.document(cand.doc_id)
     start, end = cand.start, cand.end
     sentence = doc.text[start:end]
-    if cand.row > 0 and needs_context(sentence):
+    if cand.row > 0:
         pd, ps, pe = (int(x) for x in index.sentence_table[cand.row - 1])
-        if index.documents[pd].doc_id == cand.doc_id and not doc.text[pe:start].strip():
+        if (index.documents[pd].doc_id == cand.doc_id and not doc.text[pe:start].strip()
+                and (needs_context(sentence) or quotes_speaker_before(sentence, doc.text[ps:pe]))):
             start = ps
     if cand.row + 1 < len(index.sentence_table):
         nd, ns, ne = (int(x) for x in index.sentence_table[cand.row + 1])
@@ -415,7 +433,7 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
     best = candidates[0]
     alternatives = tuple(cite(index, c.doc_id, c.start, c.end, c.score, "alternative")
                          for c in candidates[:3])
-    unknown = unknown_names(question, _document_frequencies(index)[0])
+    unknown = unknown_names(question, index_vocabulary(index))
     if unknown:
         names = ", ".join(repr(u) for u in unknown)
         return Extraction(True, (), (), alternatives, best, best.score,

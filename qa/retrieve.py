@@ -16,6 +16,7 @@ import numpy as np
 from qa.chunk import Chunk
 from qa.config import HYBRID_ALPHA, HYBRID_FUSION
 from qa.terms import analyze
+from qa.vocabulary import index_vocabulary
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ class LexicalRetriever:
         self.index = index
 
     def scores(self, query: str, k: int) -> dict[int, float]:
-        terms = analyze(query)
+        terms = index_vocabulary(self.index).normalize(analyze(query))
         if not terms:
             return {}
         scores = np.asarray(self.index.lexical.get_scores(terms), dtype=np.float64)

@@ -18,6 +18,7 @@ os.environ["QA_CACHE_DIR"] = os.environ.get("QA_TEST_CACHE_DIR") or tempfile.mkd
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 EVAL_FILE = ROOT / "eval" / "corpus_qa.jsonl"
+BLIND_EVAL_FILE = ROOT / "eval" / "corpus_qa_blind.jsonl"
 
 
 @pytest.fixture(scope="session")

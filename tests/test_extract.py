@@ -79,6 +79,11 @@ def test_questions_about_names_the_corpus_never_uses_abstain(hash_index, hash_em
     assert unknown_names("DeepSeek: what did it release?", vocab) == ["DeepSeek"]
     assert unknown_names("Describe Kling's videos", vocab) == []  # ordinary first word
     assert unknown_names("When did Zhipu release GLM-4?", vocab) == ["Zhipu", "GLM-4"]
+    # Another form of a name the corpus uses is not unknown: "America" where it says "American".
+    peoples = {"american", "chines", "japanes", "deep", "ai"}
+    assert unknown_names("Which firms are catching up with America in AI?", peoples) == []
+    assert unknown_names("How do China and Japan compare?", peoples) == []
+    assert unknown_names("What did DeepSeek release?", peoples) == ["DeepSeek"]  # "deep" is not it
     result = answer("Which video generator has Tencent released to compete with Kling?",
                     index_dir=hash_index, embedder=hash_embedder)
     assert result.abstained and "Tencent" in result.reason
@@ -179,6 +184,41 @@ def test_a_sentence_read_with_its_antecedent_is_no_echo(tmp_path, hash_embedder)
 ])
 def test_a_quotation_that_goes_on_in_the_next_sentence_is_detected(sentence, following, expected):
     assert continues_quote(sentence, following) is expected
+
+
+@pytest.mark.parametrize("sentence, previous, expected", [
+    ("The launch of ChatGPT was “yet another Sputnik moment that China felt it needed to answer.”",
+     "“Firms are under pressure,” said Chris Nicholson, an investor at Page One Ventures.", True),
+    # The sentence says who speaks, or the one before names no speaker, or nothing long is quoted.
+    ("“It was another Sputnik moment for the whole country,” Nicholson said.",
+     "“Firms are under pressure,” said Chris Nicholson.", False),
+    ("The launch was “yet another Sputnik moment that China felt it needed to answer.”",
+     "ChatGPT was launched in 2022.", False),
+    ("The models were “not very good”.", "Jenny Xiao said Chinese firms rely on Western models.", False),
+])
+def test_a_quotation_whose_speaker_is_named_in_the_sentence_before(sentence, previous, expected):
+    from qa.extract import quotes_speaker_before
+
+    assert quotes_speaker_before(sentence, previous) is expected
+
+
+def test_the_answer_cites_who_said_a_quotation(tmp_path, hash_embedder):
+    """The quoted sentence answers best but names no speaker; the one before does, and the
+    citation covers both, still verbatim."""
+    from qa.answer import answer
+
+    text = ("Chinese firms are under pressure to keep up, said Chris Nicholson, an investor at the "
+            "venture firm Page One Ventures. "
+            "The launch of ChatGPT was “yet another Sputnik moment that China felt it needed to "
+            "respond to.”\nThe company launched PixVerse in November.\n")
+    corpus = make_corpus(tmp_path / "c", {"vc.txt": text})
+    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
+    result = answer("Who called the launch of ChatGPT yet another Sputnik moment?",
+                    index_dir=tmp_path / "i", embedder=hash_embedder, threshold=-1.0)
+    cited = result.citations[0]
+    assert cited.quote.startswith("Chinese firms are under pressure")
+    assert cited.quote.endswith("respond to.”")
+    assert text[cited.start:cited.end] == cited.quote
 
 
 def test_the_answer_cites_the_rest_of_a_quotation_it_attributes(tmp_path, hash_embedder):

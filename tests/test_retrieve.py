@@ -52,6 +52,18 @@ def test_dense_lexical_and_hybrid_find_the_kling_passage(hash_index, hash_embedd
         make_retriever("fuzzy", index, hash_embedder)
 
 
+def test_a_query_word_the_corpus_uses_in_another_form_is_searched_in_that_form(hash_index, hash_embedder):
+    """The shipped corpus says "American", never "America": BM25 searches the form it has."""
+    from qa.answer import get_index
+    from qa.retrieve import LexicalRetriever
+
+    index = get_index(hash_index, hash_embedder.name)
+    assert "america" not in index.lexical.vocab_dict
+    found = LexicalRetriever(index).scores("America", 5)
+    assert found
+    assert all("American" in index.chunk_text(r) for r in found)
+
+
 def test_hybrid_fuses_by_convex_mix_by_default_and_refuses_unknown_fusions(hash_index, hash_embedder):
     from qa.answer import get_index
     from qa.config import HYBRID_FUSION

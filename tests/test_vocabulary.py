@@ -1,0 +1,30 @@
+import pytest
+
+from qa.terms import analyze
+from qa.vocabulary import Vocabulary, same_root
+
+
+@pytest.mark.parametrize("a, b, expected", [
+    ("america", "american", True),
+    ("china", "chines", True),  # China / Chinese, stemmed
+    ("itali", "italian", True),
+    ("japan", "japanes", True),
+    ("llama", "llamas", True),
+    ("deepseek", "deep", False),  # a longer name is not a form of a shorter word
+    ("ascend", "ascendancy", False),  # a different word, not an ending
+    ("sora", "sort", False),  # three letters in common are not a stem
+    ("kling", "kling", False),  # the same term is not another form
+])
+def test_same_root(a, b, expected):
+    assert same_root(a, b) is expected
+    assert same_root(b, a) is expected
+
+
+def test_variant_finds_another_form_of_a_term_the_corpus_lacks():
+    vocab = Vocabulary(analyze("American and Chinese firms; deep learning; the ascendancy of Kling"))
+    assert "american" in vocab and len(vocab) == 7
+    assert vocab.variant("america") == "american"
+    assert vocab.variant(analyze("China")[0]) == "chines"
+    assert vocab.variant("deepseek") is None
+    assert vocab.variant("ai") is None  # too short to have a stem
+    assert vocab.normalize(["america", "kling", "huawei"]) == ["american", "kling", "huawei"]
