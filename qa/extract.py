@@ -108,7 +108,8 @@ def unknown_names(question: str, vocabulary) -> list[str]:
     from it, however similar the rest of the question is to some passage. The first word is only
     considered when it cannot be an ordinary sentence-initial word (it has a digit or an inner
     capital, like "DeepSeek" or "GLM-4"). A name whose other form the corpus uses ("America"
-    beside "American", ``Vocabulary.variant``) is mentioned.
+    beside "American", ``Vocabulary.variant``) is mentioned. A misspelt one ("Kuaishu") is not:
+    ``suggest`` offers the corpus's word instead.
     """
     if not isinstance(vocabulary, Vocabulary):
         vocabulary = Vocabulary(vocabulary)
@@ -129,6 +130,25 @@ def unknown_names(question: str, vocabulary) -> list[str]:
         if terms and all(t not in vocabulary and vocabulary.variant(t) is None for t in terms):
             out.append(token)
     return out
+
+
+def suggest(name: str, vocabulary: Vocabulary, texts: Sequence[str] = ()) -> str | None:
+    """The corpus word a name the corpus never uses is most likely a misspelling of ("Kuaishu" ->
+    "Kuaishou"), as written in ``texts`` (e.g. the closest sentences) when they have it, else as
+    the index holds it (stemmed); None when no word is close enough (``Vocabulary.correction``)."""
+    terms = analyze(name)
+    fixed = [vocabulary.correction(t) for t in terms]
+    if not terms or not any(fixed):
+        return None
+    wanted = [f or t for f, t in zip(fixed, terms)]
+    for text in texts:
+        for m in _NAME_TOKEN.finditer(text):
+            word = m.group(0).rstrip(".’'-")
+            if word.endswith(("’s", "'s")):
+                word = word[:-2]
+            if analyze(word) == wanted:
+                return word
+    return " ".join(wanted)
 
 
 _WORD = re.compile(r"[^\W\d_]+")
@@ -433,11 +453,16 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
     best = candidates[0]
     alternatives = tuple(cite(index, c.doc_id, c.start, c.end, c.score, "alternative")
                          for c in candidates[:3])
-    unknown = unknown_names(question, index_vocabulary(index))
+    vocabulary = index_vocabulary(index)
+    unknown = unknown_names(question, vocabulary)
     if unknown:
         names = ", ".join(repr(u) for u in unknown)
+        near = [c.quote for c in alternatives]
+        guesses = [(u, g) for u in unknown if (g := suggest(u, vocabulary, near)) is not None]
+        hint = "".join(f" (did you mean {g!r} for {u!r}?)" if len(unknown) > 1 else f" (did you mean {g!r}?)"
+                       for u, g in guesses)
         return Extraction(True, (), (), alternatives, best, best.score,
-                          f"the corpus never mentions {names}")
+                          f"the corpus never mentions {names}{hint}")
     counted = uncounted(question, hits, index)
     if counted:
         return Extraction(True, (), (), alternatives, best, best.score,

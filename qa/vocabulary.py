@@ -14,6 +14,9 @@ import bisect
 #: "america"/"american", "china"/"chines" (Chinese), "itali"/"italian", "japan"/"japanes".
 _ENDINGS = frozenset({"", "a", "e", "i", "y", "n", "an", "ian", "es", "ese", "ish", "s"})
 _ROOT = 4
+#: A misspelling is looked for only in words this long, and must be this similar (percent).
+_TYPO_MIN = 5
+_TYPO_SIMILARITY = 85.0
 
 
 def same_root(a: str, b: str) -> bool:
@@ -36,6 +39,7 @@ class Vocabulary:
     def __init__(self, terms):
         self._set = frozenset(terms)
         self._sorted = sorted(self._set)
+        self._by_initial: dict[str, list[str]] | None = None
 
     def __contains__(self, term: str) -> bool:
         return term in self._set
@@ -55,8 +59,28 @@ class Vocabulary:
             i += 1
         return None
 
+    def correction(self, term: str) -> str | None:
+        """The corpus term ``term`` is most likely a misspelling of ("kuaishu" for "kuaishou"), or
+        None: same first letter, at least five letters, and at least 85 % similar (rapidfuzz's
+        normalised Indel similarity, difflib's ratio: one swapped or missing letter in a word of
+        seven or more)."""
+        if len(term) < _TYPO_MIN or term in self._set:
+            return None
+        if self._by_initial is None:
+            groups: dict[str, list[str]] = {}
+            for t in self._sorted:
+                if len(t) >= _TYPO_MIN - 1:
+                    groups.setdefault(t[0], []).append(t)
+            self._by_initial = groups
+        from rapidfuzz import fuzz, process
+
+        best = process.extractOne(term, self._by_initial.get(term[0], ()), scorer=fuzz.ratio,
+                                  score_cutoff=_TYPO_SIMILARITY)
+        return best[0] if best else None
+
     def normalize(self, terms: list[str]) -> list[str]:
-        """``terms`` with each term the corpus lacks replaced by its other form, when it has one."""
+        """``terms`` with each term the corpus lacks replaced by its other form, when it has one.
+        Misspellings are not replaced: a near word is often another word ("psalm"/"palm")."""
         return [t if t in self._set else (self.variant(t) or t) for t in terms]
 
 

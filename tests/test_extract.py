@@ -88,6 +88,12 @@ def test_questions_about_names_the_corpus_never_uses_abstain(hash_index, hash_em
                     index_dir=hash_index, embedder=hash_embedder)
     assert result.abstained and "Tencent" in result.reason
     assert result.alternatives  # the closest sentences are still shown as such
+    assert "did you mean" not in result.reason  # nothing in the corpus is spelt like "Tencent"
+    # A misspelt name still abstains, but the reason offers the corpus's spelling.
+    result = answer("Which video generator did Kuaishu release?", index_dir=hash_index,
+                    embedder=hash_embedder)
+    assert result.abstained
+    assert "never mentions 'Kuaishu' (did you mean 'Kuaishou'?)" in result.reason
 
 
 def test_values_with_qualifiers_agree():
