@@ -20,7 +20,7 @@ _UNITS = (r"(?:%|percent|per cent|million|billion|trillion|thousand|years?|month
 PATTERNS: dict[str, re.Pattern] = {
     "date": re.compile(
         rf"\b(?:{_MONTHS}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)? {_MONTHS}(?: \d{{4}})?|"
-        rf"{_MONTHS} \d{{4}}|(?:early |mid-|late )?(?:19|20)\d{{2}}s?|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{4}}|"
+        rf"{_MONTHS} \d{{4}}|(?:early |mid-|late )?(?:1\d|20)\d{{2}}s?|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{4}}|"
         rf"(?:last|this|next) (?:week|month|year)|(?:yesterday|today)|"
         # A month on its own ("In November, ..."), only capitalised: "may" and "march" are verbs.
         rf"(?-i:January|February|March|April|May|June|July|August|September|October|November|December))\b",
@@ -63,6 +63,14 @@ _QUESTION_TYPES = [
     # company" asks for a description, not a name.
     (re.compile(rf"\b(?:which|what)\s+(?!kind\b|type\b|sort\b)(?:[\w.'’-]+\s+){{0,3}}?{_NAMED_NOUNS}\b", re.I), "name"),
 ]
+
+#: The noun after "which/what" naming the class of the answer ("Which *media group*", "Which
+#: OpenAI *product*").
+_FOCUS = re.compile(rf"\b(?:which|what)\s+(?!kind\b|type\b|sort\b)(?:[\w.'’-]+\s+){{0,3}}?({_NAMED_NOUNS})\b", re.I)
+
+#: Between a name and the class noun that describes it: ", a Chinese internet " (company).
+_APPOSITION = re.compile(r",\s+(?:a|an|the)\s+(?:(?!(?:at|of|in|on|for|with|from|by|to|who|which|that)\s)[\w’'-]+\s+){0,3}",
+                         re.I)
 
 _STOP_CAPS = {"The", "A", "An", "In", "On", "At", "But", "And", "It", "Its", "This", "That", "These",
               "Those", "He", "She", "They", "We", "I", "As", "For", "By", "If", "When", "While",
@@ -145,14 +153,30 @@ def value_spans(sentence: str, kind: str) -> list[tuple[int, int]]:
         if s == e or not sentence[s:e].strip():
             continue
         if kind == "name":
-            span = _clean_name(sentence, s, e)
-            if span is None or sentence[span[1]:span[1] + 1] == "$":  # "US$1": a currency
-                continue
-            s, e = span
+            # "Kuaishou’s Kling AI" names two things: the owner and what it owns.
+            for a, b in _split_possessive(sentence, s, e):
+                span = _clean_name(sentence, a, b)
+                if span is not None and sentence[span[1]:span[1] + 1] != "$":  # "US$1": a currency
+                    out.append(span)
+            continue
         elif kind == "number" and not re.search(r"\d|[a-z]", sentence[s:e], re.I):
             continue
         out.append((s, e))
     return out
+
+
+_POSSESSIVE = re.compile(r"['’]s\s+")
+
+
+def _split_possessive(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``text[start:end]`` cut at each possessive "’s " into (start, end) pieces, without the
+    "’s" ("OpenAI’s Sora" -> "OpenAI", "Sora")."""
+    pieces = []
+    for m in _POSSESSIVE.finditer(text, start, end):
+        pieces.append((start, m.start()))
+        start = m.end()
+    pieces.append((start, end))
+    return [(a, b) for a, b in pieces if b > a]
 
 
 def _words(text: str) -> set[str]:
@@ -169,7 +193,21 @@ def answer_span(question: str, sentence: str) -> tuple[int, int] | None:
     if kind is None:
         return None
     asked = _words(question)
-    candidates = [(s, e) for s, e in value_spans(sentence, kind) if not _words(sentence[s:e]) <= asked]
+    # A value made mostly of the question's own words is what the question is about, not its
+    # answer ("Super Bowl XLIV" for "What city is tied with Miami for hosting the Super Bowl?").
+    # The class the question asks for ("Which *media group* published ...?") is often part of the
+    # answer's name ("ICARO Media Group"): its words do not make a value the question's own.
+    focus = _FOCUS.search(question)
+    named = asked - _words(focus.group(1)) if focus else asked
+
+    def own(span: tuple[int, int]) -> bool:
+        words = _words(sentence[span[0]:span[1]])
+        if kind != "name":
+            return words <= asked  # "30 frames per second" answers "How many frames per second"
+        long = {w for w in words if len(w) > 2}
+        return words <= named or len(long & named) * 2 > len(long)
+
+    candidates = [span for span in value_spans(sentence, kind) if not own(span)]
     if not candidates:
         return None
     # Words of the question located in the sentence, matched on a 4-letter prefix so that
@@ -181,8 +219,26 @@ def answer_span(question: str, sentence: str) -> tuple[int, int] | None:
 
     person = kind == "name" and re.search(r"\bwho(?:m|se)?\b", question, re.I)
 
+    # Where the sentence names the class asked for ("... venture capital *firm* Page One
+    # Ventures", "Kuaishou, a Chinese internet *company*"): the value beside it is an instance.
+    classes = []
+    if focus is not None:
+        head = focus.group(1).split()[-1].lower()[:4]
+        classes = [m for m in re.finditer(r"\w+", sentence) if m.group(0).lower()[:4] == head]
+
+    def beside_class(span: tuple[int, int]) -> bool:
+        for m in classes:
+            if 0 <= span[0] - m.end() <= 2:
+                return True  # "firm Page One Ventures"
+            gap = sentence[span[1]:m.start()]
+            if _APPOSITION.fullmatch(gap):
+                return True  # "Kuaishou, a Chinese internet company", not "..., an investor at ... firm"
+        return False
+
     def distance(span: tuple[int, int]) -> float:
         d = min((min(abs(span[0] - a), abs(span[1] - a)) for a in anchors), default=0)
+        if beside_class(span):
+            d -= 40
         if person and len(sentence[span[0]:span[1]].split()) >= 2:
             d -= 30  # people are usually named with two or more words
         if money and re.search(r"[$€£¥]|million|billion|trillion|dollar|euro|yuan", sentence[span[0]:span[1]], re.I):

@@ -33,10 +33,34 @@ def test_sentences_that_lean_on_the_previous_one_are_detected():
     ("When did OpenAI launch ChatGPT?", "OpenAI launched ChatGPT in November 2022, to wide acclaim.", "November 2022"),
     ("How much was the startup valued at?", "It was around for eight months and had a valuation of US$1 billion.", "US$1 billion"),
     ("Which company made Kling?", "Kling is a video generator created by the Chinese internet company Kuaishou.", "Kuaishou"),
+    # A year before 1900 is a date too.
+    ("In what year was Fort Coligny destroyed?", "Fort Coligny was destroyed in 1560 by the Portuguese.", "1560"),
+    # A name made mostly of the question's words is what it asks about, not the answer ...
+    ("What city is tied with Miami for hosting the Super Bowl?",
+     "New Orleans has hosted ten games, as many as Miami; the last was Super Bowl XLIV.", "New Orleans"),
+    # ... unless those words are the class it asks for.
+    ("Which media group published the article?", "Published by ICARO Media Group in July.", "ICARO Media Group"),
+    ("Which university employs Oren Etzioni?", "Oren Etzioni, a professor at the University of Washington, said so.",
+     "University of Washington"),
+    # The value right after the class the question asks for ("firm Page One Ventures").
+    ("At which venture capital firm does the investor work?",
+     "“Firms are under pressure,” said Chris Nicholson, an investor at venture capital firm Page One Ventures.",
+     "Page One Ventures"),
+    # A possessive names two things: the owner and what it owns.
+    ("Which OpenAI product is Kling likened to?", "Kling resembles OpenAI’s Sora, a video generator.", "Sora"),
 ])
 def test_answer_span_finds_the_value_the_question_asks_for(question, sentence, expected):
     span = answer_span(question, sentence)
     assert span and sentence[span[0]:span[1]] == expected
+
+
+def test_an_apposition_describes_the_name_before_it():
+    from qa.spans import _APPOSITION
+
+    assert _APPOSITION.fullmatch(", a Chinese internet ")  # "Kuaishou, a Chinese internet company"
+    assert _APPOSITION.fullmatch(", the ")  # "Baidu, the company"
+    assert not _APPOSITION.fullmatch(", an investor at venture capital ")  # describes someone else
+    assert not _APPOSITION.fullmatch(" and a ")
 
 
 def test_no_highlight_for_questions_without_an_expected_type():
