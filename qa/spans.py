@@ -72,6 +72,12 @@ _FOCUS = re.compile(rf"\b(?:which|what)\s+(?!kind\b|type\b|sort\b)(?:[\w.'’-]+
 _APPOSITION = re.compile(r",\s+(?:a|an|the)\s+(?:(?!(?:at|of|in|on|for|with|from|by|to|who|which|that)\s)[\w’'-]+\s+){0,3}",
                          re.I)
 
+#: A number written as a word, standing alone ("two", "Twelve"): a count without a unit.
+_COUNT_WORD = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+                         r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|"
+                         r"fifty|hundred|dozen)\b", re.I)
+_YEAR = re.compile(r"(?:1\d|20)\d{2}")
+
 _STOP_CAPS = {"The", "A", "An", "In", "On", "At", "But", "And", "It", "Its", "This", "That", "These",
               "Those", "He", "She", "They", "We", "I", "As", "For", "By", "If", "When", "While",
               "With", "After", "Before", "Although", "Even", "However", "Some", "Many", "Most",
@@ -207,9 +213,19 @@ def answer_span(question: str, sentence: str) -> tuple[int, int] | None:
         long = {w for w in words if len(w) > 2}
         return words <= named or len(long & named) * 2 > len(long)
 
-    candidates = [span for span in value_spans(sentence, kind) if not own(span)]
+    spans = value_spans(sentence, kind)
+    counted = _COUNTED.search(question) if kind == "number" else None
+    if counted and counted.group(1).lower() == "many":
+        # "How many ...?" may be answered by a number word alone ("two", "eight"); "one" is too
+        # often "one of the ..." to count.
+        taken = [range(a, b) for a, b in spans]
+        spans = sorted(spans + [m.span() for m in _COUNT_WORD.finditer(sentence)
+                                if not any(m.start() in r for r in taken)])
+    candidates = [span for span in spans if not own(span)]
     if not candidates:
         return None
+    # What the question counts ("How many *hymns* ...?"), matched on a 4-letter prefix.
+    things = {w.lower()[:4] for w in (counted.group(2).split()[:1] if counted else ()) if len(w) > 2}
     # Words of the question located in the sentence, matched on a 4-letter prefix so that
     # "valued" finds "valuation" and "founded" finds "co-founded".
     prefixes = {w[:4] for w in asked if len(w) > 3}
@@ -239,6 +255,13 @@ def answer_span(question: str, sentence: str) -> tuple[int, int] | None:
         d = min((min(abs(span[0] - a), abs(span[1] - a)) for a in anchors), default=0)
         if beside_class(span):
             d -= 40
+        if things:
+            after = re.findall(r"[^\W\d_]+", sentence[span[1]:span[1] + 25])[:3]
+            inside = re.findall(r"[^\W\d_]+", sentence[span[0]:span[1]])
+            if any(w.lower()[:4] in things for w in inside + after):
+                d -= 40  # "18 hymns", "a 39-yard field goal"
+            if _YEAR.fullmatch(sentence[span[0]:span[1]].strip(",. ")):
+                d += 40  # a year is seldom a count
         if person and len(sentence[span[0]:span[1]].split()) >= 2:
             d -= 30  # people are usually named with two or more words
         if money and re.search(r"[$€£¥]|million|billion|trillion|dollar|euro|yuan", sentence[span[0]:span[1]], re.I):

@@ -46,6 +46,10 @@ def test_sentences_that_lean_on_the_previous_one_are_detected():
     ("At which venture capital firm does the investor work?",
      "“Firms are under pressure,” said Chris Nicholson, an investor at venture capital firm Page One Ventures.",
      "Page One Ventures"),
+    # A count may be a number word alone; a year is seldom a count; the counted noun marks it.
+    ("How many fumbles did Von Miller force?", "Von Miller forced two fumbles in the game.", "two"),
+    ("How many seasons did the show last?", "The show premiered in 1994 and ran for twelve seasons.", "twelve"),
+    ("How many hymns did Luther write?", "The 1524 hymnal had 8 songs by others and 4 hymns by Luther.", "4"),
     # A possessive names two things: the owner and what it owns.
     ("Which OpenAI product is Kling likened to?", "Kling resembles OpenAI’s Sora, a video generator.", "Sora"),
 ])
