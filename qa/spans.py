@@ -141,9 +141,19 @@ def _clean_name(text: str, start: int, end: int) -> tuple[int, int] | None:
         words = words[1:]
     if not words:
         return None
+    # A trailing bare number is not part of the name ("Carolina Panthers 24").
+    while len(words) > 1 and re.fullmatch(r"[\d.,–-]+", words[-1]):
+        end = text.rindex(words[-1], start, end)
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        words = words[:-1]
     while end > start and text[end - 1] in ".’'":
         end -= 1
-    if end <= start or _DEMONYM.fullmatch(text[start:end]):
+    value = text[start:end]
+    if end <= start or _DEMONYM.fullmatch(value):
+        return None
+    # A number or a date is no name ("1538", "1-yard", "30 November 1963").
+    if not any(ch.isupper() for ch in value) or PATTERNS["date"].fullmatch(value):
         return None
     return start, end
 
@@ -205,13 +215,14 @@ def answer_span(question: str, sentence: str) -> tuple[int, int] | None:
     # answer's name ("ICARO Media Group"): its words do not make a value the question's own.
     focus = _FOCUS.search(question)
     named = asked - _words(focus.group(1)) if focus else asked
+    named4 = {w[:4] for w in named if len(w) > 3}
 
     def own(span: tuple[int, int]) -> bool:
         words = _words(sentence[span[0]:span[1]])
         if kind != "name":
             return words <= asked  # "30 frames per second" answers "How many frames per second"
-        long = {w for w in words if len(w) > 2}
-        return words <= named or len(long & named) * 2 > len(long)
+        long = {w[:4] for w in words if len(w) > 3}  # "Bowls" is the question's "Bowl"
+        return words <= named or len(long & named4) * 2 > len(long)
 
     spans = value_spans(sentence, kind)
     counted = _COUNTED.search(question) if kind == "number" else None

@@ -58,6 +58,20 @@ def test_answer_span_finds_the_value_the_question_asks_for(question, sentence, e
     assert span and sentence[span[0]:span[1]] == expected
 
 
+def test_numbers_and_dates_are_not_names():
+    from qa.spans import value_spans
+
+    s = "The Carolina Panthers 24 lost a 1-yard run in 1538 and on 30 November 1963 to 01.AI."
+    assert [s[a:b] for a, b in value_spans(s, "name")] == ["Carolina Panthers", "01.AI"]
+
+
+def test_a_name_of_the_question_s_own_words_in_another_form_is_not_the_answer():
+    q = "Who was the MVP of Super Bowl XLI?"
+    s = "Bart Starr was MVP of Super Bowls I and II."
+    span = answer_span(q, s)
+    assert span and s[span[0]:span[1]] == "Bart Starr"
+
+
 def test_an_apposition_describes_the_name_before_it():
     from qa.spans import _APPOSITION
 
