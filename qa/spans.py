@@ -17,11 +17,20 @@ _UNITS = (r"(?:%|percent|per cent|million|billion|trillion|thousand|years?|month
           r"minutes?|seconds?|frames per second|fps|p\b|x\b|times|people|users|companies|players|"
           r"employees|dollars|euros|yuan|GB|MB|TB|km|kg)")
 
+_ORDINALS = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
+             r"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
+             r"twenty-first)")
+
 PATTERNS: dict[str, re.Pattern] = {
     "date": re.compile(
         rf"\b(?:{_MONTHS}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)? {_MONTHS}(?: \d{{4}})?|"
         rf"{_MONTHS} \d{{4}}|(?:early |mid-|late )?(?:1\d|20)\d{{2}}s?|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{4}}|"
         rf"(?:last|this|next) (?:week|month|year)|(?:yesterday|today)|"
+        # A century ("the 16th century", "the mid-eighteenth century"), an era year ("800 CE"), a
+        # time of day ("2:45 a.m."), a day of the week ("on Monday", "on Wednesdays").
+        rf"(?:early |mid-|late |first half of the |second half of the )?(?:\d{{1,2}}(?:st|nd|rd|th)|{_ORDINALS})[ -]centur(?:y|ies)|"
+        rf"\d{{1,4}} ?(?:BCE?|CE|AD)|\d{{1,2}}:\d{{2}}(?: ?[ap]\.m\.?)?|"
+        rf"(?-i:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?)|"
         # A month on its own ("In November, ..."), only capitalised: "may" and "march" are verbs.
         rf"(?-i:January|February|March|April|May|June|July|August|September|October|November|December))\b",
         re.I),

@@ -33,8 +33,12 @@ def test_sentences_that_lean_on_the_previous_one_are_detected():
     ("When did OpenAI launch ChatGPT?", "OpenAI launched ChatGPT in November 2022, to wide acclaim.", "November 2022"),
     ("How much was the startup valued at?", "It was around for eight months and had a valuation of US$1 billion.", "US$1 billion"),
     ("Which company made Kling?", "Kling is a video generator created by the Chinese internet company Kuaishou.", "Kuaishou"),
-    # A year before 1900 is a date too.
+    # A year before 1900 is a date too, and so are a century, a time of day and a day of the week.
     ("In what year was Fort Coligny destroyed?", "Fort Coligny was destroyed in 1560 by the Portuguese.", "1560"),
+    ("When were the French wars of religion?", "The wars of religion tore France apart in the 16th century.",
+     "16th century"),
+    ("At what time did Luther die?", "Luther died at 2:45 a.m. in Eisleben.", "2:45 a.m"),
+    ("On what day was Opening Night held?", "Opening Night was held on Monday at the arena.", "Monday"),
     # A name made mostly of the question's words is what it asks about, not the answer ...
     ("What city is tied with Miami for hosting the Super Bowl?",
      "New Orleans has hosted ten games, as many as Miami; the last was Super Bowl XLIV.", "New Orleans"),
