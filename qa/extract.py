@@ -19,7 +19,8 @@ import numpy as np
 
 from qa.config import ExtractConfig
 from qa.ingest import ends_like_sentence
-from qa.metadata import Field, document_fields, metadata_question, quotes_title, word_key
+from qa.metadata import Field, document_fields, word_key
+from qa.metadata_questions import metadata_question, quotes_title
 from qa.retrieve import Hit
 from qa.spans import answer_span, counted_words, expected_type, values_disagree
 from qa.terms import analyze

@@ -1,5 +1,6 @@
 """Facts about a document itself (who wrote it, who translated it, which outlet published it and
-when), found where the document states them, and questions that ask for them.
+when), found where the document states them. The questions that ask for them are read by
+``qa.metadata_questions``.
 
 A question such as "Which outlet carried the report ...?" or "Who wrote the article ...?" is not
 answered by any sentence of the article's body: its answer sits in a byline, a "Source:" line, a
@@ -137,48 +138,3 @@ def _outlet_fields(text: str, head, title_key: str) -> list[Field]:
                 out.append(Field("source", nxt.start, nxt.end, nxt.start, nxt.end))
             break
     return out
-
-
-# --- questions about a document's metadata -------------------------------------------------------
-
-_DOC_NOUN = (r"(?:article|report|piece|story|stories|post|blog post|newsletter|column|op-ed|editorial|"
-             r"item|interview|press release|write-up|summary|translation|feature|analysis)")
-_QUESTIONS = [
-    ("translator", re.compile(rf"\bwho (?:translated|did the translation)\b|\btranslator\b", re.I)),
-    ("author", re.compile(
-        rf"\bwho (?:wrote|authored|penned|is the author of|was the author of|reported)\b.*\b{_DOC_NOUN}\b|"
-        rf"\b(?:author|byline|writer|reporter)s? of (?:the|this|that|a)\b.*\b{_DOC_NOUN}\b", re.I)),
-    ("source", re.compile(
-        rf"\b(?:which|what) (?:outlet|publication|newspaper|paper|site|website|media group|media outlet|"
-        rf"media company|newsletter|magazine|publisher|blog|news agency|agency|source)\b.*\b(?:published|"
-        rf"carried|ran|run|posted|printed|released|put out|issued)\b|"
-        rf"\b(?:name of the|which|what) (?:outlet|publication|newspaper|site|website|newsletter|magazine|"
-        rf"media group|blog)\b (?:that|which) (?:published|carried|ran|posted|printed)\b|"
-        rf"\bwho (?:published|carried|ran|posted)\b.*\b{_DOC_NOUN}\b|"
-        rf"\bwhere (?:was|were|is|did)\b.*\b{_DOC_NOUN}\b.*\b(?:published|posted|appear|run)\b", re.I)),
-    ("date", re.compile(
-        rf"\b(?:when|(?:on )?what (?:date|day)|which (?:date|day))\b.*\b{_DOC_NOUN}\b.*\b(?:published|"
-        rf"posted|written|released|issued|dated|come out|came out)\b", re.I)),
-]
-
-
-def metadata_question(question: str) -> str | None:
-    """The field (``"author"``, ``"translator"``, ``"source"`` or ``"date"``) a question asks of a
-    document itself, e.g. "Who wrote the article ...?" or "When was the report published?"; else None."""
-    for name, pattern in _QUESTIONS:
-        if pattern.search(question):
-            return name
-    return None
-
-
-_QUOTED = re.compile(r"(?:(?<=\s)|^)(?:'(.{8,}?)'|\"(.{8,}?)\"|“(.{8,}?)”|‘(.{8,}?)’)(?=[\s?.,!;:)]|$)")
-
-
-def quotes_title(question: str, title: str) -> bool:
-    """True when the question quotes ``title`` (or the start of it), ignoring case and punctuation."""
-    key = word_key(title)
-    for m in _QUOTED.finditer(question):
-        quoted = word_key(next(g for g in m.groups() if g))
-        if quoted and key and (key.startswith(quoted) or quoted.startswith(key)):
-            return True
-    return False

@@ -7,7 +7,8 @@ from conftest import make_corpus
 from qa import answer
 from qa.index import build_index
 from qa.ingest import make_document
-from qa.metadata import document_fields, metadata_question
+from qa.metadata import document_fields
+from qa.metadata_questions import metadata_question
 
 
 def fields(text: str) -> dict[str, list[tuple[str, str]]]:
@@ -46,6 +47,9 @@ def test_a_breadcrumb_ending_in_the_headline_names_the_site_and_plain_text_names
     ("Who wrote the article about harbour seals?", "author"),
     ("Who is the author of the report on seal counts?", "author"),
     ("Who translated the piece on estuaries?", "translator"),
+    ("Who did the English translation of the seal survey?", "translator"),
+    ("The report was translated by whom?", "translator"),
+    ("Who did the counting of the seals?", None),
     ("Which outlet carried the report 'Harbour seals return'?", "source"),
     ("What is the name of the newsletter that published 'Why estuaries matter'?", "source"),
     ("Which media group published the seal survey story?", "source"),

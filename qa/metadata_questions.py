@@ -1,0 +1,58 @@
+"""Questions about a document itself rather than its content: "Who wrote the article ...?",
+"Which outlet published ...?", "When was the report published?", and questions that quote a
+document's title.
+
+Question-time code, kept apart from ``qa.metadata`` (which reads the fields out of a document and
+is part of the indexing code's fingerprint), so that rewording these patterns does not make every
+index stale.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.metadata import word_key
+
+_DOC_NOUN = (r"(?:article|report|piece|story|stories|post|blog post|newsletter|column|op-ed|editorial|"
+             r"item|interview|press release|write-up|summary|translation|feature|analysis)")
+_QUESTIONS = [
+    ("translator", re.compile(
+        r"\bwho (?:translated|(?:did|made|produced|prepared|wrote|handled) (?:the |a |this |that )?"
+        r"(?:[\w-]+ ){0,2}translation)\b|\btranslator\b|\btranslated by whom\b", re.I)),
+    ("author", re.compile(
+        rf"\bwho (?:wrote|authored|penned|is the author of|was the author of|reported)\b.*\b{_DOC_NOUN}\b|"
+        rf"\b(?:author|byline|writer|reporter)s? of (?:the|this|that|a)\b.*\b{_DOC_NOUN}\b", re.I)),
+    ("source", re.compile(
+        rf"\b(?:which|what) (?:outlet|publication|newspaper|paper|site|website|media group|media outlet|"
+        rf"media company|newsletter|magazine|publisher|blog|news agency|agency|source)\b.*\b(?:published|"
+        rf"carried|ran|run|posted|printed|released|put out|issued)\b|"
+        rf"\b(?:name of the|which|what) (?:outlet|publication|newspaper|site|website|newsletter|magazine|"
+        rf"media group|blog)\b (?:that|which) (?:published|carried|ran|posted|printed)\b|"
+        rf"\bwho (?:published|carried|ran|posted)\b.*\b{_DOC_NOUN}\b|"
+        rf"\bwhere (?:was|were|is|did)\b.*\b{_DOC_NOUN}\b.*\b(?:published|posted|appear|run)\b", re.I)),
+    ("date", re.compile(
+        rf"\b(?:when|(?:on )?what (?:date|day)|which (?:date|day))\b.*\b{_DOC_NOUN}\b.*\b(?:published|"
+        rf"posted|written|released|issued|dated|come out|came out)\b", re.I)),
+]
+
+
+def metadata_question(question: str) -> str | None:
+    """The field (``"author"``, ``"translator"``, ``"source"`` or ``"date"``) a question asks of a
+    document itself, e.g. "Who wrote the article ...?" or "When was the report published?"; else None."""
+    for name, pattern in _QUESTIONS:
+        if pattern.search(question):
+            return name
+    return None
+
+
+_QUOTED = re.compile(r"(?:(?<=\s)|^)(?:'(.{8,}?)'|\"(.{8,}?)\"|“(.{8,}?)”|‘(.{8,}?)’)(?=[\s?.,!;:)]|$)")
+
+
+def quotes_title(question: str, title: str) -> bool:
+    """True when the question quotes ``title`` (or the start of it), ignoring case and punctuation."""
+    key = word_key(title)
+    for m in _QUOTED.finditer(question):
+        quoted = word_key(next(g for g in m.groups() if g))
+        if quoted and key and (key.startswith(quoted) or quoted.startswith(key)):
+            return True
+    return False
