@@ -305,7 +305,8 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
         hits = _filtered_search(retriever, mode, text, k, query_vector, scope, index.n_chunks) or hits
         asked = unnamed
     t3 = time.perf_counter()
-    result = extract(asked, query_vector, hits, index, settings.extract, threshold, full_question=text)
+    result = extract(asked, query_vector, hits, index, settings.extract, threshold, full_question=text,
+                     named=named)
     t4 = time.perf_counter()
     passages = tuple(cite(index, h.chunk.doc_id, h.chunk.start, h.chunk.end, h.score, "passage")
                      for h in hits)

@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Sequence
+from typing import Collection, Sequence
 
 import numpy as np
 
@@ -102,15 +102,53 @@ def combine_scores(dense: np.ndarray, lexical: np.ndarray, passage: np.ndarray,
 _NAME_TOKEN = re.compile(r"[^\W_][\w.’'-]*", re.UNICODE)
 
 
-def unknown_names(question: str, vocabulary) -> list[str]:
+_CAPITAL_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:(?:of|for|and|the|de)\s+)?[A-Z][\w’'-]*)+")
+
+
+def spelled_out(acronym: str, texts: Sequence[str]) -> str | None:
+    """How one of ``texts`` writes ``acronym`` out: the run of capitalised words with those
+    initials ("NYT" -> "New York Times"; "WAIC" -> "World Artificial Intelligence Conference"),
+    or None."""
+    letters = acronym.upper()
+    for text in texts:
+        for m in _CAPITAL_RUN.finditer(text):
+            words = m.group(0).split()
+            capitals = [i for i, w in enumerate(words) if w[0].isupper()]
+            initials = "".join(words[i][0] for i in capitals)
+            at = initials.find(letters)
+            if at >= 0:
+                first, last = capitals[at], capitals[at + len(letters) - 1]
+                return " ".join(words[first:last + 1])
+    return None
+
+
+def _acronym(token: str) -> bool:
+    return 2 <= len(token) <= 6 and token.isalpha() and token.isupper()
+
+
+def expand_acronyms(question: str, vocabulary, texts: Sequence[str]) -> str:
+    """``question`` with each acronym the corpus never uses ("WAIC") replaced by how ``texts``
+    write it out ("World Artificial Intelligence Conference"), so that the sentences that name it
+    in full match the question's words."""
+    def swap(m: re.Match) -> str:
+        token = m.group(0)
+        terms = analyze(token)
+        if not _acronym(token) or not terms or any(t in vocabulary for t in terms):
+            return token
+        return spelled_out(token, texts) or token
+    return re.sub(r"\b[A-Z]{2,6}\b", swap, question)
+
+
+def unknown_names(question: str, vocabulary, texts: Sequence[str] = ()) -> list[str]:
     """Names in the question (capitalised or alphanumeric words) that the corpus never uses.
 
     A question about a company, person or product the corpus does not mention cannot be answered
     from it, however similar the rest of the question is to some passage. The first word is only
     considered when it cannot be an ordinary sentence-initial word (it has a digit or an inner
     capital, like "DeepSeek" or "GLM-4"). A name whose other form the corpus uses ("America"
-    beside "American", ``Vocabulary.variant``) is mentioned. A misspelt one ("Kuaishu") is not:
-    ``suggest`` offers the corpus's word instead.
+    beside "American", ``Vocabulary.variant``) is mentioned, and so is an acronym that one of
+    ``texts`` (the passages read) writes out ("NYT", ``spelled_out``). A misspelt one ("Kuaishu")
+    is not: ``suggest`` offers the corpus's word instead.
     """
     if not isinstance(vocabulary, Vocabulary):
         vocabulary = Vocabulary(vocabulary)
@@ -129,7 +167,8 @@ def unknown_names(question: str, vocabulary) -> list[str]:
             continue
         terms = analyze(token)
         if terms and all(t not in vocabulary and vocabulary.variant(t) is None for t in terms):
-            out.append(token)
+            if not (_acronym(token) and spelled_out(token, texts)):
+                out.append(token)
     return out
 
 
@@ -343,7 +382,29 @@ def named_sources(index, question: str, doc_ids: Sequence[str]) -> tuple[set[str
                 # "the ICARO Media Group article" -> "the article"; "according to X" -> "".
                 rest = re.sub(rf"\baccording to\s+(?:the\s+)?{phrase}(?:['’]s)?\b", " ", rest, flags=re.I)
                 rest = re.sub(rf"\b{phrase}(?:['’]s)?\b(?:\s+{_DOC_NOUNS})?", " ", rest, flags=re.I)
+            elif (short := _short_name(name, rest)) is not None:
+                out.add(doc_id)
+                rest = rest.replace(short, " ")
     return out, " ".join(rest.split())
+
+
+def _short_name(name: str, question: str) -> str | None:
+    """The words of ``question`` that name the outlet ``name`` by its first word(s) before a word
+    for a document ("the *ICARO article*" for ICARO Media Group), written as the outlet writes them
+    (capitals included, so "a global report" does not name Global Times); else None."""
+    words = name.split()
+    for n in range(len(words) - 1, 0, -1):
+        lead = " ".join(words[:n])
+        if lead.lower() in _STOP_LEADS or not any(ch.isupper() for ch in lead):
+            continue
+        m = re.search(rf"(?<![\w-]){re.escape(lead)}(?:['’]s)?\s+(?i:{_DOC_NOUNS})", question)
+        if m:
+            return m.group(0)
+    return None
+
+
+#: First words of an outlet's name too common to name it alone ("The", "New", "Global").
+_STOP_LEADS = frozenset("the a an new daily global world national international".split())
 
 
 _SPEECH = r"(?:said|says|added|adds|told|wrote|explained|noted|argued|insisted|estimated|estimates)"
@@ -439,23 +500,24 @@ def find_corroboration(index, best: Candidate, candidates: Sequence[Candidate], 
 
 def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
             config: ExtractConfig, threshold: float | None = None,
-            full_question: str | None = None) -> Extraction:
+            full_question: str | None = None, named: Collection[str] = ()) -> Extraction:
     """Choose the answer sentence among the passages in ``hits``, or abstain.
 
     ``full_question`` is the question as asked when ``question`` is a shortened form of it used
     for scoring (``named_sources``); it decides whether the question asks for a document's
-    metadata (default: ``question``).
+    metadata (default: ``question``). ``named`` are the documents whose outlet the question names.
     """
     threshold = config.abstain_threshold if threshold is None else threshold
-    scored = score_candidates(question, query_vector, hits, index, config)
+    vocabulary = index_vocabulary(index)
+    read = [index.document(h.chunk.doc_id).text[h.chunk.start:h.chunk.end] for h in hits]
+    scored = score_candidates(expand_acronyms(question, vocabulary, read), query_vector, hits, index, config)
     candidates = [c for c in scored if not _states_metadata(index, c)]
     if not candidates:
         return Extraction(True, (), (), (), None, 0.0, "no passage was retrieved")
     best = candidates[0]
     alternatives = tuple(cite(index, c.doc_id, c.start, c.end, c.score, "alternative")
                          for c in candidates[:3])
-    vocabulary = index_vocabulary(index)
-    unknown = unknown_names(question, vocabulary)
+    unknown = unknown_names(question, vocabulary, read)
     if unknown:
         names = ", ".join(repr(u) for u in unknown)
         near = [c.quote for c in alternatives]
@@ -471,14 +533,19 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
     asked = full_question or question
     field = metadata_question(asked)
     stated = metadata_answer(index, field, asked, scored[0], hits) if field else None
-    # A question that quotes the title of the document it asks about has identified it: the
-    # evidence is the title, not how well some sentence of the text matches the question.
-    identified = stated is not None and quotes_title(asked, stated.title)
-    if best.score < threshold and not identified:
+    # A question that quotes the title of the document it asks about, or names its outlet ("In
+    # the Global Times article, who ...?"), has identified it: the evidence is the title or the
+    # outlet, not how well some sentence of the text matches the question.
+    how = None
+    if stated is not None and quotes_title(asked, stated.title):
+        how = "the question quotes its title"
+    elif stated is not None and stated.doc_id in named:
+        how = "the question names its outlet"
+    if best.score < threshold and how is None:
         return Extraction(True, (), (), alternatives, best, best.score,
                           f"best evidence {best.score:.3f} is under the threshold {threshold:.3f}")
     if stated is not None:
-        how = "the question quotes its title" if identified else f"evidence {best.score:.3f}"
+        how = how or f"evidence {best.score:.3f}"
         reason = f"the question asks for the document's {field}; {stated.doc_id} states it ({how})"
         return Extraction(False, (stated,), (), alternatives, best, best.score, reason)
     start, end = _with_context(index, best)

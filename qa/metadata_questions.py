@@ -21,7 +21,8 @@ _QUESTIONS = [
         r"(?:[\w-]+ ){0,2}translation)\b|\btranslator\b|\btranslated by whom\b", re.I)),
     ("author", re.compile(
         rf"\bwho (?:wrote|authored|penned|is the author of|was the author of|reported)\b.*\b{_DOC_NOUN}\b|"
-        rf"\b(?:author|byline|writer|reporter)s? of (?:the|this|that|a)\b.*\b{_DOC_NOUN}\b", re.I)),
+        rf"\b(?:author|byline|writer|reporter)s? of (?:the|this|that|a)\b.*\b{_DOC_NOUN}\b|"
+        rf"\bwho (?:is|was|are|were) (?:credited as |listed as |named as )?the (?:author|writer)s?\b", re.I)),
     ("source", re.compile(
         rf"\b(?:which|what) (?:outlet|publication|newspaper|paper|site|website|media group|media outlet|"
         rf"media company|newsletter|magazine|publisher|blog|news agency|agency|source)\b.*\b(?:published|"

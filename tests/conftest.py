@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 EVAL_FILE = ROOT / "eval" / "corpus_qa.jsonl"
 BLIND_EVAL_FILE = ROOT / "eval" / "corpus_qa_blind.jsonl"
+HELDOUT_EVAL_FILE = ROOT / "eval" / "corpus_qa_heldout.jsonl"
 
 
 @pytest.fixture(scope="session")

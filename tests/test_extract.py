@@ -142,6 +142,23 @@ def test_questions_about_names_the_corpus_never_uses_abstain(hash_index, hash_em
     assert "never mentions 'Kuaishu' (did you mean 'Kuaishou'?)" in result.reason
 
 
+def test_an_acronym_the_passages_write_out_is_mentioned_and_read_in_full():
+    from qa.extract import expand_acronyms, spelled_out, unknown_names
+
+    read = ["It was reported by the New York Times in July.",
+            "At the World Artificial Intelligence Conference in Shanghai, Kling was shown."]
+    assert spelled_out("NYT", read) == "New York Times"
+    assert spelled_out("WAIC", read) == "World Artificial Intelligence Conference"
+    assert spelled_out("IBM", read) is None
+    vocab = {"report", "new", "york", "time", "kling", "shanghai", "ai"}
+    assert unknown_names("What did the NYT say about Kling?", vocab, read) == []
+    assert unknown_names("What did the NYT say about Kling?", vocab) == ["NYT"]  # nothing read spells it
+    assert unknown_names("What did IBM say about Kling?", vocab, read) == ["IBM"]
+    assert (expand_acronyms("Where was WAIC held?", vocab, read)
+            == "Where was World Artificial Intelligence Conference held?")
+    assert expand_acronyms("Where is AI used?", vocab, read) == "Where is AI used?"  # a corpus term
+
+
 def test_values_with_qualifiers_agree():
     assert not values_disagree("In 2022, OpenAI released ChatGPT.", "It began with ChatGPT in late 2022.", "date")
 

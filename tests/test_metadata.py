@@ -47,6 +47,7 @@ def test_a_breadcrumb_ending_in_the_headline_names_the_site_and_plain_text_names
     ("Who wrote the article about harbour seals?", "author"),
     ("Who is the author of the report on seal counts?", "author"),
     ("Who translated the piece on estuaries?", "translator"),
+    ("In the seal survey story, who is credited as the author?", "author"),
     ("Who did the English translation of the seal survey?", "translator"),
     ("The report was translated by whom?", "translator"),
     ("Who did the counting of the seals?", None),
@@ -108,6 +109,29 @@ def test_a_question_naming_an_outlet_reads_only_that_outlets_document(news_index
     result = answer(question.replace("Coastal Wildlife Weekly", "the River Valley Gazette"),
                     index_dir=index_dir, embedder=hash_embedder, threshold=0.0)
     assert {p.doc_id for p in result.passages} == {"otters"} and "twelve otters" in result.text
+
+
+def test_an_outlet_named_by_its_first_word_before_a_document_noun(news_index, hash_embedder):
+    corpus, index_dir = news_index
+    question = "How many animals did volunteers count this spring, per the Coastal article?"
+    result = answer(question, index_dir=index_dir, embedder=hash_embedder, threshold=0.0)
+    assert {p.doc_id for p in result.passages} == {"seals"}
+    # Written in lower case, or without a word for a document, the first word names nothing.
+    for other in ("per the coastal article?", "near the Coastal path?"):
+        result = answer(question.replace("per the Coastal article?", other), index_dir=index_dir,
+                        embedder=hash_embedder, threshold=0.0)
+        assert {p.doc_id for p in result.passages} == {"seals", "otters"}
+
+
+def test_a_named_outlet_identifies_the_document_a_metadata_question_asks_about(news_index, hash_embedder):
+    corpus, index_dir = news_index
+    question = "In the Coastal Wildlife Weekly article, who is credited as the author?"
+    result = answer(question, index_dir=index_dir, embedder=hash_embedder, threshold=5.0)
+    assert not result.abstained and result.text == "By Jane Doe"
+    assert "names its outlet" in result.reason
+    # Without the outlet, the same strict threshold abstains.
+    assert answer("Who is credited as the author of the seal article?", index_dir=index_dir,
+                  embedder=hash_embedder, threshold=5.0).abstained
 
 
 def test_a_quoted_title_identifies_the_document_even_under_a_strict_threshold(news_index, hash_embedder):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import BLIND_EVAL_FILE, CORPUS, EVAL_FILE, ROOT
+from conftest import BLIND_EVAL_FILE, CORPUS, EVAL_FILE, HELDOUT_EVAL_FILE, ROOT
 from qa import answer
 
 pytestmark = pytest.mark.slow
@@ -22,7 +22,8 @@ def test_off_topic_question_abstains(real_index, real_embedder):
     assert result.abstained
 
 
-@pytest.mark.parametrize("question_file", [EVAL_FILE, BLIND_EVAL_FILE], ids=["own", "blind"])
+@pytest.mark.parametrize("question_file", [EVAL_FILE, BLIND_EVAL_FILE, HELDOUT_EVAL_FILE],
+                         ids=["own", "blind", "heldout"])
 def test_every_citation_on_the_question_set_quotes_the_source_exactly(real_index, real_embedder,
                                                                       question_file):
     from qa.evaluate import load_questions
@@ -53,16 +54,18 @@ def test_question_set_meets_the_foundation_quality_bar(real_index, real_embedder
     assert m["false_abstention_rate"] <= 0.07  # calibrated to 0.045; one question of slack
 
 
-def test_the_blind_question_set_stays_above_its_floors(real_index, real_embedder):
-    """The set written by someone who never saw the extractor's output (docs/evaluation.md)."""
+@pytest.mark.parametrize("question_file", [BLIND_EVAL_FILE, HELDOUT_EVAL_FILE], ids=["blind", "heldout"])
+def test_the_sets_written_blind_stay_above_their_floors(real_index, real_embedder, question_file):
+    """Sets written by people who never saw the extractor's output (docs/evaluation.md). Floors a
+    few questions under the measured figures (0.868 and 0.933 hit@1), to catch regressions."""
     from qa.evaluate import evaluate, load_questions
 
-    report = evaluate(load_questions(BLIND_EVAL_FILE), index_dir=real_index, embedder=real_embedder)
+    report = evaluate(load_questions(question_file), index_dir=real_index, embedder=real_embedder)
     m = report.metrics
     assert m["answerable"] >= 30 and m["unanswerable"] >= 10
     assert m["recall@5"] >= 0.95
-    assert m["answer_hit@1"] >= 0.7
-    assert m["false_abstention_rate"] <= 0.1
+    assert m["answer_hit@1"] >= 0.8
+    assert m["false_abstention_rate"] <= 0.07
 
 
 def test_the_shipped_index_matches_the_shipped_corpus(real_embedder):
