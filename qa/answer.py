@@ -40,6 +40,10 @@ class Answer:
     mode: str = "hybrid"
     reason: str = ""
     timings: dict = field(default_factory=dict)
+    #: When abstaining because the question names something the corpus never writes, and each
+    #: such name looks like a misspelling of a corpus word: the question spelt the corpus's way
+    #: ("What did Kuaishu release?" -> "What did Kuaishou release?"); else "".
+    did_you_mean: str = ""
 
     @property
     def disagreement(self) -> bool:
@@ -316,4 +320,4 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
                "extract_ms": (t4 - t3) * 1e3, "total_ms": (time.perf_counter() - t0) * 1e3}
     return Answer(text, answer_text, result.abstained, citations, passages, result.alternatives,
                   round(result.confidence, 4), mode, result.reason,
-                  {name: round(v, 2) for name, v in timings.items()})
+                  {name: round(v, 2) for name, v in timings.items()}, result.suggestion)

@@ -147,6 +147,8 @@ def _print_answer(result) -> None:
         click.echo(result.text)
         if result.reason:
             click.echo(f"(why: {result.reason})")
+        if result.did_you_mean:
+            click.echo(f"Did you mean: {result.did_you_mean}")
         if result.passages:
             click.echo("\nClosest passages (not an answer):")
             for p in result.passages[:3]:

@@ -71,6 +71,9 @@ class Extraction:
     best: Candidate | None
     confidence: float
     reason: str
+    #: The question with the names it misspells written as the corpus writes them, when every
+    #: unknown name has such a spelling ("Kuaishu" -> "Kuaishou"); else "".
+    suggestion: str = ""
 
 
 # --- pure scoring --------------------------------------------------------------------------------
@@ -524,8 +527,13 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
         guesses = [(u, g) for u in unknown if (g := suggest(u, vocabulary, near)) is not None]
         hint = "".join(f" (did you mean {g!r} for {u!r}?)" if len(unknown) > 1 else f" (did you mean {g!r}?)"
                        for u, g in guesses)
+        suggestion = ""
+        if guesses and len(guesses) == len(unknown):
+            suggestion = full_question or question
+            for u, g in guesses:
+                suggestion = re.sub(rf"(?<![\w.-]){re.escape(u)}(?![\w-])", lambda _m, g=g: g, suggestion, count=1)
         return Extraction(True, (), (), alternatives, best, best.score,
-                          f"the corpus never mentions {names}{hint}")
+                          f"the corpus never mentions {names}{hint}", suggestion)
     counted = uncounted(question, hits, index)
     if counted:
         return Extraction(True, (), (), alternatives, best, best.score,

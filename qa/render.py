@@ -74,6 +74,17 @@ def _cite_link(doc_id: str, start: int, end: int, label: str, inner_html: str) -
             f'title="Open {escape_text(doc_id)} at characters {start}-{end}">{inner_html}</a>')
 
 
+#: The ``href`` prefix of a link that asks a question (``qa.ui_assets.BRIDGE_JS`` reads it).
+ASK_PREFIX = "#ask:"
+
+
+def _ask_link(question: str) -> str:
+    """An ``<a class="qa-ask">`` whose click asks ``question``: the page's script puts the
+    URL-unquoted rest of the href (after ``ASK_PREFIX``) in the question box and asks it."""
+    return (f'<a class="qa-ask" href="{ASK_PREFIX}{escape_text(quote(question, safe=""))}" '
+            f'title="Ask this question instead">{escape_inline(question)}</a>')
+
+
 # --- answers --------------------------------------------------------------------------------------
 
 def render_question(question: str) -> str:
@@ -150,6 +161,8 @@ def render_abstention(result, k: int) -> str:
     parts = ['<div class="qa-answer qa-abstained">',
              f'<div class="qa-none">{escape_text(result.text)}</div>',
              f'<div class="qa-meta">{escape_text(result.reason)}</div>']
+    if getattr(result, "did_you_mean", ""):
+        parts.append(f'<div class="qa-suggest">Did you mean: {_ask_link(result.did_you_mean)}</div>')
     closest, seen = [], set()
     for p in result.passages:
         if (p.doc_id, p.start) not in seen:

@@ -56,6 +56,9 @@ mark.qa-hl { background: #fde68a; color: inherit; padding: 1px 0; border-radius:
   background: var(--background-fill-secondary); text-align: left; }
 #qa-chat button.example:hover { border-color: var(--primary-400); background: var(--primary-50); }
 .qa-closest li .qa-cite { font-weight: 500; }
+.qa-suggest { margin-top: 4px; }
+.qa-ask { color: var(--primary-600); cursor: pointer; font-weight: 600; text-decoration: none; }
+.qa-ask:hover, .qa-ask:focus { text-decoration: underline; }
 .qa-table .cell-wrap span { font-family: var(--font); }
 """
 
@@ -76,6 +79,24 @@ if (!window.__qaCiteBound) {
   };
   document.addEventListener('click', open, true);
   document.addEventListener('keydown', open, true);
+}
+// A "Did you mean" link (class "qa-ask", href "#ask:" + the URL-quoted question) puts its question
+// in the question box and asks it, as if typed.
+if (!window.__qaAskBound) {
+  window.__qaAskBound = true;
+  document.addEventListener('click', (event) => {
+    const el = event.target && event.target.closest ? event.target.closest('.qa-ask') : null;
+    if (!el) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const href = el.getAttribute('href') || '';
+    const box = document.querySelector('#qa-question textarea');
+    const button = document.querySelector('#qa-ask');
+    if (!href.startsWith('#ask:') || !box || !button) return;
+    box.value = decodeURIComponent(href.slice(5));
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+    setTimeout(() => button.click(), 50);
+  }, true);
 }
 """
 

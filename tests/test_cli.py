@@ -43,6 +43,9 @@ def test_index_ask_and_errors_through_the_cli(tmp_path, monkeypatch):
     assert res.exit_code == 0 and res.output.startswith("The corpus does not say.")
     assert "(why: the question counts 'kittens', which no passage read mentions)" in res.output
     assert "Closest passages (not an answer):" in res.output
+    res = runner.invoke(main, ["ask", "Why do dogs bark at Strangrs?", "--index-dir", str(index_dir)])
+    assert "(why: the corpus never mentions 'Strangrs' (did you mean 'strangers'?))" in res.output
+    assert "Did you mean: Why do dogs bark at strangers?" in res.output
 
     res = runner.invoke(main, ["ask", "   ", "--index-dir", str(index_dir)])
     assert res.exit_code == 1

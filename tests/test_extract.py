@@ -140,6 +140,9 @@ def test_questions_about_names_the_corpus_never_uses_abstain(hash_index, hash_em
                     embedder=hash_embedder)
     assert result.abstained
     assert "never mentions 'Kuaishu' (did you mean 'Kuaishou'?)" in result.reason
+    assert result.did_you_mean == "Which video generator did Kuaishou release?"
+    assert answer("Which video generator has Tencent released?", index_dir=hash_index,
+                  embedder=hash_embedder).did_you_mean == ""  # nothing to offer
 
 
 def test_an_acronym_the_passages_write_out_is_mentioned_and_read_in_full():

@@ -44,6 +44,20 @@ def test_abstention_lists_each_closest_passage_once_labelled_as_not_an_answer():
     assert "<img" not in out and "$$" not in out and "{{" not in out
 
 
+def test_a_suggested_question_is_a_link_that_carries_it_escaped():
+    from urllib.parse import unquote
+
+    question = 'What did <b>Kuaishou</b> & "Kling" do?'
+    out = render.render_abstention(Answer("q", "The corpus does not say.", True, (), reason="x",
+                                          did_you_mean=question), k=5)
+    assert "Did you mean: " + question in visible_text(out)
+    href = re.search(r'class="qa-ask" href="([^"]*)"', out).group(1)
+    assert href.startswith(render.ASK_PREFIX) and unquote(href[len(render.ASK_PREFIX):]) == question
+    assert "<b>" not in out
+    plain = render.render_abstention(Answer("q", "The corpus does not say.", True, (), reason="x"), k=5)
+    assert "qa-ask" not in plain
+
+
 @pytest.mark.parametrize("doc_id", ['a"b', "naïve/файл", "x#cite:y", "%20"])
 def test_citation_reference_round_trips_any_document_id(doc_id):
     assert render.parse_cite_ref(render.cite_href(doc_id, 3, 9, "[2]")) == (doc_id, 3, 9, "[2]")

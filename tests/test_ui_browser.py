@@ -182,6 +182,19 @@ def test_off_topic_question_abstains(page):
     page.locator("#qa-viewer .qa-doc-body mark.qa-hl").first.wait_for()
 
 
+def test_a_misspelt_name_offers_the_corpus_spelling_and_asks_it_on_click(page):
+    reply = ask(page, "Which video generator did Kuaishu release?", wait_for=".qa-answer")
+    assert "never mentions 'Kuaishu'" in reply.inner_text()
+    link = reply.locator(".qa-suggest .qa-ask")
+    assert link.inner_text() == "Which video generator did Kuaishou release?"
+    before = page.locator("#qa-chat .qa-answer").count()
+    link.click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('#qa-chat .qa-answer').length > n", arg=before)
+    assert page.locator("#qa-chat .qa-q").last.inner_text() == "Which video generator did Kuaishou release?"
+    assert page.locator("#qa-chat .qa-answer").last.locator(".qa-suggest").count() == 0
+
+
 def test_example_question_settings_and_clear(page):
     page.locator("#qa-chat button.example").first.click()
     page.locator("#qa-chat .qa-answer").first.wait_for()
