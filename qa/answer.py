@@ -11,7 +11,7 @@ from pathlib import Path
 
 from qa.config import DEFAULT_SETTINGS, MODES, Settings, default_index_dir
 from qa.errors import QuestionError
-from qa.extract import Citation, cite, extract, named_sources
+from qa.extract import Citation, cite, extract, named_sources, titled_sources
 from qa.index import LoadedIndex, load_index
 from qa.retrieve import make_retriever
 
@@ -302,11 +302,16 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
     hits = _filtered_search(retriever, mode, text, k, query_vector, allowed, index.n_chunks)
     # A question that names the outlet of a retrieved document ("the ICARO Media Group article")
     # is about that document: read only its passages.
-    named, unnamed = named_sources(index, text, [h.chunk.doc_id for h in hits])
+    retrieved = [h.chunk.doc_id for h in hits]
+    named, unnamed = named_sources(index, text, retrieved)
+    # So does a question that quotes a retrieved document's title.
+    titled, unnamed = titled_sources(index, unnamed, retrieved)
+    named |= titled
     asked = text
-    if named and len(named) < len({h.chunk.doc_id for h in hits}) and unnamed:
-        scope = named if allowed is None else named & allowed
-        hits = _filtered_search(retriever, mode, text, k, query_vector, scope, index.n_chunks) or hits
+    if named and unnamed:
+        if len(named) < len(set(retrieved)):
+            scope = named if allowed is None else named & allowed
+            hits = _filtered_search(retriever, mode, text, k, query_vector, scope, index.n_chunks) or hits
         asked = unnamed
     t3 = time.perf_counter()
     result = extract(asked, query_vector, hits, index, settings.extract, threshold, full_question=text,

@@ -20,7 +20,7 @@ import numpy as np
 from qa.config import ExtractConfig
 from qa.ingest import ends_like_sentence
 from qa.metadata import Field, document_fields, word_key
-from qa.metadata_questions import metadata_question, quotes_title
+from qa.metadata_questions import metadata_question, quoted_title, quotes_title
 from qa.retrieve import Hit
 from qa.spans import answer_span, counted_words, expected_type, values_disagree
 from qa.terms import analyze
@@ -391,6 +391,33 @@ def named_sources(index, question: str, doc_ids: Sequence[str]) -> tuple[set[str
     return out, " ".join(rest.split())
 
 
+def _quoted_by(question: str, sentence: str) -> bool:
+    """True when ``question`` quotes ``sentence`` whole, or quotes the start of a heading
+    ("In the article 'China's race to dominate AI ...'" and the title line "China's race to
+    dominate AI ... – 02/29/2024 – Tech"): what the question quotes is not its answer."""
+    if "'" not in question and '"' not in question and "“" not in question and "‘" not in question:
+        return False
+    span = quoted_title(question, sentence)
+    if span is None:
+        return False
+    quoted = word_key(question[span[0]:span[1]])
+    return quoted == word_key(sentence) or is_heading(sentence)
+
+
+def titled_sources(index, question: str, doc_ids: Sequence[str]) -> tuple[set[str], str]:
+    """Those of ``doc_ids`` whose title the question quotes ("In the article 'China's race to
+    dominate AI ...', how long ...?"), and the question without the quoted title. Such a question
+    is about that document, and the title's words are no evidence for any of its sentences."""
+    out: set[str] = set()
+    rest = question
+    for doc_id in dict.fromkeys(doc_ids):
+        span = quoted_title(rest, index.document(doc_id).title)
+        if span is not None:
+            out.add(doc_id)
+            rest = rest[:span[0]] + " " + rest[span[1]:]
+    return out, " ".join(rest.split())
+
+
 def _short_name(name: str, question: str) -> str | None:
     """The words of ``question`` that name the outlet ``name`` by its first word(s) before a word
     for a document ("the *ICARO article*" for ICARO Media Group), written as the outlet writes them
@@ -514,7 +541,9 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
     vocabulary = index_vocabulary(index)
     read = [index.document(h.chunk.doc_id).text[h.chunk.start:h.chunk.end] for h in hits]
     scored = score_candidates(expand_acronyms(question, vocabulary, read), query_vector, hits, index, config)
-    candidates = [c for c in scored if not _states_metadata(index, c)]
+    asked_as = full_question or question
+    candidates = [c for c in scored if not _states_metadata(index, c)
+                  and not _quoted_by(asked_as, index.document(c.doc_id).text[c.start:c.end])]
     if not candidates:
         return Extraction(True, (), (), (), None, 0.0, "no passage was retrieved")
     best = candidates[0]

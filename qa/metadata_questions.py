@@ -30,6 +30,9 @@ _QUESTIONS = [
         rf"\b(?:name of the|which|what) (?:outlet|publication|newspaper|site|website|newsletter|magazine|"
         rf"media group|blog)\b (?:that|which) (?:published|carried|ran|posted|printed)\b|"
         rf"\bwho (?:published|carried|ran|posted)\b.*\b{_DOC_NOUN}\b|"
+        rf"\b(?:which|what) (?:outlet|publication|newspaper|site|website|media group|media outlet|"
+        rf"news agency|agency|magazine|publisher)\b (?:is|was) (?:credited as |listed as |given as |named as )?"
+        rf"(?:the )?(?:source|publisher)\b|"
         rf"\bwhere (?:was|were|is|did)\b.*\b{_DOC_NOUN}\b.*\b(?:published|posted|appear|run)\b", re.I)),
     ("date", re.compile(
         rf"\b(?:when|(?:on )?what (?:date|day)|which (?:date|day))\b.*\b{_DOC_NOUN}\b.*\b(?:published|"
@@ -49,11 +52,17 @@ def metadata_question(question: str) -> str | None:
 _QUOTED = re.compile(r"(?:(?<=\s)|^)(?:'(.{8,}?)'|\"(.{8,}?)\"|“(.{8,}?)”|‘(.{8,}?)’)(?=[\s?.,!;:)]|$)")
 
 
-def quotes_title(question: str, title: str) -> bool:
-    """True when the question quotes ``title`` (or the start of it), ignoring case and punctuation."""
+def quoted_title(question: str, title: str) -> tuple[int, int] | None:
+    """The span of ``question`` (quotation marks included) that quotes ``title`` or the start of
+    it, ignoring case and punctuation; None when it quotes no such thing."""
     key = word_key(title)
     for m in _QUOTED.finditer(question):
         quoted = word_key(next(g for g in m.groups() if g))
         if quoted and key and (key.startswith(quoted) or quoted.startswith(key)):
-            return True
-    return False
+            return m.span()
+    return None
+
+
+def quotes_title(question: str, title: str) -> bool:
+    """True when the question quotes ``title`` (or the start of it), ignoring case and punctuation."""
+    return quoted_title(question, title) is not None

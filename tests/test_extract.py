@@ -162,6 +162,18 @@ def test_an_acronym_the_passages_write_out_is_mentioned_and_read_in_full():
     assert expand_acronyms("Where is AI used?", vocab, read) == "Where is AI used?"  # a corpus term
 
 
+def test_what_a_question_quotes_is_not_its_answer():
+    from qa.extract import _quoted_by
+
+    q = "In the article 'Otters are back in the river valley', how many otters were counted?"
+    assert _quoted_by(q, "Otters are back in the river valley")  # the title line itself
+    assert _quoted_by(q, "Otters are back in the river valley – 04/11/2024 – Nature")  # a heading
+    # A sentence that only starts with the quoted words may well answer: "Who said ...?"
+    q = "Who said 'Open source AI is the foundation of AI development'?"
+    assert not _quoted_by(q, "Open source AI is the foundation of AI development, said Clement Delangue.")
+    assert not _quoted_by("How many otters were counted?", "Otters are back in the river valley")
+
+
 def test_values_with_qualifiers_agree():
     assert not values_disagree("In 2022, OpenAI released ChatGPT.", "It began with ChatGPT in late 2022.", "date")
 

@@ -54,6 +54,7 @@ def test_a_breadcrumb_ending_in_the_headline_names_the_site_and_plain_text_names
     ("Which outlet carried the report 'Harbour seals return'?", "source"),
     ("What is the name of the newsletter that published 'Why estuaries matter'?", "source"),
     ("Which media group published the seal survey story?", "source"),
+    ("Which outlet is credited as the source of the piece 'Harbour seals return'?", "source"),
     ("When was the article on seal counts published?", "date"),
     ("How many seals were counted?", None),
     ("Who wrote to the council about the seals?", None),        # no document is meant
@@ -121,6 +122,21 @@ def test_an_outlet_named_by_its_first_word_before_a_document_noun(news_index, ha
         result = answer(question.replace("per the Coastal article?", other), index_dir=index_dir,
                         embedder=hash_embedder, threshold=0.0)
         assert {p.doc_id for p in result.passages} == {"seals", "otters"}
+
+
+def test_a_question_quoting_a_title_reads_that_document_without_the_title_words(news_index, hash_embedder):
+    from qa.answer import get_index
+    from qa.extract import titled_sources
+
+    corpus, index_dir = news_index
+    question = "In the article 'Otters are back in the river valley', how many animals were counted?"
+    index = get_index(index_dir, hash_embedder.name)
+    assert titled_sources(index, question, ["seals", "otters"]) == (
+        {"otters"}, "In the article , how many animals were counted?")
+    assert titled_sources(index, "How many otters were counted?", ["seals", "otters"]) == (
+        set(), "How many otters were counted?")
+    result = answer(question, index_dir=index_dir, embedder=hash_embedder, threshold=0.0)
+    assert {p.doc_id for p in result.passages} == {"otters"} and "twelve otters" in result.text
 
 
 def test_a_named_outlet_identifies_the_document_a_metadata_question_asks_about(news_index, hash_embedder):
