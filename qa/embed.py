@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import threading
+from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
 import numpy as np
@@ -139,7 +140,7 @@ _DEFAULT_LOCK = threading.Lock()
 EMBEDDER_ENV = "QA_EMBEDDER"
 
 
-def onnx_encoder_dir() -> "Path":
+def onnx_encoder_dir() -> Path:
     """The folder of the ONNX export of the bundled model, in the cache (see ``qa.config.cache_dir``).
 
     The export is model-specific, not corpus-specific, so every index built with the model shares
@@ -183,7 +184,7 @@ def onnx_export_complete(folder=None) -> bool:
     return all(onnx_encoder_ready(folder, p) for p in ("fp32", "int8"))
 
 
-def ensure_onnx_encoder() -> "Path":
+def ensure_onnx_encoder() -> Path:
     """Export the bundled model to ONNX once (fp32 and int8, about 10 s, needs torch); return its
     folder. An older export without the int8 model is replaced."""
     import json

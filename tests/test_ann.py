@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 
 from qa.ann import IndexSpec, build_vector_index, choose_index_spec
 

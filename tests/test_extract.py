@@ -286,41 +286,31 @@ def test_a_quotation_whose_speaker_is_named_in_the_sentence_before(sentence, pre
     assert quotes_speaker_before(sentence, previous) is expected
 
 
-def test_the_answer_cites_who_said_a_quotation(tmp_path, hash_embedder):
-    """The quoted sentence answers best but names no speaker; the one before does, and the
-    citation covers both, still verbatim."""
+@pytest.mark.parametrize("text, question, starts, ends", [
+    # The attributed sentence answers best, but what the speaker said goes on in the next one.
+    ("Wang founded AIsphere in Beijing last year. "
+     "“We move forward, building our models from scratch,” Wang said. "
+     "“This gives us a significant advantage as true pioneers in video generation.”\n"
+     "The company launched PixVerse in November.\n",
+     "What did Wang say about building models from scratch?", "“We move forward", "in video generation.”"),
+    # The quoted sentence answers best but names no speaker; the one before does.
+    ("Chinese firms are under pressure to keep up, said Chris Nicholson, an investor at the "
+     "venture firm Page One Ventures. "
+     "The launch of ChatGPT was “yet another Sputnik moment that China felt it needed to "
+     "respond to.”\nThe company launched PixVerse in November.\n",
+     "Who called the launch of ChatGPT yet another Sputnik moment?", "Chinese firms are under pressure",
+     "respond to.”"),
+], ids=["quotation-goes-on", "speaker-before"])
+def test_the_answer_cites_the_whole_of_what_a_speaker_said(tmp_path, hash_embedder, text, question,
+                                                           starts, ends):
+    """The citation covers the speaker and all their words, still verbatim."""
     from qa.answer import answer
 
-    text = ("Chinese firms are under pressure to keep up, said Chris Nicholson, an investor at the "
-            "venture firm Page One Ventures. "
-            "The launch of ChatGPT was “yet another Sputnik moment that China felt it needed to "
-            "respond to.”\nThe company launched PixVerse in November.\n")
-    corpus = make_corpus(tmp_path / "c", {"vc.txt": text})
+    corpus = make_corpus(tmp_path / "c", {"speech.txt": text})
     build_index(corpus, tmp_path / "i", embedder=hash_embedder)
-    result = answer("Who called the launch of ChatGPT yet another Sputnik moment?",
-                    index_dir=tmp_path / "i", embedder=hash_embedder, threshold=-1.0)
+    result = answer(question, index_dir=tmp_path / "i", embedder=hash_embedder, threshold=-1.0)
     cited = result.citations[0]
-    assert cited.quote.startswith("Chinese firms are under pressure")
-    assert cited.quote.endswith("respond to.”")
-    assert text[cited.start:cited.end] == cited.quote
-
-
-def test_the_answer_cites_the_rest_of_a_quotation_it_attributes(tmp_path, hash_embedder):
-    """The attributed sentence answers best, but what the speaker said goes on in the next one:
-    the citation covers both, still verbatim."""
-    from qa.answer import answer
-
-    text = ("Wang founded AIsphere in Beijing last year. "
-            "“We move forward, building our models from scratch,” Wang said. "
-            "“This gives us a significant advantage as true pioneers in video generation.”\n"
-            "The company launched PixVerse in November.\n")
-    corpus = make_corpus(tmp_path / "c", {"wang.txt": text})
-    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
-    result = answer("What did Wang say about building models from scratch?", index_dir=tmp_path / "i",
-                    embedder=hash_embedder, threshold=-1.0)
-    cited = result.citations[0]
-    assert cited.quote.startswith("“We move forward")
-    assert cited.quote.endswith("in video generation.”")
+    assert cited.quote.startswith(starts) and cited.quote.endswith(ends)
     assert text[cited.start:cited.end] == cited.quote
 
 

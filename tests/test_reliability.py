@@ -24,11 +24,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from conftest import CORPUS, ROOT, make_corpus
+from conftest import ROOT, make_corpus
 from qa.answer import answer, clear_cache
 from qa.config import Settings
 from qa.embed import HashEmbedder
-from qa.errors import (CorpusError, IndexCorruptError, IndexMismatchError, IndexStaleError, QAError,
+from qa.errors import (CorpusError, IndexCorruptError, IndexMismatchError, IndexStaleError,
                        QuestionError)
 from qa.index import build_index, index_is_current, load_index
 

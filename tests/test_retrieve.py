@@ -1,4 +1,3 @@
-import numpy as np
 import pytest
 
 from qa.retrieve import convex_fusion, minmax, reciprocal_rank_fusion
