@@ -395,8 +395,8 @@ def _quoted_by(question: str, sentence: str) -> bool:
     """True when ``question`` quotes ``sentence`` whole, or quotes the start of a heading
     ("In the article 'China's race to dominate AI ...'" and the title line "China's race to
     dominate AI ... – 02/29/2024 – Tech"): what the question quotes is not its answer."""
-    if "'" not in question and '"' not in question and "“" not in question and "‘" not in question:
-        return False
+    if not any(mark in question for mark in "'\"“‘"):
+        return False  # nothing quoted: the common case, answered without a regex
     span = quoted_title(question, sentence)
     if span is None:
         return False
@@ -535,15 +535,16 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
 
     ``full_question`` is the question as asked when ``question`` is a shortened form of it used
     for scoring (``named_sources``); it decides whether the question asks for a document's
-    metadata (default: ``question``). ``named`` are the documents whose outlet the question names.
+    metadata (default: ``question``). ``named`` are the documents the question names by their
+    outlet or quoted title (``named_sources``, ``titled_sources``).
     """
     threshold = config.abstain_threshold if threshold is None else threshold
     vocabulary = index_vocabulary(index)
     read = [index.document(h.chunk.doc_id).text[h.chunk.start:h.chunk.end] for h in hits]
     scored = score_candidates(expand_acronyms(question, vocabulary, read), query_vector, hits, index, config)
-    asked_as = full_question or question
+    asked = full_question or question
     candidates = [c for c in scored if not _states_metadata(index, c)
-                  and not _quoted_by(asked_as, index.document(c.doc_id).text[c.start:c.end])]
+                  and not _quoted_by(asked, index.document(c.doc_id).text[c.start:c.end])]
     if not candidates:
         return Extraction(True, (), (), (), None, 0.0, "no passage was retrieved")
     best = candidates[0]
@@ -558,7 +559,7 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
                        for u, g in guesses)
         suggestion = ""
         if guesses and len(guesses) == len(unknown):
-            suggestion = full_question or question
+            suggestion = asked
             for u, g in guesses:
                 suggestion = re.sub(rf"(?<![\w.-]){re.escape(u)}(?![\w-])", lambda _m, g=g: g, suggestion, count=1)
         return Extraction(True, (), (), alternatives, best, best.score,
@@ -567,7 +568,6 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
     if counted:
         return Extraction(True, (), (), alternatives, best, best.score,
                           f"the question counts {counted!r}, which no passage read mentions")
-    asked = full_question or question
     field = metadata_question(asked)
     stated = metadata_answer(index, field, asked, scored[0], hits) if field else None
     # A question that quotes the title of the document it asks about, or names its outlet ("In
@@ -577,7 +577,7 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
     if stated is not None and quotes_title(asked, stated.title):
         how = "the question quotes its title"
     elif stated is not None and stated.doc_id in named:
-        how = "the question names its outlet"
+        how = "the question names it"
     if best.score < threshold and how is None:
         return Extraction(True, (), (), alternatives, best, best.score,
                           f"best evidence {best.score:.3f} is under the threshold {threshold:.3f}")

@@ -57,6 +57,10 @@ _NAMED_NOUNS = (r"(?:company|companies|firm|startup|start-up|person|people|organ
                 r"movie|book|song|ship|river|mountain|island|building|museum|stadium|award|prize|"
                 r"language|party|army|dynasty|empire|king|queen|emperor|family|tribe|church|religion)s?")
 
+#: The noun after "which/what" naming the class of the answer ("Which *media group*", "Which
+#: OpenAI *product*"), up to three words after which/what.
+_FOCUS = re.compile(rf"\b(?:which|what)\s+(?!kind\b|type\b|sort\b)(?:[\w.'’-]+\s+){{0,3}}?({_NAMED_NOUNS})\b", re.I)
+
 _QUESTION_TYPES = [
     # "When" asks for a time at the start of a question or before an auxiliary ("..., and when
     # was it released?"); inside a clause it is a conjunction: "What does Kling produce when a
@@ -70,12 +74,8 @@ _QUESTION_TYPES = [
     # "Which company ...", "which Chinese internet firm ...", "what is the name ...": a noun naming a
     # person, organisation, place or product, up to three words after which/what. "What kind of
     # company" asks for a description, not a name.
-    (re.compile(rf"\b(?:which|what)\s+(?!kind\b|type\b|sort\b)(?:[\w.'’-]+\s+){{0,3}}?{_NAMED_NOUNS}\b", re.I), "name"),
+    (_FOCUS, "name"),
 ]
-
-#: The noun after "which/what" naming the class of the answer ("Which *media group*", "Which
-#: OpenAI *product*").
-_FOCUS = re.compile(rf"\b(?:which|what)\s+(?!kind\b|type\b|sort\b)(?:[\w.'’-]+\s+){{0,3}}?({_NAMED_NOUNS})\b", re.I)
 
 #: Between a name and the class noun that describes it: ", a Chinese internet " (company).
 _APPOSITION = re.compile(r",\s+(?:a|an|the)\s+(?:(?!(?:at|of|in|on|for|with|from|by|to|who|which|that)\s)[\w’'-]+\s+){0,3}",
