@@ -20,7 +20,7 @@ import numpy as np
 from qa.config import ExtractConfig
 from qa.ingest import ends_like_sentence
 from qa.metadata import Field, document_fields, word_key
-from qa.metadata_questions import metadata_question, quoted_title, quotes_title
+from qa.metadata_questions import metadata_question, quoted_title, quotes_other_title, quotes_title
 from qa.retrieve import Hit
 from qa.spans import answer_span, counted_words, expected_type, values_disagree
 from qa.terms import analyze
@@ -283,11 +283,14 @@ def score_candidates(question: str, query_vector: np.ndarray, hits: Sequence[Hit
         d, s, e = (int(x) for x in index.sentence_table[r])
         sentence = index.documents[d].text[s:e]
         terms = set(analyze(sentence))
-        # A sentence that leans on the previous one ("It can produce ...") is read with it.
+        # A sentence that leans on the previous one ("It can produce ...") is read with it, and so
+        # is a quotation whose speaker the previous one names (``quotes_speaker_before``).
         context_terms = terms
-        if r > 0 and int(index.sentence_table[r - 1, 0]) == d and needs_context(sentence):
+        if r > 0 and int(index.sentence_table[r - 1, 0]) == d:
             ps, pe = (int(x) for x in index.sentence_table[r - 1, 1:])
-            context_terms = terms | set(analyze(index.documents[d].text[ps:pe]))
+            previous = index.documents[d].text[ps:pe]
+            if needs_context(sentence) or quotes_speaker_before(sentence, previous):
+                context_terms = terms | set(analyze(previous))
         lexical[i] = coverage(weights, context_terms)
         # An echo of the question is no answer, unless the sentence is read with the one before,
         # which then brings the new information ("These were the main determinants ...").
@@ -469,10 +472,21 @@ def quotes_speaker_before(sentence: str, previous: str) -> bool:
             and bool(_REPORTS.search(previous)))
 
 
+#: A sentence that goes on about the subject of the one before: "It can produce ...".
+_GOES_ON_ABOUT = re.compile(r"^\W*(?:it|its|he|his|she|her|they|their|this|these)\b", re.I)
+
+
+def introduces(sentence: str, following: str) -> bool:
+    """True when ``sentence`` is a short lead ("Kling's capabilities are truly impressive.") and
+    ``following`` goes on about the same subject ("It can produce two-minute videos ..."): the
+    lead alone says little, so the answer is both."""
+    return len(sentence.split()) <= 12 and bool(_GOES_ON_ABOUT.match(following))
+
+
 def _with_context(index, cand: Candidate) -> tuple[int, int]:
     """The span of the answer sentence, extended back over the previous sentence when it leans on
     it or names the speaker of a quotation it carries on, and forward over the next one when that
-    goes on with what it reports someone saying."""
+    goes on with what it reports someone saying or with the subject a short lead introduces."""
     doc = index.document(cand.doc_id)
     start, end = cand.start, cand.end
     sentence = doc.text[start:end]
@@ -484,7 +498,7 @@ def _with_context(index, cand: Candidate) -> tuple[int, int]:
     if cand.row + 1 < len(index.sentence_table):
         nd, ns, ne = (int(x) for x in index.sentence_table[cand.row + 1])
         if (index.documents[nd].doc_id == cand.doc_id and not doc.text[end:ns].strip()
-                and continues_quote(sentence, doc.text[ns:ne])):
+                and (continues_quote(sentence, doc.text[ns:ne]) or introduces(sentence, doc.text[ns:ne]))):
             end = ne
     return start, end
 
@@ -570,6 +584,10 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
                           f"the question counts {counted!r}, which no passage read mentions")
     field = metadata_question(asked)
     stated = metadata_answer(index, field, asked, scored[0], hits) if field else None
+    if stated is not None and quotes_other_title(asked, stated.title):
+        # "When was the New York Times article titled 'China is narrowing the gap ...' published?"
+        # asks about a work a document reports on, not about the document: read its text.
+        stated = None
     # A question that quotes the title of the document it asks about, or names its outlet ("In
     # the Global Times article, who ...?"), has identified it: the evidence is the title or the
     # outlet, not how well some sentence of the text matches the question.

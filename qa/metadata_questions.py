@@ -66,3 +66,9 @@ def quoted_title(question: str, title: str) -> tuple[int, int] | None:
 def quotes_title(question: str, title: str) -> bool:
     """True when the question quotes ``title`` (or the start of it), ignoring case and punctuation."""
     return quoted_title(question, title) is not None
+
+
+def quotes_other_title(question: str, title: str) -> bool:
+    """True when the question quotes a title, and that title is not ``title``: it names another
+    work ("the New York Times article titled 'China is narrowing the gap ...'")."""
+    return _QUOTED.search(question) is not None and not quotes_title(question, title)

@@ -67,7 +67,9 @@ _QUESTION_TYPES = [
     # user asks ...?" asks for a thing, and "How old was 01.AI when it ...?" for a number.
     (re.compile(r"^\W*(?:(?:since|until|till|by|from)\s+)?when\b|\bwhen\s+(?:did|does|do|was|were|is|are|"
                 r"will|would|has|have|had|can|could)\b|\b(?:what (?:year|date|month|day|time)|"
-                r"which (?:year|month|day)|how long ago)\b", re.I), "date"),
+                r"which (?:year|month|day)|how long ago)\b|"
+                # A keyword query that starts with what it wants: "year chatgpt came out".
+                r"^\W*(?:year|date|month|day)\s", re.I), "date"),
     (re.compile(r"\b(?:how (?:many|much|long|old|big|large|fast|far|often)|what (?:percentage|share|number|amount|price|valuation|resolution)|"
                 r"at what (?:rate|resolution|speed))\b", re.I), "number"),
     (re.compile(r"\b(?:who|whom|whose|where|name)\b", re.I), "name"),

@@ -39,6 +39,7 @@ def test_sentences_that_lean_on_the_previous_one_are_detected():
      "16th century"),
     ("At what time did Luther die?", "Luther died at 2:45 a.m. in Eisleben.", "2:45 a.m"),
     ("On what day was Opening Night held?", "Opening Night was held on Monday at the arena.", "Monday"),
+    ("year chatgpt came out", "In 2022, OpenAI released ChatGPT, setting off an AI boom.", "2022"),  # keywords
     # A name made mostly of the question's words is what it asks about, not the answer ...
     ("What city is tied with Miami for hosting the Super Bowl?",
      "New Orleans has hosted ten games, as many as Miami; the last was Super Bowl XLIV.", "New Orleans"),
@@ -229,6 +230,45 @@ def test_an_adjective_of_nationality_is_not_a_name():
     assert [other[s:e] for s, e in value_spans(other, "name")] == ["Chinese Academy of Sciences"]
 
 
+@pytest.mark.parametrize("sentence, following, expected", [
+    ("Kling's capabilities are truly impressive.", "It can produce two-minute videos at 1080p.", True),
+    ("The implications are immense.", "These technologies could raise productivity.", True),
+    # A long sentence says enough on its own; a next sentence about something else is not read.
+    ("Kling, launched by Kuaishou in June, can produce two-minute videos at 1080p resolution and "
+     "30 frames per second.", "It is already open to the public.", False),
+    ("Kling's capabilities are truly impressive.", "OpenAI launched Sora in February.", False),
+])
+def test_a_short_lead_is_read_with_the_sentence_that_goes_on_about_its_subject(sentence, following, expected):
+    from qa.extract import introduces
+
+    assert introduces(sentence, following) is expected
+
+
+def test_a_quotation_is_scored_with_the_sentence_that_names_its_speaker(tmp_path, hash_embedder):
+    from qa.answer import get_index
+    from qa.config import DEFAULT_SETTINGS
+    from qa.extract import score_candidates
+    from qa.retrieve import make_retriever
+
+    text = ("Firms are under pressure, said Chris Nicholson, an investor at Page One Ventures. "
+            "The launch of ChatGPT was “yet another Sputnik moment that China felt it needed to answer.”\n")
+    corpus = make_corpus(tmp_path / "c", {"vc.txt": text})
+    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
+    index = get_index(tmp_path / "i", hash_embedder.name)
+    question = "What comparison did the Page One Ventures investor use for the launch of ChatGPT?"
+    qv = hash_embedder.encode([question])[0]
+    hits = make_retriever("hybrid", index, hash_embedder).search(question, 2, query_vector=qv)
+    quote = next(c for c in score_candidates(question, qv, hits, index, DEFAULT_SETTINGS.extract)
+                 if text[c.start:].startswith("The launch"))
+    # "Page One Ventures investor" is found in the speaker's sentence, read with the quotation.
+    from qa.extract import _document_frequencies
+    from qa.terms import analyze
+
+    df, n = _document_frequencies(index)
+    alone = coverage(term_weights(analyze(question), df, n), set(analyze(text[quote.start:quote.end])))
+    assert quote.lexical > alone + 0.2
+
+
 def test_a_sentence_read_with_its_antecedent_is_no_echo(tmp_path, hash_embedder):
     """The answer is in the sentence before ("These were the main determinants..."): the pair is
     scored together, so the second sentence is not penalised for repeating the question."""
@@ -300,10 +340,14 @@ def test_a_quotation_whose_speaker_is_named_in_the_sentence_before(sentence, pre
      "respond to.”\nThe company launched PixVerse in November.\n",
      "Who called the launch of ChatGPT yet another Sputnik moment?", "Chinese firms are under pressure",
      "respond to.”"),
-], ids=["quotation-goes-on", "speaker-before"])
-def test_the_answer_cites_the_whole_of_what_a_speaker_said(tmp_path, hash_embedder, text, question,
-                                                           starts, ends):
-    """The citation covers the speaker and all their words, still verbatim."""
+    # A short lead answers best; the sentence after it says what it leads to.
+    ("Kling's capabilities are truly impressive. It can produce two-minute videos at 1080p "
+     "resolution and 30 frames per second.\nOpenAI launched Sora in February.\n",
+     "How impressive are Kling's capabilities?", "Kling's capabilities", "30 frames per second."),
+], ids=["quotation-goes-on", "speaker-before", "short-lead"])
+def test_the_citation_covers_the_sentences_the_answer_needs(tmp_path, hash_embedder, text, question,
+                                                            starts, ends):
+    """The speaker and all their words, or a short lead and what it leads to: still verbatim."""
     from qa.answer import answer
 
     corpus = make_corpus(tmp_path / "c", {"speech.txt": text})

@@ -139,6 +139,26 @@ def test_a_question_quoting_a_title_reads_that_document_without_the_title_words(
     assert {p.doc_id for p in result.passages} == {"otters"} and "twelve otters" in result.text
 
 
+def test_a_metadata_question_quoting_another_works_title_is_read_from_the_text(tmp_path, hash_embedder):
+    """The question asks when a report the document retells was published, not the document."""
+    from qa.metadata_questions import quotes_other_title
+
+    assert quotes_other_title("When was the report 'Seal numbers climb again' published?", "Seals return")
+    assert not quotes_other_title("When was the report 'Seals return to the bay' published?", "Seals return")
+    assert not quotes_other_title("When was the seal report published?", "Seals return")
+    corpus = make_corpus(tmp_path / "c", {"seals.txt": (
+        "Seals return to the bay\nCoastal Wildlife Weekly\n2024-03-05\n\n"
+        "A March 3rd report in the Harbour Times, titled: Seal numbers climb again, counted four "
+        "hundred seals.\nVolunteers will count again in May.\n")})
+    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
+    result = answer("On what date was the Harbour Times report titled 'Seal numbers climb again' published?",
+                    index_dir=tmp_path / "i", embedder=hash_embedder, threshold=0.0)
+    assert "March 3rd" in result.text and "document's date" not in result.reason
+    result = answer("When was the report 'Seals return to the bay' published?",
+                    index_dir=tmp_path / "i", embedder=hash_embedder, threshold=0.0)
+    assert result.text == "2024-03-05"  # its own title: the document's date
+
+
 def test_a_named_outlet_identifies_the_document_a_metadata_question_asks_about(news_index, hash_embedder):
     corpus, index_dir = news_index
     question = "In the Coastal Wildlife Weekly article, who is credited as the author?"
