@@ -223,7 +223,9 @@ def uncounted(question: str, hits: Sequence[Hit], index) -> str:
 
 
 _ANAPHOR = re.compile(
-    r"^\W*(?:it|its|he|she|his|her|they|their|them|this|that|these|those|such|there|"
+    # An opening phrase of time or place may come first: "In November, the startup launched ...".
+    r"^\W*(?:(?:in|on|at|by|since|after|last|this|next|earlier|later)\b[^,.;:]{0,30},\s*)?"
+    r"(?:it|its|he|she|his|her|they|their|them|this|that|these|those|such|there|"
     r"the (?:company|firm|startup|start-up|group|model|system|tool|technology|government|"
     r"country|move|report|study|project|app|product|platform)|both|however|but|also)\b",
     re.I,
@@ -376,11 +378,7 @@ def named_sources(index, question: str, doc_ids: Sequence[str]) -> tuple[set[str
     out: set[str] = set()
     rest = question
     for doc_id in dict.fromkeys(doc_ids):
-        doc = index.document(doc_id)
-        names = {doc.text[f.value_start:f.value_end] for f in fields_of(index, doc_id) if f.name == "source"}
-        if doc.source:
-            names.add(doc.source)
-        for name in names:
+        for name in _source_names(index, doc_id):
             key = word_key(name)
             if key and re.search(rf"\b{re.escape(key)}\b", words):
                 out.add(doc_id)
@@ -419,6 +417,13 @@ def titled_sources(index, question: str, doc_ids: Sequence[str]) -> tuple[set[st
             out.add(doc_id)
             rest = rest[:span[0]] + " " + rest[span[1]:]
     return out, " ".join(rest.split())
+
+
+def _source_names(index, doc_id: str) -> set[str]:
+    """The outlet names a document goes by: its ``source`` and the outlets its text states."""
+    doc = index.document(doc_id)
+    names = {doc.text[f.value_start:f.value_end] for f in fields_of(index, doc_id) if f.name == "source"}
+    return names | ({doc.source} if doc.source else set())
 
 
 def _short_name(name: str, question: str) -> str | None:

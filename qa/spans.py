@@ -71,7 +71,10 @@ _QUESTION_TYPES = [
                 # A keyword query that starts with what it wants: "year chatgpt came out".
                 r"^\W*(?:year|date|month|day)\s", re.I), "date"),
     (re.compile(r"\b(?:how (?:many|much|long|old|big|large|fast|far|often)|what (?:percentage|share|number|amount|price|valuation|resolution)|"
-                r"at what (?:rate|resolution|speed))\b", re.I), "number"),
+                r"at what (?:rate|resolution|speed)|(?:valued|priced) at|"
+                # "What was 01.AI's valuation?", "What is the price of ...?"
+                r"what (?:is|was|are|were) (?:the |its |their |[\w.]+['’]s )?(?:valuation|price|cost|revenue|"
+                r"salary|budget|population|percentage|share))\b", re.I), "number"),
     (re.compile(r"\b(?:who|whom|whose|where|name)\b", re.I), "name"),
     # "Which company ...", "which Chinese internet firm ...", "what is the name ...": a noun naming a
     # person, organisation, place or product, up to three words after which/what. "What kind of

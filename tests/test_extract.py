@@ -25,13 +25,16 @@ def test_combined_score_is_the_configured_weighted_sum():
 def test_sentences_that_lean_on_the_previous_one_are_detected():
     assert needs_context("It can produce two-minute videos.")
     assert needs_context("The company said so.")
+    assert needs_context("In November, the startup launched PixVerse.")  # after a phrase of time
     assert not needs_context("Kuaishou built Kling.")
+    assert not needs_context("In November, Kuaishou launched Kling.")
 
 
 @pytest.mark.parametrize("question, sentence, expected", [
     ("Who founded 01.AI?", "The company was founded by a well-known investor, Kai-Fu Lee.", "Kai-Fu Lee"),
     ("When did OpenAI launch ChatGPT?", "OpenAI launched ChatGPT in November 2022, to wide acclaim.", "November 2022"),
     ("How much was the startup valued at?", "It was around for eight months and had a valuation of US$1 billion.", "US$1 billion"),
+    ("What was 01.AI valued at?", "It was around for eight months and had a valuation of US$1 billion.", "US$1 billion"),
     ("Which company made Kling?", "Kling is a video generator created by the Chinese internet company Kuaishou.", "Kuaishou"),
     # A year before 1900 is a date too, and so are a century, a time of day and a day of the week.
     ("In what year was Fort Coligny destroyed?", "Fort Coligny was destroyed in 1560 by the Portuguese.", "1560"),
