@@ -226,7 +226,7 @@ _ANAPHOR = re.compile(
     # An opening phrase of time or place may come first: "In November, the startup launched ...".
     r"^\W*(?:(?:in|on|at|by|since|after|last|this|next|earlier|later)\b[^,.;:]{0,30},\s*)?"
     r"(?:it|its|he|she|his|her|they|their|them|this|that|these|those|such|there|"
-    r"the (?:company|firm|startup|start-up|group|model|system|tool|technology|government|"
+    r"the (?:[\w-]+ ){0,2}?(?:company|firm|startup|start-up|group|model|system|tool|technology|government|"
     r"country|move|report|study|project|app|product|platform)|both|however|but|also)\b",
     re.I,
 )

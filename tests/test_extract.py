@@ -26,6 +26,7 @@ def test_sentences_that_lean_on_the_previous_one_are_detected():
     assert needs_context("It can produce two-minute videos.")
     assert needs_context("The company said so.")
     assert needs_context("In November, the startup launched PixVerse.")  # after a phrase of time
+    assert needs_context("The Chinese company 01.AI had only been around for eight months.")
     assert not needs_context("Kuaishou built Kling.")
     assert not needs_context("In November, Kuaishou launched Kling.")
 
