@@ -197,9 +197,9 @@ def suggest(name: str, vocabulary: Vocabulary, texts: Sequence[str] = ()) -> str
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-def uncounted(question: str, hits: Sequence[Hit], index) -> str:
-    """What a "how many / how much" question counts, when none of the retrieved passages mentions
-    it (by any of its content terms); else "". "How many employees does 01.AI have?" cannot be
+def uncounted(question: str, texts: Sequence[str]) -> str:
+    """What a "how many / how much" question counts, when none of the passages read (``texts``)
+    mentions it (by any of its content terms); else "". "How many employees does 01.AI have?" cannot be
     answered from passages that never speak of employees, however much they say about 01.AI.
 
     A misspelt word ("intercpetions") counts as mentioned when a passage has a word with the same
@@ -210,7 +210,6 @@ def uncounted(question: str, hits: Sequence[Hit], index) -> str:
     terms = set(analyze(" ".join(words)))
     if not terms:
         return ""
-    texts = [index.document(h.chunk.doc_id).text[h.chunk.start:h.chunk.end] for h in hits]
     if any(terms & set(analyze(text)) for text in texts):
         return ""
     asked = {w.lower() for w in words if len(w) >= 5}
@@ -238,6 +237,12 @@ def is_heading(sentence: str) -> bool:
     Open-Source AI for Your Business:"). It names a topic; it states nothing that could answer."""
     text = sentence.strip()
     return bool(text) and (text.endswith(":") or not ends_like_sentence(text))
+
+
+def leans_back(sentence: str, previous: str) -> bool:
+    """True when ``sentence`` is read (scored and cited) with ``previous``, the sentence before it:
+    it leans on it (``needs_context``) or quotes a speaker it names (``quotes_speaker_before``)."""
+    return needs_context(sentence) or quotes_speaker_before(sentence, previous)
 
 
 def needs_context(sentence: str) -> bool:
@@ -291,7 +296,7 @@ def score_candidates(question: str, query_vector: np.ndarray, hits: Sequence[Hit
         if r > 0 and int(index.sentence_table[r - 1, 0]) == d:
             ps, pe = (int(x) for x in index.sentence_table[r - 1, 1:])
             previous = index.documents[d].text[ps:pe]
-            if needs_context(sentence) or quotes_speaker_before(sentence, previous):
+            if leans_back(sentence, previous):
                 context_terms = terms | set(analyze(previous))
         lexical[i] = coverage(weights, context_terms)
         # An echo of the question is no answer, unless the sentence is read with the one before,
@@ -498,7 +503,7 @@ def _with_context(index, cand: Candidate) -> tuple[int, int]:
     if cand.row > 0:
         pd, ps, pe = (int(x) for x in index.sentence_table[cand.row - 1])
         if (index.documents[pd].doc_id == cand.doc_id and not doc.text[pe:start].strip()
-                and (needs_context(sentence) or quotes_speaker_before(sentence, doc.text[ps:pe]))):
+                and leans_back(sentence, doc.text[ps:pe])):
             start = ps
     if cand.row + 1 < len(index.sentence_table):
         nd, ns, ne = (int(x) for x in index.sentence_table[cand.row + 1])
@@ -583,7 +588,7 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
                 suggestion = re.sub(rf"(?<![\w.-]){re.escape(u)}(?![\w-])", lambda _m, g=g: g, suggestion, count=1)
         return Extraction(True, (), (), alternatives, best, best.score,
                           f"the corpus never mentions {names}{hint}", suggestion)
-    counted = uncounted(question, hits, index)
+    counted = uncounted(question, read)
     if counted:
         return Extraction(True, (), (), alternatives, best, best.score,
                           f"the question counts {counted!r}, which no passage read mentions")

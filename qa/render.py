@@ -161,7 +161,7 @@ def render_abstention(result, k: int) -> str:
     parts = ['<div class="qa-answer qa-abstained">',
              f'<div class="qa-none">{escape_text(result.text)}</div>',
              f'<div class="qa-meta">{escape_text(result.reason)}</div>']
-    if getattr(result, "did_you_mean", ""):
+    if result.did_you_mean:
         parts.append(f'<div class="qa-suggest">Did you mean: {_ask_link(result.did_you_mean)}</div>')
     closest, seen = [], set()
     for p in result.passages:
