@@ -22,7 +22,7 @@ from qa.ingest import ends_like_sentence
 from qa.metadata import Field, document_fields, word_key
 from qa.metadata_questions import metadata_question, quoted_title, quotes_other_title, quotes_title
 from qa.retrieve import Hit
-from qa.spans import answer_span, counted_words, expected_type, values_disagree
+from qa.spans import answer_span, counted_words, expected_type, states_value, value_kind, values_disagree
 from qa.terms import analyze
 from qa.vocabulary import Vocabulary, index_vocabulary
 
@@ -513,6 +513,15 @@ def _with_context(index, cand: Candidate) -> tuple[int, int]:
     return start, end
 
 
+def _span_text(index, cand: Candidate) -> str:
+    """The text ``cand`` is cited with (``_with_context``)."""
+    start, end = _with_context(index, cand)
+    return index.document(cand.doc_id).text[start:end]
+
+
+_KIND_NAMES = {"money": "an amount of money", "age": "an age", "day": "a date", "headquarters": "where it is headquartered"}
+
+
 def find_corroboration(index, best: Candidate, candidates: Sequence[Candidate], config: ExtractConfig,
                        extra_rows: Sequence[int] = (), query_vector: np.ndarray | None = None
                        ) -> list[Candidate]:
@@ -606,6 +615,14 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
         how = "the question quotes its title"
     elif stated is not None and stated.doc_id in named:
         how = "the question names it"
+    kind = value_kind(question) if stated is None else None
+    if kind is not None:
+        # The answer must state a value of the kind asked: the best sentence that does, if any.
+        best = next((c for c in candidates if states_value(kind, _span_text(index, c))), None)
+        if best is None:
+            return Extraction(True, (), (), alternatives, candidates[0], candidates[0].score,
+                              f"the question asks for {_KIND_NAMES.get(kind, 'a ' + kind)}, "
+                              "which no sentence read states")
     if best.score < threshold and how is None:
         return Extraction(True, (), (), alternatives, best, best.score,
                           f"best evidence {best.score:.3f} is under the threshold {threshold:.3f}")

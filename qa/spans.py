@@ -339,3 +339,99 @@ def iso_date(text: str | None) -> str | None:
         return f"{int(m[3]):04d}-{_MONTH_NUMBERS[m[2].lower()]:02d}-{int(m[1]):02d}"
     m = re.match(r"(\d{4})$", text)
     return m[1] if m else None
+
+
+
+# --- questions that ask for one narrow kind of value ---------------------------------------------
+#
+# "How much does a Kling subscription cost?" is not answered by a sentence about Kling that names
+# no price, however close it is to the question. For these question forms the answer sentence must
+# state a value of the kind asked; each form and what counts as stating it were checked on the
+# sentences that answer SQuAD v1.1 questions of that form (docs/evaluation.md).
+
+_MONEY_NOUNS = r"(?:price|cost|fee|fine|valuation|salary|wage|revenue|budget|funding|rent|tuition)"
+_MEASURE_NOUNS = (r"(?:length|resolution|size|height|width|weight|speed|capacity|distance|depth|temperature|"
+                  r"frame rate|population of)")
+#: "What is the monthly subscription *price*", not "What is the comparison in *price*".
+_WHAT_IS_THE = (r"\b(?:what|which)(?:['’]s|\s+(?:is|was|are|were))?\s+(?:the\s+|its\s+|their\s+|[\w.]+['’]s\s+)?"
+                r"(?:(?!(?:in|of|between|for|to|on|at)\s)[\w-]+\s+){0,2}")
+_KIND_QUESTIONS = [
+    ("money", re.compile(
+        r"\bhow much (?:[\w-]+\s+){0,2}(?:money|funding|capital|cash|revenue|profit|investment)\b|"
+        r"\bhow much (?:does|did|do|will|would|is|was|are|were|has|had|have)\b.*\b(?:cost|charge|pay|"
+        r"spen[dt]|raise|earn|sell|sold|invest|worth|fetch|paid|fund)\w*|"
+        rf"{_WHAT_IS_THE}{_MONEY_NOUNS}s?\b|\b(?:valued|priced) at\b", re.I)),
+    ("year", re.compile(r"\b(?:what|which) year\b|^\W*year\b", re.I)),
+    ("age", re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.I)),
+    ("percentage", re.compile(r"\b(?:what|which) (?:percentage|percent|proportion|fraction)\b", re.I)),
+    ("measurement", re.compile(rf"{_WHAT_IS_THE}{_MEASURE_NOUNS}\b", re.I)),
+    # "How long ...?" opening the question or a clause.
+    ("length of time", re.compile(r"(?:^|[,;:]\s*)\W*how long\b", re.I)),
+    # "When ...?" may be answered by an event ("after the end of the Mexican War"); "What date
+    # ...?" and "When was it founded / born ...?" ask for a date.
+    ("day", re.compile(r"\b(?:what|which) date\b|\bon what day\b", re.I)),
+    ("date", re.compile(r"\b(?:what|which) month\b|^\W*when\s+(?:was|were|did)\b[^,]*\b(?:founded|"
+                        r"established|born|died|incorporated|found|establish|die)\b", re.I)),
+    # "How many ...?" opening the question or a clause, not "Since NASA didn't know how many
+    # attempts ..., what did they use?".
+    ("number", re.compile(r"(?:^|[,;:]\s*|\b(?:and|in|of|by|to|for|with|on|at|from|among)\s+)\W*how many\b", re.I)),
+    ("university", re.compile(r"\b(?:which|what) (?:[\w-]+ )?(?:university|college)\b(?!['’])", re.I)),
+    ("headquarters", re.compile(r"\bheadquarter", re.I)),
+]
+_ANY_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+    r"hundreds?|thousands?|millions?|billions?|dozens?|several|few|single|once|twice|both|none|"
+    r"couple|handful|half|halves|quarters?|thirds?)\b", re.I)
+_COUNTING = re.compile(r"\b\d[\d,.]*\s+(?!(?:the|a|an|and|or|to|in|on|at|of|for|by|with|as|it|he|she|they|"
+                       r"we|was|were|is|are|when|after|before|that|this|its|his|her|their)\b)[a-z]")
+_YEARS = rf"\b[12]\d{{3}}s?\b|\b\d{{1,4}} ?(?:BCE?|CE|AD)\b|\b(?:\d{{1,2}}(?:st|nd|rd|th)|{_ORDINALS})[ -]centur(?:y|ies)\b"
+_STATES = {
+    # A sum, or a change in one given as a percentage ("an almost 500% increase in revenue").
+    "money": re.compile(r"[$€£¥%]|\b(?:dollars?|cents?|euros?|pounds?|yen|yuan|renminbi|RMB|USD|francs?|"
+                        r"rupees?|pesos?|free|per ?cent)\b", re.I),
+    "year": re.compile(rf"{_YEARS}|\b(?:last|this|next|that|same) year\b", re.I),
+    "percentage": re.compile(r"%|\bper ?cent|\b(?:half|quarter|third|fifth|tenth)s?\b|\bmajority\b|\ball\b|"
+                             r"\bnone\b", re.I),
+    # A number with a unit of time or length ("two-minute", "6,400 km", "for decades"), or when it
+    # began or ended ("since 1979", "from 1964 to 1969").
+    "length of time": re.compile(
+        r"(?:\d[\d,.]*|\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|"
+        r"twenty|thirty|forty|fifty|hundred|several|few|many)\b)[ -]?(?:[\w-]+ )?(?:centur|decade|years?\b|"
+        r"months?\b|weeks?\b|days?\b|hours?\b|minutes?\b|seconds?\b|km\b|kilomet|miles?\b|met(?:er|re)s?\b|"
+        rf"feet\b|foot\b|inch|cm\b|mm\b|yards?\b)|\b(?:centuries|decades|years|months|weeks|days|hours|minutes|seconds)\b|"
+        rf"{_YEARS}", re.I),
+    # A date, or a year of three digits ("in 911").
+    # A day ("May 3, 2013", "9 October 2006", "on Thursday"), not only a month or a year.
+    "day": re.compile(rf"\b{_MONTHS}\.? \d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{_MONTHS}\b|\d{{4}}-\d{{2}}-\d{{2}}|"
+                      r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|(?-i:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|"
+                      r"\byesterday\b|\btoday\b|\bChristmas|\bNew Year", re.I),
+    # An age, or how long something has been around ("at age 39", "had only been around for eight
+    # months", "dating to 1338").
+    "age": re.compile(r"\b(?:aged?|born)\b|-year-old|\byears? old\b|\bin (?:his|her|their) (?:early |mid-|late )?"
+                      r"(?:teens|twenties|thirties|forties|fifties|sixties|seventies|eighties|\d0s)\b", re.I),
+    "date": re.compile(rf"{PATTERNS['date'].pattern}|\b(?:in|since|from|by|until|of)\s+\d{{3}}\b", re.I),
+    "university": re.compile(r"Universit|College|Institute|School|Academy|studied|graduat|alumn|degree|"
+                             r"attended|enrolled", re.I),
+    "headquarters": re.compile(r"headquarter|based|located|offices?\b|\bHQ\b|\bhome\b", re.I),
+}
+
+
+def value_kind(question: str) -> str | None:
+    """The narrow kind of value the question asks for ("money", "year", "age", "percentage",
+    "measurement", "length of time", "day", "date", "number", "university", "headquarters"), or None."""
+    for kind, pattern in _KIND_QUESTIONS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def states_value(kind: str, text: str) -> bool:
+    """True when ``text`` states a value of ``kind`` (``value_kind``)."""
+    if kind == "age" and _STATES["length of time"].search(text):
+        return True
+    if kind in _STATES:
+        return bool(_STATES[kind].search(text))
+    # A count or a measurement is a number that is not part of a date ("July 24th",
+    # "in 2023"), unless it counts something ("2000 guests").
+    return bool(_COUNTING.search(text) or _ANY_NUMBER.search(PATTERNS["date"].sub(" ", text)))

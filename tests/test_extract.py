@@ -6,7 +6,8 @@ from qa import answer
 from qa.config import ExtractConfig
 from qa.extract import combine_scores, continues_quote, coverage, needs_context, term_weights
 from qa.index import build_index
-from qa.spans import answer_span, counted_words, expected_type, value_spans, values_disagree
+from qa.spans import (answer_span, counted_words, expected_type, states_value, value_kind, value_spans,
+                      values_disagree)
 
 
 def test_rare_question_terms_weigh_more_and_unknown_terms_weigh_most():
@@ -394,3 +395,83 @@ def test_a_count_of_something_no_passage_mentions_is_not_in_the_corpus(tmp_path,
     build_index(corpus, tmp_path / "i", embedder=hash_embedder)
     assert "counts" not in ask("How many wedlers does Acme Robotics pay in Berlin?").reason
     assert "counts 'engineers'" in ask("How many engineers does Acme Robotics pay in Berlin?").reason
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How much does a subscription to Kling cost?", "money"),
+    ("What is the monthly subscription price of Kling?", "money"),
+    ("How much venture funding has AIsphere raised?", "money"),
+    ("what was 01.AI valued at", "money"),
+    ("What is the comparison in price between A and B?", None),  # a comparison, not a sum
+    ("In what year did Nick Clegg join Meta?", "year"),
+    ("year chatgpt came out", "year"),
+    ("How old is Qu Dongqi?", "age"),
+    ("What percentage of the vote did she get?", "percentage"),
+    ("What's the maximum video resolution PixVerse can generate?", "measurement"),
+    ("How long are the clips Kling makes?", "length of time"),
+    ("On what date did OpenAI release Sora?", "day"),
+    ("In which month did OpenAI release Sora?", "date"),
+    ("When was Hugging Face founded?", "date"),
+    ("When was Thoreau's essay published?", None),  # "after the end of the Mexican War"
+    ("When are subject committees established?", None),  # a recurring event
+    ("How many people attended the conference?", "number"),
+    ("Since NASA didn't know how many attempts it would take, what did it use?", None),
+    ("Which university did Kai-Fu Lee graduate from?", "university"),
+    ("At what university's facility did the team practice?", None),
+    ("Where is Hugging Face headquartered?", "headquarters"),
+    ("Who founded 01.AI?", None),
+])
+def test_the_narrow_kind_of_value_a_question_asks_for(question, kind):
+    assert value_kind(question) == kind
+
+
+@pytest.mark.parametrize("kind, text, states", [
+    ("money", "It charges US$10 a month.", True),
+    ("money", "Revenue rose almost 500% between 1953 and 1958.", True),
+    ("money", "Kling is available to users worldwide.", False),
+    ("year", "ChatGPT was launched in November 2022.", True),
+    ("year", "The company was founded last year.", True),
+    ("year", "Nick Clegg, head of global affairs at Meta, said so.", False),
+    ("number", "A dinner attended by 2000 guests.", True),
+    ("number", "The plague reduced the population by half.", True),
+    ("number", "On July 24th, in 2023, the conference opened.", False),  # dates are no counts
+    ("age", "Qu Dongqi showed off a video this month.", False),
+    ("age", "He played in the Super Bowl at age 39.", True),
+    ("age", "01.AI had only been around for eight months.", True),
+    ("age", "Qu Dongqi showed two videos.", False),
+    ("length of time", "It can produce two-minute videos.", True),
+    ("length of time", "It has been published since 1979.", True),
+    ("length of time", "The outcome is known in seconds.", True),
+    ("length of time", "It launched this month.", False),
+    ("date", "The duchy began in 911 as a fiefdom.", True),
+    ("day", "The event was held on February 1, 2016.", True),
+    ("day", "It takes place on a Thursday.", True),
+    ("day", "A July 24th article in the New York Times.", True),
+    ("day", "OpenAI unveiled Sora last week.", False),
+    ("university", "He studied computer science at Columbia University.", True),
+    ("university", "Kai-Fu Lee founded 01.AI.", False),
+    ("headquarters", "The network is headquartered in Manhattan.", True),
+    ("headquarters", "Hugging Face is an open source model library company.", False),
+])
+def test_what_states_a_value_of_each_kind(kind, text, states):
+    assert states_value(kind, text) is states
+
+
+def test_a_question_for_a_kind_of_value_no_sentence_states_is_not_in_the_corpus(tmp_path, hash_embedder):
+    corpus = make_corpus(tmp_path / "c", {
+        "kling.txt": ("Kuaishou released Kling, a video generator, to users worldwide. "
+                      "Kling can produce two-minute videos at 1080p resolution.\n")})
+    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
+    ask = lambda q: answer(q, index_dir=tmp_path / "i", embedder=hash_embedder, threshold=-1.0)  # noqa: E731
+    result = ask("How much does a subscription to Kling cost?")
+    assert result.abstained and "asks for an amount of money, which no sentence read states" in result.reason
+    assert result.alternatives  # what was read is still shown
+    assert ask("Where is Kuaishou headquartered?").abstained
+    corpus.joinpath("acme.txt").write_text(
+        "Acme Robotics builds robot arms in Berlin. It raised US$40 million last year.\n", encoding="utf-8")
+    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
+    # The best sentence that states a value of the kind asked answers, not the closest one.
+    raised = ask("How much money did Acme Robotics raise?")
+    assert not raised.abstained and "US$40 million" in raised.text
+    long = ask("How long are Kling's videos?")
+    assert not long.abstained and "two-minute" in long.text

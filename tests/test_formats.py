@@ -143,7 +143,7 @@ def test_pdf_is_read_page_by_page_and_a_citation_names_its_page(tmp_path):
     assert index.document("glacier").pages == doc.pages  # page offsets survive the index
     assert index.document("glacier").text == doc.text  # the index stores the extracted text
 
-    later = answer("How many meltwater lakes doubled in the last decade?", embedder=EMBEDDER,
+    later = answer("What happened to the meltwater lakes on the glacier in the last decade?", embedder=EMBEDDER,
                    index_dir=tmp_path / "index")
     assert later.citations[0].doc_id == "glacier" and "Meltwater lakes" in later.citations[0].quote
     assert doc.page_of(later.citations[0].start) == 2 and later.citations[0].page == 2
