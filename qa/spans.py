@@ -353,9 +353,16 @@ _MONEY_NOUNS = r"(?:price|cost|fee|fine|valuation|salary|wage|revenue|budget|fun
 _MEASURE_NOUNS = (r"(?:length|resolution|size|height|width|weight|speed|capacity|distance|depth|temperature|"
                   r"frame rate|population of)")
 #: "What is the monthly subscription *price*", not "What is the comparison in *price*".
-_WHAT_IS_THE = (r"\b(?:what|which)(?:['’]s|\s+(?:is|was|are|were))?\s+(?:the\s+|its\s+|their\s+|[\w.]+['’]s\s+)?"
+#: A possessive only after the verb: "What material's weight gain ...?" asks for a material.
+_WHAT_IS_THE = (r"\b(?:what|which)(?:(?:['’]s|\s+(?:is|was|are|were))\s+(?:the\s+|its\s+|their\s+|[\w.]+['’]s\s+)?|\s+)"
                 r"(?:(?!(?:in|of|between|for|to|on|at)\s)[\w-]+\s+){0,2}")
+#: A keyword query ("kling video length", "pixverse frame rate"): no question word opens it.
+_KEYWORDS = (r"^(?!.*\b(?:what|which|who|whom|whose|when|where|why|how)\b)(?!\W*(?:is|are|was|were|do|does|did|"
+             r"can|could|should|would|will|has|have|had|tell|name|list|give|describe|explain)\b)[^?]*")
 _KIND_QUESTIONS = [
+    ("money", re.compile(rf"{_KEYWORDS}\b(?:price|cost|fee|valuation|funding|salary|revenue)s?[^\w?]*$", re.I)),
+    ("measurement", re.compile(rf"{_KEYWORDS}\b(?:length|resolution|frame rate|fps|size|height|width|weight|speed|"
+                               r"capacity|distance|depth|temperature|population)[^\w?]*$", re.I)),
     ("money", re.compile(
         r"\bhow much (?:[\w-]+\s+){0,2}(?:money|funding|capital|cash|revenue|profit|investment)\b|"
         r"\bhow much (?:does|did|do|will|would|is|was|are|were|has|had|have)\b.*\b(?:cost|charge|pay|"
@@ -374,12 +381,14 @@ _KIND_QUESTIONS = [
                         r"established|born|died|incorporated|found|establish|die)\b", re.I)),
     # "How many ...?" opening the question or a clause, not "Since NASA didn't know how many
     # attempts ..., what did they use?".
-    ("number", re.compile(r"(?:^|[,;:]\s*|\b(?:and|in|of|by|to|for|with|on|at|from|among)\s+)\W*how many\b", re.I)),
+    ("number", re.compile(r"(?:^\W*(?:[a-z]+ly\s+)?|[,;:]\s*|\b(?:and|in|of|by|to|for|with|on|at|from|among)\s+)\W*how many\b",
+                          re.I)),
     ("university", re.compile(r"\b(?:which|what) (?:[\w-]+ )?(?:university|college)\b(?!['’])", re.I)),
     ("headquarters", re.compile(r"\bheadquarter", re.I)),
 ]
+#: A number of things ("two", "a dozen", "half"); "one of the ..." names one thing, not a number.
 _ANY_NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"\d|\b(?:one(?!\s+of\b)|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
     r"hundreds?|thousands?|millions?|billions?|dozens?|several|few|single|once|twice|both|none|"
     r"couple|handful|half|halves|quarters?|thirds?)\b", re.I)

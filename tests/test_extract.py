@@ -415,6 +415,14 @@ def test_a_count_of_something_no_passage_mentions_is_not_in_the_corpus(tmp_path,
     ("When was Thoreau's essay published?", None),  # "after the end of the Mexican War"
     ("When are subject committees established?", None),  # a recurring event
     ("How many people attended the conference?", "number"),
+    ("Roughly how many people attended?", "number"),
+    ("kling video length", "measurement"),  # a keyword query
+    ("pixverse frame rate", "measurement"),
+    ("kling subscription price", "money"),
+    ("price war in China", None),  # what the query is about, not what it asks for
+    ("Case complexities provide three likelihoods of what variable that remains the same size?", None),
+    ("What material's weight gain was an early clue?", None),  # asks for a material
+    ("What is Kling's resolution?", "measurement"),
     ("Since NASA didn't know how many attempts it would take, what did it use?", None),
     ("Which university did Kai-Fu Lee graduate from?", "university"),
     ("At what university's facility did the team practice?", None),
@@ -434,6 +442,7 @@ def test_the_narrow_kind_of_value_a_question_asks_for(question, kind):
     ("year", "Nick Clegg, head of global affairs at Meta, said so.", False),
     ("number", "A dinner attended by 2000 guests.", True),
     ("number", "The plague reduced the population by half.", True),
+    ("measurement", "One of the most striking examples is Kling.", False),
     ("number", "On July 24th, in 2023, the conference opened.", False),  # dates are no counts
     ("age", "Qu Dongqi showed off a video this month.", False),
     ("age", "He played in the Super Bowl at age 39.", True),
