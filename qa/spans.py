@@ -426,6 +426,9 @@ _STATES = {
 }
 
 
+_AGO = re.compile(r"\b[\w-]+\s+(?:[\w-]+\s+)?(?:centur(?:y|ies)|decades?|years?|months?|weeks?|days?|hours?)\s+ago\b", re.I)
+
+
 def value_kind(question: str) -> str | None:
     """The narrow kind of value the question asks for ("money", "year", "age", "percentage",
     "measurement", "length of time", "day", "date", "number", "university", "headquarters"), or None."""
@@ -437,8 +440,11 @@ def value_kind(question: str) -> str | None:
 
 def states_value(kind: str, text: str) -> bool:
     """True when ``text`` states a value of ``kind`` (``value_kind``)."""
-    if kind == "age" and _STATES["length of time"].search(text):
-        return True
+    if kind == "age":
+        # "announced just over a month ago" dates an event; it is no one's age.
+        text = _AGO.sub(" ", text)
+        if _STATES["length of time"].search(text):
+            return True
     if kind in _STATES:
         return bool(_STATES[kind].search(text))
     # A count or a measurement is a number that is not part of a date ("July 24th",

@@ -448,6 +448,7 @@ def test_the_narrow_kind_of_value_a_question_asks_for(question, kind):
     ("age", "He played in the Super Bowl at age 39.", True),
     ("age", "01.AI had only been around for eight months.", True),
     ("age", "Qu Dongqi showed two videos.", False),
+    ("age", "Kling was announced just over a month ago.", False),
     ("length of time", "It can produce two-minute videos.", True),
     ("length of time", "It has been published since 1979.", True),
     ("length of time", "The outcome is known in seconds.", True),
