@@ -519,7 +519,9 @@ def _span_text(index, cand: Candidate) -> str:
     return index.document(cand.doc_id).text[start:end]
 
 
-_KIND_NAMES = {"money": "an amount of money", "age": "an age", "day": "a date", "headquarters": "where it is headquartered"}
+#: How a reason names a kind of value (``qa.spans.value_kind``); other kinds read "a <kind>".
+_KIND_NAMES = {"money": "an amount of money", "age": "an age", "day": "a date",
+               "headquarters": "where it is headquartered"}
 
 
 def find_corroboration(index, best: Candidate, candidates: Sequence[Candidate], config: ExtractConfig,

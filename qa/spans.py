@@ -341,7 +341,6 @@ def iso_date(text: str | None) -> str | None:
     return m[1] if m else None
 
 
-
 # --- questions that ask for one narrow kind of value ---------------------------------------------
 #
 # "How much does a Kling subscription cost?" is not answered by a sentence about Kling that names
@@ -356,7 +355,8 @@ _MEASURE_NOUNS = (r"(?:length|resolution|size|height|width|weight|speed|capacity
 #: A possessive only after the verb: "What material's weight gain ...?" asks for a material.
 _WHAT_IS_THE = (r"\b(?:what|which)(?:(?:['’]s|\s+(?:is|was|are|were))\s+(?:the\s+|its\s+|their\s+|[\w.]+['’]s\s+)?|\s+)"
                 r"(?:(?!(?:in|of|between|for|to|on|at)\s)[\w-]+\s+){0,2}")
-#: A keyword query ("kling video length", "pixverse frame rate"): no question word opens it.
+#: A keyword query ("kling video length", "pixverse frame rate"): no question word in it, and no
+#: auxiliary or imperative opening it.
 _KEYWORDS = (r"^(?!.*\b(?:what|which|who|whom|whose|when|where|why|how)\b)(?!\W*(?:is|are|was|were|do|does|did|"
              r"can|could|should|would|will|has|have|had|tell|name|list|give|describe|explain)\b)[^?]*")
 _KIND_QUESTIONS = [
@@ -381,8 +381,8 @@ _KIND_QUESTIONS = [
                         r"established|born|died|incorporated|found|establish|die)\b", re.I)),
     # "How many ...?" opening the question or a clause, not "Since NASA didn't know how many
     # attempts ..., what did they use?".
-    ("number", re.compile(r"(?:^\W*(?:[a-z]+ly\s+)?|[,;:]\s*|\b(?:and|in|of|by|to|for|with|on|at|from|among)\s+)\W*how many\b",
-                          re.I)),
+    ("number", re.compile(r"(?:^\W*(?:[a-z]+ly\s+)?|[,;:]\s*|\b(?:and|in|of|by|to|for|with|on|at|from|among)\s+)"
+                          r"\W*how many\b", re.I)),
     ("university", re.compile(r"\b(?:which|what) (?:[\w-]+ )?(?:university|college)\b(?!['’])", re.I)),
     ("headquarters", re.compile(r"\bheadquarter", re.I)),
 ]
@@ -410,15 +410,15 @@ _STATES = {
         r"months?\b|weeks?\b|days?\b|hours?\b|minutes?\b|seconds?\b|km\b|kilomet|miles?\b|met(?:er|re)s?\b|"
         rf"feet\b|foot\b|inch|cm\b|mm\b|yards?\b)|\b(?:centuries|decades|years|months|weeks|days|hours|minutes|seconds)\b|"
         rf"{_YEARS}", re.I),
-    # A date, or a year of three digits ("in 911").
     # A day ("May 3, 2013", "9 October 2006", "on Thursday"), not only a month or a year.
-    "day": re.compile(rf"\b{_MONTHS}\.? \d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{_MONTHS}\b|\d{{4}}-\d{{2}}-\d{{2}}|"
-                      r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|(?-i:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|"
+    "day": re.compile(rf"\b{_MONTHS}\.? \d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{_MONTHS}\b|"
+                      r"\d{4}-\d{2}-\d{2}|\b\d{1,2}/\d{1,2}/\d{2,4}\b|(?-i:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|"
                       r"\byesterday\b|\btoday\b|\bChristmas|\bNew Year", re.I),
     # An age, or how long something has been around ("at age 39", "had only been around for eight
     # months", "dating to 1338").
     "age": re.compile(r"\b(?:aged?|born)\b|-year-old|\byears? old\b|\bin (?:his|her|their) (?:early |mid-|late )?"
                       r"(?:teens|twenties|thirties|forties|fifties|sixties|seventies|eighties|\d0s)\b", re.I),
+    # A date, or a year of three digits ("in 911").
     "date": re.compile(rf"{PATTERNS['date'].pattern}|\b(?:in|since|from|by|until|of)\s+\d{{3}}\b", re.I),
     "university": re.compile(r"Universit|College|Institute|School|Academy|studied|graduat|alumn|degree|"
                              r"attended|enrolled", re.I),
@@ -426,7 +426,8 @@ _STATES = {
 }
 
 
-_AGO = re.compile(r"\b[\w-]+\s+(?:[\w-]+\s+)?(?:centur(?:y|ies)|decades?|years?|months?|weeks?|days?|hours?)\s+ago\b", re.I)
+_AGO = re.compile(r"\b[\w-]+\s+(?:[\w-]+\s+)?(?:centur(?:y|ies)|decades?|years?|months?|weeks?|days?|hours?)\s+ago\b",
+                  re.I)
 
 
 def value_kind(question: str) -> str | None:
