@@ -75,6 +75,10 @@ class ExtractConfig:
     corroboration_relevance: float = 0.85
     #: How many corroborating sentences (other documents) are cited at most.
     max_corroborating: int = 4
+    #: For a question asking for a quantity, another document's sentence within this much of the
+    #: answer's score that gives it differently ("six months" / "eight months") is cited as a
+    #: disagreement, though the two are not similar enough to pair as a whole.
+    rival_margin: float = 0.08
 
 
 @dataclass(frozen=True)

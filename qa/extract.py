@@ -22,7 +22,8 @@ from qa.ingest import ends_like_sentence
 from qa.metadata import Field, document_fields, word_key
 from qa.metadata_questions import metadata_question, quoted_title, quotes_other_title, quotes_title
 from qa.retrieve import Hit
-from qa.spans import answer_span, counted_words, expected_type, states_value, value_kind, values_disagree
+from qa.spans import (answer_span, counted_words, expected_type, quantities_disagree, states_value, value_kind,
+                      values_disagree)
 from qa.terms import analyze
 from qa.vocabulary import Vocabulary, index_vocabulary
 
@@ -524,6 +525,23 @@ _KIND_NAMES = {"money": "an amount of money", "age": "an age", "day": "a date",
                "headquarters": "where it is headquartered"}
 
 
+#: Kinds of value (``qa.spans.value_kind``) that are quantities with units.
+_QUANTITIES = frozenset({"money", "age", "percentage", "measurement", "length of time", "number"})
+
+
+def _rival(index, best: Candidate, candidates: Sequence[Candidate], wanted: str, cited: Collection[str],
+           margin: float) -> Candidate | None:
+    """Another document's answer to a question for a quantity, nearly as good as ``best``, that
+    gives the quantity differently: 004's "Within just six months, 01.AI ..." against 003's "01.AI
+    had only been around for eight months". Retellings that differ like this are seldom similar
+    enough as wholes for ``find_corroboration`` to pair them."""
+    rival = next((c for c in candidates if c.doc_id not in cited and best.score - c.score <= margin
+                  and states_value(wanted, _span_text(index, c))), None)
+    if rival is None or not quantities_disagree(_span_text(index, best), _span_text(index, rival)):
+        return None
+    return rival
+
+
 def find_corroboration(index, best: Candidate, candidates: Sequence[Candidate], config: ExtractConfig,
                        extra_rows: Sequence[int] = (), query_vector: np.ndarray | None = None
                        ) -> list[Candidate]:
@@ -617,13 +635,13 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
         how = "the question quotes its title"
     elif stated is not None and stated.doc_id in named:
         how = "the question names it"
-    kind = value_kind(question) if stated is None else None
-    if kind is not None:
+    wanted = value_kind(question) if stated is None else None
+    if wanted is not None:
         # The answer must state a value of the kind asked: the best sentence that does, if any.
-        best = next((c for c in candidates if states_value(kind, _span_text(index, c))), None)
+        best = next((c for c in candidates if states_value(wanted, _span_text(index, c))), None)
         if best is None:
             return Extraction(True, (), (), alternatives, candidates[0], candidates[0].score,
-                              f"the question asks for {_KIND_NAMES.get(kind, 'a ' + kind)}, "
+                              f"the question asks for {_KIND_NAMES.get(wanted, 'a ' + wanted)}, "
                               "which no sentence read states")
     if best.score < threshold and how is None:
         return Extraction(True, (), (), alternatives, best, best.score,
@@ -652,6 +670,12 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
               "disagreement" if values_disagree(best_text, index.document(c.doc_id).text[c.start:c.end], kind)
               else "corroboration", question)
         for c in agreeing)
+    if wanted in _QUANTITIES:
+        rival = _rival(index, best, candidates, wanted, {best.doc_id, *(c.doc_id for c in agreeing)},
+                       config.rival_margin)
+        if rival is not None:
+            start, end = _with_context(index, rival)
+            corroborating += (cite(index, rival.doc_id, start, end, rival.score, "disagreement", question),)
     reason = (f"best sentence scored {best.score:.3f} (dense {best.dense:.3f}, "
               f"term coverage {best.lexical:.2f}, passage prior {best.passage:.2f})")
     return Extraction(False, answer, corroborating, alternatives, best, best.score, reason)

@@ -191,6 +191,9 @@ def value_spans(sentence: str, kind: str) -> list[tuple[int, int]]:
             continue
         elif kind == "number" and not re.search(r"\d|[a-z]", sentence[s:e], re.I):
             continue
+        elif kind == "number" and (re.search(r"[A-Za-z]-?$", sentence[max(0, s - 2):s])
+                                   or re.match(r"\.?[A-Za-z]", sentence[e:e + 2])):
+            continue  # part of a name: "01.AI", "GPT-4o"
         out.append((s, e))
     return out
 
@@ -306,13 +309,36 @@ def values_disagree(a: str, b: str, kind: str) -> bool:
     """True when two sentences that state the same fact give different values of ``kind``.
 
     Both must contain at least one value of that kind, and no value of one may equal or contain
-    a value of the other ("late 2022" agrees with "2022"; "2019" disagrees with "2021").
+    a value of the other ("late 2022" agrees with "2022"; "2019" disagrees with "2021"); dates
+    differ when both name years and share none.
     """
     va = {normalize_value(a[s:e]) for s, e in value_spans(a, kind)}
     vb = {normalize_value(b[s:e]) for s, e in value_spans(b, kind)}
     if not va or not vb:
         return False
+    if kind == "date":
+        # Dates are compared by their years ("late 2022" and "November 2022" agree); a date without
+        # one ("last year", "in November") cannot be told to differ.
+        ya, yb = ({y for v in vs for y in _YEAR.findall(v)} for vs in (va, vb))
+        return bool(ya and yb) and not ya & yb
     return not any(x in y or y in x for x in va for y in vb)
+
+
+def quantities_disagree(a: str, b: str) -> bool:
+    """True when two texts give a quantity of the same unit differently ("six months" and "eight
+    months") and agree on none of that unit. Quantities of different units ("90,790 tonnes", "over
+    half") and bare numbers are not compared: they are seldom the same fact."""
+    def by_unit(text: str) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for s, e in value_spans(text, "number"):
+            *amount, unit = normalize_value(text[s:e]).split() or [""]
+            if amount:
+                out.setdefault(unit, set()).add(" ".join(amount))
+        return out
+
+    ua, ub = by_unit(a), by_unit(b)
+    shared = ua.keys() & ub.keys()
+    return bool(shared) and not any(ua[u] & ub[u] for u in shared)
 
 
 _MONTH_NUMBERS = {m: i for i, m in enumerate(

@@ -100,6 +100,14 @@ def test_value_disagreement():
     assert values_disagree("It was founded in 2019.", "It was founded in 2021.", "date")
     assert not values_disagree("Valued at $1 billion.", "A valuation of US$1 billion.", "number")
     assert not values_disagree("No number here.", "Founded in 2021.", "date")
+    # Dates are compared by year; relative ones cannot be told to differ.
+    assert not values_disagree("ChatGPT came out in late 2022.", "It launched in November 2022.", "date")
+    assert not values_disagree("It was founded last year.", "It launched this year.", "date")
+    # A number inside a name ("01.AI", "GPT-4o") is no value of it.
+    assert values_disagree("Within just six months, 01.AI unveiled a model.",
+                           "01.AI had only been around for eight months.", "number")
+    text = "GPT-4o and 01.AI raised US$1 billion"
+    assert [text[s:e] for s, e in value_spans(text, "number")] == ["US$1 billion"]
 
 
 def test_sources_that_agree_are_all_cited_and_disagreement_is_shown(tmp_path, hash_embedder):
@@ -485,3 +493,34 @@ def test_a_question_for_a_kind_of_value_no_sentence_states_is_not_in_the_corpus(
     assert not raised.abstained and "US$40 million" in raised.text
     long = ask("How long are Kling's videos?")
     assert not long.abstained and "two-minute" in long.text
+
+
+def test_quantities_of_the_same_unit_that_differ_disagree():
+    from qa.spans import quantities_disagree
+
+    assert quantities_disagree("Within just six months, 01.AI unveiled a model.",
+                               "01.AI had only been around for eight months.")
+    assert not quantities_disagree("It took six months.", "Within six months it was done.")
+    # Different units, or bare numbers, are not the same fact.
+    assert not quantities_disagree("It holds 90,790 tonnes of plants.", "It is over half the forest.")
+    assert not quantities_disagree("In 2019 it grew.", "In 2021 it grew.")
+
+
+def test_another_source_giving_a_quantity_differently_is_cited_as_disagreeing(tmp_path, hash_embedder):
+    from qa.config import Settings
+
+    corpus = make_corpus(tmp_path / "c", {
+        "a.txt": "Within just six months, Acme reached the top of the robotics ranking.\n",
+        "b.txt": "Acme had only been around for eight months when it topped the robotics ranking.\n"})
+    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
+    # Pairing whole sentences (corroboration) is switched off: the rival rule alone must find it.
+    settings = Settings(extract=ExtractConfig(corroboration_cosine=1.01, rival_margin=1.0))
+    result = answer("How old was Acme when it topped the robotics ranking?", index_dir=tmp_path / "i",
+                    embedder=hash_embedder, threshold=-1.0, settings=settings)
+    roles = {c.doc_id: c.role for c in result.citations}
+    assert set(roles) == {"a", "b"} and sorted(roles.values()) == ["answer", "disagreement"]
+    # Without a margin, nothing is flagged.
+    plain = answer("How old was Acme when it topped the robotics ranking?", index_dir=tmp_path / "i",
+                   embedder=hash_embedder, threshold=-1.0,
+                   settings=Settings(extract=ExtractConfig(corroboration_cosine=1.01, rival_margin=-1.0)))
+    assert [c.role for c in plain.citations] == ["answer"]
