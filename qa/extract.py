@@ -22,8 +22,8 @@ from qa.ingest import ends_like_sentence
 from qa.metadata import Field, document_fields, word_key
 from qa.metadata_questions import metadata_question, quoted_title, quotes_other_title, quotes_title
 from qa.retrieve import Hit
-from qa.spans import (answer_span, counted_words, expected_type, quantities_disagree, states_value, value_kind,
-                      values_disagree)
+from qa.spans import (answer_span, asked_role, counted_words, expected_type, quantities_disagree, states_role, states_value,
+                      value_kind, values_disagree)
 from qa.terms import analyze
 from qa.vocabulary import Vocabulary, index_vocabulary
 
@@ -636,13 +636,19 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
     elif stated is not None and stated.doc_id in named:
         how = "the question names it"
     wanted = value_kind(question) if stated is None else None
-    if wanted is not None:
-        # The answer must state a value of the kind asked: the best sentence that does, if any.
-        best = next((c for c in candidates if states_value(wanted, _span_text(index, c))), None)
+    role = asked_role(question) if stated is None and wanted is None else None
+    if wanted is not None or role is not None:
+        # The answer must state a value of the kind asked (or who holds the role asked about):
+        # the best sentence that does, if any.
+        def states(c: Candidate) -> bool:
+            text = _span_text(index, c)
+            return states_value(wanted, text) if wanted is not None else states_role(*role, text)
+        best = next((c for c in candidates if states(c)), None)
         if best is None:
+            asked_for = (_KIND_NAMES.get(wanted, "a " + wanted) if wanted is not None
+                         else f"the {role[0]} of {role[1]}")
             return Extraction(True, (), (), alternatives, candidates[0], candidates[0].score,
-                              f"the question asks for {_KIND_NAMES.get(wanted, 'a ' + wanted)}, "
-                              "which no sentence read states")
+                              f"the question asks for {asked_for}, which no sentence read states")
     if best.score < threshold and how is None:
         return Extraction(True, (), (), alternatives, best, best.score,
                           f"best evidence {best.score:.3f} is under the threshold {threshold:.3f}")

@@ -456,6 +456,32 @@ _AGO = re.compile(r"\b[\w-]+\s+(?:[\w-]+\s+)?(?:centur(?:y|ies)|decades?|years?|
                   re.I)
 
 
+#: "Who is the CEO of Alibaba?": the role, and the organisation (capitalised) it is held in.
+_ROLE_QUESTION = re.compile(
+    r"\bwho\s+(?:is|was|are|were|has been|had been|became)\s+(?:the\s+)?(?:current\s+|former\s+|first\s+|new\s+|"
+    r"last\s+)?((?:(?:head|vice|deputy|assistant|general|executive|managing|chief)\s+)?(?:ceo|chief executive|"
+    r"president|chairman|chairwoman|chair|founder|co-founder|director|head|leader|owner|governor|mayor|coach|"
+    r"manager|editor|minister|chancellor|dean|principal|captain|commander|secretary))(?:\s+\w+){0,2}?\s+"
+    r"(?:of|at|for)\s+(?:the\s+)?((?-i:[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)*))", re.I)
+#: Ways of naming the same role.
+_ROLE_NAMES = {"ceo": ("ceo", "chief executive"), "chief executive": ("ceo", "chief executive")}
+
+
+def asked_role(question: str) -> tuple[str, str] | None:
+    """(role, organisation) when the question asks who holds a role in a named organisation
+    ("Who is the chief executive of ByteDance?" -> ("chief executive", "ByteDance")), else None."""
+    m = _ROLE_QUESTION.search(question)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def states_role(role: str, organisation: str, text: str) -> bool:
+    """True when ``text`` names the role (or another name for it: "CEO" / "chief executive"; "coach"
+    finds "coached") and the organisation's first word."""
+    lower, role = text.lower(), role.lower()
+    names = _ROLE_NAMES.get(role) or (role.split()[-1][:5],)
+    return any(n in lower for n in names) and organisation.split()[0].lower().rstrip("’'s") in lower
+
+
 def value_kind(question: str) -> str | None:
     """The narrow kind of value the question asks for ("money", "year", "age", "percentage",
     "measurement", "length of time", "day", "date", "number", "university", "headquarters"), or None."""

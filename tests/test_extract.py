@@ -6,8 +6,8 @@ from qa import answer
 from qa.config import ExtractConfig
 from qa.extract import combine_scores, continues_quote, coverage, needs_context, term_weights
 from qa.index import build_index
-from qa.spans import (answer_span, counted_words, expected_type, states_value, value_kind, value_spans,
-                      values_disagree)
+from qa.spans import (answer_span, asked_role, counted_words, expected_type, states_value, value_kind, value_spans,
+                      states_role, values_disagree)
 
 
 def test_rare_question_terms_weigh_more_and_unknown_terms_weigh_most():
@@ -524,3 +524,31 @@ def test_another_source_giving_a_quantity_differently_is_cited_as_disagreeing(tm
                    embedder=hash_embedder, threshold=-1.0,
                    settings=Settings(extract=ExtractConfig(corroboration_cosine=1.01, rival_margin=-1.0)))
     assert [c.role for c in plain.citations] == ["answer"]
+
+
+@pytest.mark.parametrize("question, role", [
+    ("Who is the CEO of Alibaba?", ("CEO", "Alibaba")),
+    ("Who was the head coach of the Broncos in Super Bowl XLVIII?", ("head coach", "Broncos")),
+    ("Who is the chief executive of the open source model company?", None),  # no organisation named
+    ("Who founded 01.AI?", None),
+])
+def test_who_holds_a_role_in_a_named_organisation(question, role):
+    assert asked_role(question) == role
+
+
+def test_a_sentence_states_a_role_when_it_names_the_role_and_the_organisation():
+    assert states_role("ceo", "Hugging Face", "Clement De Lange, CEO of Hugging Face, said so.")
+    assert states_role("chief executive", "Hugging Face", "Clement De Lange, CEO of Hugging Face.")
+    assert states_role("head coach", "Broncos", "The Broncos were coached by John Fox.")
+    assert not states_role("CEO", "Alibaba", "Baidu CEO Robin Li prefers limited distribution.")
+    assert not states_role("chief executive", "ByteDance", "Wang Changhu, former head of ByteDance's AI lab.")
+
+
+def test_who_holds_a_role_no_sentence_names_is_not_in_the_corpus(tmp_path, hash_embedder):
+    corpus = make_corpus(tmp_path / "c", {"ai.txt": (
+        "Robin Li, the CEO of Baidu, prefers limited distribution. Alibaba released an open model.\n")})
+    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
+    ask = lambda q: answer(q, index_dir=tmp_path / "i", embedder=hash_embedder, threshold=-1.0)  # noqa: E731
+    result = ask("Who is the CEO of Alibaba?")
+    assert result.abstained and "asks for the CEO of Alibaba" in result.reason
+    assert "Robin Li" in ask("Who is the CEO of Baidu?").text
