@@ -388,13 +388,17 @@ def test_what_a_how_many_question_counts(question, words):
     assert counted_words(question) == words
 
 
-def test_a_count_of_something_no_passage_mentions_is_not_in_the_corpus(tmp_path, hash_embedder):
-    from qa.answer import answer
+def indexed(tmp_path, embedder, files: dict[str, str]):
+    """A corpus of ``files`` indexed with ``embedder``, and a function that asks it with abstention
+    by threshold switched off (so that only the rule under test abstains)."""
+    corpus = make_corpus(tmp_path / "c", files)
+    build_index(corpus, tmp_path / "i", embedder=embedder)
+    return corpus, lambda q: answer(q, index_dir=tmp_path / "i", embedder=embedder, threshold=-1.0)
 
-    corpus = make_corpus(tmp_path / "c", {"acme.txt": (
+
+def test_a_count_of_something_no_passage_mentions_is_not_in_the_corpus(tmp_path, hash_embedder):
+    corpus, ask = indexed(tmp_path, hash_embedder, {"acme.txt": (
         "Acme Robotics builds 300 robot arms a year in Berlin. Its robot arms weld car bodies.\n")})
-    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
-    ask = lambda q: answer(q, index_dir=tmp_path / "i", embedder=hash_embedder, threshold=-1.0)  # noqa: E731
     result = ask("How many employees does Acme Robotics have?")
     assert result.abstained and "counts 'employees'" in result.reason
     assert not ask("How many robot arms does Acme Robotics build a year?").abstained
@@ -476,11 +480,9 @@ def test_what_states_a_value_of_each_kind(kind, text, states):
 
 
 def test_a_question_for_a_kind_of_value_no_sentence_states_is_not_in_the_corpus(tmp_path, hash_embedder):
-    corpus = make_corpus(tmp_path / "c", {
+    corpus, ask = indexed(tmp_path, hash_embedder, {
         "kling.txt": ("Kuaishou released Kling, a video generator, to users worldwide. "
                       "Kling can produce two-minute videos at 1080p resolution.\n")})
-    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
-    ask = lambda q: answer(q, index_dir=tmp_path / "i", embedder=hash_embedder, threshold=-1.0)  # noqa: E731
     result = ask("How much does a subscription to Kling cost?")
     assert result.abstained and "asks for an amount of money, which no sentence read states" in result.reason
     assert result.alternatives  # what was read is still shown
@@ -545,10 +547,8 @@ def test_a_sentence_states_a_role_when_it_names_the_role_and_the_organisation():
 
 
 def test_who_holds_a_role_no_sentence_names_is_not_in_the_corpus(tmp_path, hash_embedder):
-    corpus = make_corpus(tmp_path / "c", {"ai.txt": (
+    _, ask = indexed(tmp_path, hash_embedder, {"ai.txt": (
         "Robin Li, the CEO of Baidu, prefers limited distribution. Alibaba released an open model.\n")})
-    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
-    ask = lambda q: answer(q, index_dir=tmp_path / "i", embedder=hash_embedder, threshold=-1.0)  # noqa: E731
     result = ask("Who is the CEO of Alibaba?")
     assert result.abstained and "asks for the CEO of Alibaba" in result.reason
     assert "Robin Li" in ask("Who is the CEO of Baidu?").text
