@@ -112,7 +112,7 @@ _CAPITAL_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:(?:of|for|and|the|de)\s+)?[A
 def spelled_out(acronym: str, texts: Sequence[str]) -> str | None:
     """How one of ``texts`` writes ``acronym`` out: the run of capitalised words with those
     initials ("NYT" -> "New York Times"; "WAIC" -> "World Artificial Intelligence Conference"),
-    or None."""
+    else as many lower-case content words ("VC" -> "venture capital"), or None."""
     letters = acronym.upper()
     for text in texts:
         for m in _CAPITAL_RUN.finditer(text):
@@ -123,7 +123,22 @@ def spelled_out(acronym: str, texts: Sequence[str]) -> str | None:
             if at >= 0:
                 first, last = capitals[at], capitals[at + len(letters) - 1]
                 return " ".join(words[first:last + 1])
+    # Written out in lower case ("VC" -> "venture capital"): as many words as letters, none a
+    # function word.
+    n = len(letters)
+    pattern = re.compile(r"\b" + r"\s+".join(rf"({c.lower()}[a-z]+)" for c in letters) + r"\b")
+    for text in texts:
+        for m in pattern.finditer(text):
+            if all(len(w) > 3 and not _FUNCTION_WORD.fullmatch(w) for w in m.groups()) and n >= 2:
+                return m.group(0)
     return None
+
+
+_FUNCTION_WORD = re.compile(r"about|above|after|again|against|also|because|been|before|being|below|between|"
+                            r"both|could|does|doing|down|during|each|from|further|have|having|here|into|"
+                            r"more|most|once|only|other|over|same|should|some|such|than|that|their|them|"
+                            r"then|there|these|they|this|those|through|under|until|very|were|what|when|"
+                            r"where|which|while|whom|will|with|would|your")
 
 
 def _acronym(token: str) -> bool:
@@ -147,8 +162,9 @@ def unknown_names(question: str, vocabulary, texts: Sequence[str] = ()) -> list[
     """Names in the question (capitalised or alphanumeric words) that the corpus never uses.
 
     A question about a company, person or product the corpus does not mention cannot be answered
-    from it, however similar the rest of the question is to some passage. The first word is only
-    considered when it cannot be an ordinary sentence-initial word (it has a digit or an inner
+    from it, however similar the rest of the question is to some passage. The first word (also
+    after a colon: "Quiz: Name one ...") is only considered when it cannot be an ordinary
+    sentence-initial word (it has a digit or an inner
     capital, like "DeepSeek" or "GLM-4"). A name whose other form the corpus uses ("America"
     beside "American", ``Vocabulary.variant``) is mentioned, and so is an acronym that one of
     ``texts`` (the passages read) writes out ("NYT", ``spelled_out``). A misspelt one ("Kuaishu")
@@ -165,7 +181,10 @@ def unknown_names(question: str, vocabulary, texts: Sequence[str] = ()) -> list[
             continue
         has_digit = any(ch.isdigit() for ch in token)
         inner_capital = any(ch.isupper() for ch in token[1:])
-        if i == 0 and not (has_digit or inner_capital):
+        # The first word, or the first after a colon ("Quiz: Name one of ..."), is capitalised as
+        # any sentence's is.
+        opens = i == 0 or re.search(r"[:.!?]\s*$", question[:match.start()])
+        if opens and not (has_digit or inner_capital):
             continue
         if not (token[0].isupper() or has_digit):
             continue

@@ -393,7 +393,9 @@ _KIND_QUESTIONS = [
         r"\bhow much (?:[\w-]+\s+){0,2}(?:money|funding|capital|cash|revenue|profit|investment)\b|"
         r"\bhow much (?:does|did|do|will|would|is|was|are|were|has|had|have)\b.*\b(?:cost|charge|pay|"
         r"spen[dt]|raise|earn|sell|sold|invest|worth|fetch|paid|fund)\w*|"
-        rf"{_WHAT_IS_THE}{_MONEY_NOUNS}s?\b|\b(?:valued|priced) at\b", re.I)),
+        rf"{_WHAT_IS_THE}{_MONEY_NOUNS}s?\b|\b(?:valued|priced) at\b|"
+        # "Which is cheaper, Kling or PixVerse?"
+        r"\b(?:which|what|who)\b.*\b(?:cheaper|costlier|pricier|more expensive|less expensive)\b", re.I)),
     ("year", re.compile(r"\b(?:what|which) year\b|^\W*year\b", re.I)),
     ("age", re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.I)),
     ("percentage", re.compile(r"\b(?:what|which) (?:percentage|percent|proportion|fraction)\b", re.I)),
@@ -422,9 +424,10 @@ _COUNTING = re.compile(r"\b\d[\d,.]*\s+(?!(?:the|a|an|and|or|to|in|on|at|of|for|
                        r"we|was|were|is|are|when|after|before|that|this|its|his|her|their)\b)[a-z]")
 _YEARS = rf"\b[12]\d{{3}}s?\b|\b\d{{1,4}} ?(?:BCE?|CE|AD)\b|\b(?:\d{{1,2}}(?:st|nd|rd|th)|{_ORDINALS})[ -]centur(?:y|ies)\b"
 _STATES = {
-    # A sum, or a change in one given as a percentage ("an almost 500% increase in revenue").
+    # A sum, a change in one given as a percentage ("an almost 500% increase in revenue"), or a
+    # comparison of prices ("more expensive").
     "money": re.compile(r"[$€£¥%]|\b(?:dollars?|cents?|euros?|pounds?|yen|yuan|renminbi|RMB|USD|francs?|"
-                        r"rupees?|pesos?|free|per ?cent)\b", re.I),
+                        r"rupees?|pesos?|free|per ?cent|cheap\w*|\w*expensive|costl\w+|pric(?:ier|ey|y))\b", re.I),
     "year": re.compile(rf"{_YEARS}|\b(?:last|this|next|that|same) year\b", re.I),
     "percentage": re.compile(r"%|\bper ?cent|\b(?:half|quarter|third|fifth|tenth)s?\b|\bmajority\b|\ball\b|"
                              r"\bnone\b", re.I),

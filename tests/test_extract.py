@@ -174,6 +174,12 @@ def test_an_acronym_the_passages_write_out_is_mentioned_and_read_in_full():
     assert (expand_acronyms("Where was WAIC held?", vocab, read)
             == "Where was World Artificial Intelligence Conference held?")
     assert expand_acronyms("Where is AI used?", vocab, read) == "Where is AI used?"  # a corpus term
+    # Written out in lower case, as many content words as letters.
+    assert spelled_out("VC", ["an investor at venture capital firm Page One Ventures"]) == "venture capital"
+    assert spelled_out("VC", ["it was very cheap"]) is None  # "very" is a function word
+    # The word after a colon opens a sentence: "Name" is no name there.
+    assert unknown_names("Quiz: Name one AI model Kling competes with.", vocab | {"one", "model"}) == []
+    assert unknown_names("Quiz: What did IBM say?", vocab) == ["IBM"]
 
 
 def test_what_a_question_quotes_is_not_its_answer():
@@ -415,6 +421,7 @@ def test_a_count_of_something_no_passage_mentions_is_not_in_the_corpus(tmp_path,
     ("How much venture funding has AIsphere raised?", "money"),
     ("what was 01.AI valued at", "money"),
     ("What is the comparison in price between A and B?", None),  # a comparison, not a sum
+    ("Which is cheaper for users, Kling or PixVerse?", "money"),
     ("In what year did Nick Clegg join Meta?", "year"),
     ("year chatgpt came out", "year"),
     ("How old is Qu Dongqi?", "age"),
@@ -449,6 +456,7 @@ def test_the_narrow_kind_of_value_a_question_asks_for(question, kind):
     ("money", "It charges US$10 a month.", True),
     ("money", "Revenue rose almost 500% between 1953 and 1958.", True),
     ("money", "Kling is available to users worldwide.", False),
+    ("money", "Private schools are always more expensive than public ones.", True),
     ("year", "ChatGPT was launched in November 2022.", True),
     ("year", "The company was founded last year.", True),
     ("year", "Nick Clegg, head of global affairs at Meta, said so.", False),
