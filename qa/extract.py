@@ -22,8 +22,8 @@ from qa.ingest import ends_like_sentence
 from qa.metadata import Field, document_fields, word_key
 from qa.metadata_questions import metadata_question, quoted_title, quotes_other_title, quotes_title
 from qa.retrieve import Hit
-from qa.spans import (answer_span, asked_role, counted_words, expected_type, quantities_disagree, states_role, states_value,
-                      value_kind, values_disagree)
+from qa.spans import (answer_span, asked_role, counted_words, expected_type, quantities_disagree, states_role,
+                      states_value, value_kind, values_disagree)
 from qa.terms import analyze
 from qa.vocabulary import Vocabulary, index_vocabulary
 
@@ -123,22 +123,14 @@ def spelled_out(acronym: str, texts: Sequence[str]) -> str | None:
             if at >= 0:
                 first, last = capitals[at], capitals[at + len(letters) - 1]
                 return " ".join(words[first:last + 1])
-    # Written out in lower case ("VC" -> "venture capital"): as many words as letters, none a
-    # function word.
-    n = len(letters)
-    pattern = re.compile(r"\b" + r"\s+".join(rf"({c.lower()}[a-z]+)" for c in letters) + r"\b")
+    # Written out in lower case ("VC" -> "venture capital"): as many words as letters, each a
+    # content word of four letters or more.
+    pattern = re.compile(r"\b" + r"\s+".join(rf"({c.lower()}[a-z]{{3,}})" for c in letters) + r"\b")
     for text in texts:
         for m in pattern.finditer(text):
-            if all(len(w) > 3 and not _FUNCTION_WORD.fullmatch(w) for w in m.groups()) and n >= 2:
+            if all(analyze(w) for w in m.groups()):
                 return m.group(0)
     return None
-
-
-_FUNCTION_WORD = re.compile(r"about|above|after|again|against|also|because|been|before|being|below|between|"
-                            r"both|could|does|doing|down|during|each|from|further|have|having|here|into|"
-                            r"more|most|once|only|other|over|same|should|some|such|than|that|their|them|"
-                            r"then|there|these|they|this|those|through|under|until|very|were|what|when|"
-                            r"where|which|while|whom|will|with|would|your")
 
 
 def _acronym(token: str) -> bool:
@@ -164,8 +156,7 @@ def unknown_names(question: str, vocabulary, texts: Sequence[str] = ()) -> list[
     A question about a company, person or product the corpus does not mention cannot be answered
     from it, however similar the rest of the question is to some passage. The first word (also
     after a colon: "Quiz: Name one ...") is only considered when it cannot be an ordinary
-    sentence-initial word (it has a digit or an inner
-    capital, like "DeepSeek" or "GLM-4"). A name whose other form the corpus uses ("America"
+    sentence-initial word (it has a digit or an inner capital, like "DeepSeek" or "GLM-4"). A name whose other form the corpus uses ("America"
     beside "American", ``Vocabulary.variant``) is mentioned, and so is an acronym that one of
     ``texts`` (the passages read) writes out ("NYT", ``spelled_out``). A misspelt one ("Kuaishu")
     is not: ``suggest`` offers the corpus's word instead.
