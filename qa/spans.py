@@ -65,7 +65,7 @@ _QUESTION_TYPES = [
     # "When" asks for a time at the start of a question or before an auxiliary ("..., and when
     # was it released?"); inside a clause it is a conjunction: "What does Kling produce when a
     # user asks ...?" asks for a thing, and "How old was 01.AI when it ...?" for a number.
-    (re.compile(r"^\W*(?:(?:since|until|till|by|from)\s+)?when\b|\bwhen\s+(?:did|does|do|was|were|is|are|"
+    (re.compile(r"^\W*(?:(?:since|until|till|by|from)\s+)?when\b(?![^,]*,\s*(?:what|who|whom|which|how|where|why)\b)|\bwhen\s+(?:did|does|do|was|were|is|are|"
                 r"will|would|has|have|had|can|could)\b|\b(?:what (?:year|date|month|day|time)|"
                 r"which (?:year|month|day)|how long ago)\b|"
                 # A keyword query that starts with what it wants: "year chatgpt came out".

@@ -227,6 +227,9 @@ def test_which_with_a_named_noun_a_few_words_later_expects_a_name(question, kind
     # "when" inside a clause is a conjunction: the question asks for something else.
     ("What does Kling produce when a user asks about touchy subjects?", None),
     ("How old was 01.AI when it climbed to the top?", "number"),
+    # An opening "When ..., " clause before the question word.
+    ("When John Fox left, who replaced him?", "name"),
+    ("When violence is used, what is civil disobedience called?", None),
 ])
 def test_when_asks_for_a_date_only_as_a_question_word(question, kind):
     assert expected_type(question) == kind
