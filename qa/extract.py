@@ -156,10 +156,11 @@ def unknown_names(question: str, vocabulary, texts: Sequence[str] = ()) -> list[
     A question about a company, person or product the corpus does not mention cannot be answered
     from it, however similar the rest of the question is to some passage. The first word (also
     after a colon: "Quiz: Name one ...") is only considered when it cannot be an ordinary
-    sentence-initial word (it has a digit or an inner capital, like "DeepSeek" or "GLM-4"). A name whose other form the corpus uses ("America"
-    beside "American", ``Vocabulary.variant``) is mentioned, and so is an acronym that one of
-    ``texts`` (the passages read) writes out ("NYT", ``spelled_out``). A misspelt one ("Kuaishu")
-    is not: ``suggest`` offers the corpus's word instead.
+    sentence-initial word (it has a digit or an inner capital, like "DeepSeek" or "GLM-4"). A name
+    whose other form the corpus uses ("America" beside "American", ``Vocabulary.variant``) is
+    mentioned, and so is an acronym that one of ``texts`` (the passages read) writes out ("NYT",
+    ``spelled_out``). A misspelt one ("Kuaishu") is not: ``suggest`` offers the corpus's word
+    instead.
     """
     if not isinstance(vocabulary, Vocabulary):
         vocabulary = Vocabulary(vocabulary)
@@ -539,17 +540,21 @@ _KIND_NAMES = {"money": "an amount of money", "age": "an age", "day": "a date",
 _QUANTITIES = frozenset({"money", "age", "percentage", "measurement", "length of time", "number"})
 
 
-def _rival(index, best: Candidate, candidates: Sequence[Candidate], wanted: str, cited: Collection[str],
-           margin: float) -> Candidate | None:
-    """Another document's answer to a question for a quantity, nearly as good as ``best``, that
-    gives the quantity differently: 004's "Within just six months, 01.AI ..." against 003's "01.AI
-    had only been around for eight months". Retellings that differ like this are seldom similar
-    enough as wholes for ``find_corroboration`` to pair them."""
-    rival = next((c for c in candidates if c.doc_id not in cited and best.score - c.score <= margin
-                  and states_value(wanted, _span_text(index, c))), None)
-    if rival is None or not quantities_disagree(_span_text(index, best), _span_text(index, rival)):
-        return None
-    return rival
+def _rival(index, best: Candidate, answer_text: str, candidates: Sequence[Candidate], wanted: str,
+           cited: Collection[str], margin: float) -> tuple[Candidate, int, int] | None:
+    """Another document's answer to a question for a quantity, nearly as good as ``best`` (cited
+    as ``answer_text``), that gives the quantity differently: 004's "Within just six months, 01.AI
+    ..." against 003's "01.AI had only been around for eight months"; with the span it is cited
+    with. Retellings that differ like this are seldom similar enough as wholes for
+    ``find_corroboration`` to pair them."""
+    for c in candidates:
+        if c.doc_id in cited or best.score - c.score > margin:
+            continue
+        start, end = _with_context(index, c)
+        text = index.document(c.doc_id).text[start:end]
+        if states_value(wanted, text):
+            return (c, start, end) if quantities_disagree(answer_text, text) else None
+    return None
 
 
 def find_corroboration(index, best: Candidate, candidates: Sequence[Candidate], config: ExtractConfig,
@@ -687,11 +692,12 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
               else "corroboration", question)
         for c in agreeing)
     if wanted in _QUANTITIES:
-        rival = _rival(index, best, candidates, wanted, {best.doc_id, *(c.doc_id for c in agreeing)},
-                       config.rival_margin)
-        if rival is not None:
-            start, end = _with_context(index, rival)
-            corroborating += (cite(index, rival.doc_id, start, end, rival.score, "disagreement", question),)
+        found = _rival(index, best, answer[0].quote, candidates, wanted,
+                       {best.doc_id, *(c.doc_id for c in agreeing)}, config.rival_margin)
+        if found is not None:
+            rival, rival_start, rival_end = found
+            corroborating += (cite(index, rival.doc_id, rival_start, rival_end, rival.score, "disagreement",
+                                   question),)
     reason = (f"best sentence scored {best.score:.3f} (dense {best.dense:.3f}, "
               f"term coverage {best.lexical:.2f}, passage prior {best.passage:.2f})")
     return Extraction(False, answer, corroborating, alternatives, best, best.score, reason)

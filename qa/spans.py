@@ -21,6 +21,11 @@ _ORDINALS = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|ten
              r"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
              r"twenty-first)")
 
+#: A century ("16th century", "eighteenth centuries"), an era year ("800 CE"), a day of the week.
+_CENTURY = rf"(?:\d{{1,2}}(?:st|nd|rd|th)|{_ORDINALS})[ -]centur(?:y|ies)"
+_ERA_YEAR = r"\d{1,4} ?(?:BCE?|CE|AD)"
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+
 PATTERNS: dict[str, re.Pattern] = {
     "date": re.compile(
         rf"\b(?:{_MONTHS}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)? {_MONTHS}(?: \d{{4}})?|"
@@ -28,9 +33,9 @@ PATTERNS: dict[str, re.Pattern] = {
         rf"(?:last|this|next) (?:week|month|year)|(?:yesterday|today)|"
         # A century ("the 16th century", "the mid-eighteenth century"), an era year ("800 CE"), a
         # time of day ("2:45 a.m."), a day of the week ("on Monday", "on Wednesdays").
-        rf"(?:early |mid-|late |first half of the |second half of the )?(?:\d{{1,2}}(?:st|nd|rd|th)|{_ORDINALS})[ -]centur(?:y|ies)|"
-        rf"\d{{1,4}} ?(?:BCE?|CE|AD)|\d{{1,2}}:\d{{2}}(?: ?[ap]\.m\.?)?|"
-        rf"(?-i:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?)|"
+        rf"(?:early |mid-|late |first half of the |second half of the )?{_CENTURY}|"
+        rf"{_ERA_YEAR}|\d{{1,2}}:\d{{2}}(?: ?[ap]\.m\.?)?|"
+        rf"(?-i:{_WEEKDAY}s?)|"
         # A month on its own ("In November, ..."), only capitalised: "may" and "march" are verbs.
         rf"(?-i:January|February|March|April|May|June|July|August|September|October|November|December))\b",
         re.I),
@@ -86,10 +91,10 @@ _QUESTION_TYPES = [
 _APPOSITION = re.compile(r",\s+(?:a|an|the)\s+(?:(?!(?:at|of|in|on|for|with|from|by|to|who|which|that)\s)[\w’'-]+\s+){0,3}",
                          re.I)
 
+_CARDINALS = (r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+              r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|hundred|dozen")
 #: A number written as a word, standing alone ("two", "Twelve"): a count without a unit.
-_COUNT_WORD = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
-                         r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|"
-                         r"fifty|hundred|dozen)\b", re.I)
+_COUNT_WORD = re.compile(rf"\b(?:{_CARDINALS})\b", re.I)
 _YEAR = re.compile(r"(?:1\d|20)\d{2}")
 
 _STOP_CAPS = {"The", "A", "An", "In", "On", "At", "But", "And", "It", "Its", "This", "That", "These",
@@ -416,13 +421,11 @@ _KIND_QUESTIONS = [
 ]
 #: A number of things ("two", "a dozen", "half"); "one of the ..." names one thing, not a number.
 _ANY_NUMBER = re.compile(
-    r"\d|\b(?:one(?!\s+of\b)|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
-    r"hundreds?|thousands?|millions?|billions?|dozens?|several|few|single|once|twice|both|none|"
-    r"couple|handful|half|halves|quarters?|thirds?)\b", re.I)
+    rf"\d|\b(?:one(?!\s+of\b)|{_CARDINALS}|sixty|seventy|eighty|ninety|hundreds|thousands?|millions?|billions?|"
+    r"dozens|several|few|single|once|twice|both|none|couple|handful|half|halves|quarters?|thirds?)\b", re.I)
 _COUNTING = re.compile(r"\b\d[\d,.]*\s+(?!(?:the|a|an|and|or|to|in|on|at|of|for|by|with|as|it|he|she|they|"
                        r"we|was|were|is|are|when|after|before|that|this|its|his|her|their)\b)[a-z]")
-_YEARS = rf"\b[12]\d{{3}}s?\b|\b\d{{1,4}} ?(?:BCE?|CE|AD)\b|\b(?:\d{{1,2}}(?:st|nd|rd|th)|{_ORDINALS})[ -]centur(?:y|ies)\b"
+_YEARS = rf"\b[12]\d{{3}}s?\b|\b{_ERA_YEAR}\b|\b{_CENTURY}\b"
 _STATES = {
     # A sum, a change in one given as a percentage ("an almost 500% increase in revenue"), or a
     # comparison of prices ("more expensive").
@@ -441,7 +444,7 @@ _STATES = {
         rf"{_YEARS}", re.I),
     # A day ("May 3, 2013", "9 October 2006", "on Thursday"), not only a month or a year.
     "day": re.compile(rf"\b{_MONTHS}\.? \d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{_MONTHS}\b|"
-                      r"\d{4}-\d{2}-\d{2}|\b\d{1,2}/\d{1,2}/\d{2,4}\b|(?-i:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|"
+                      rf"\d{{4}}-\d{{2}}-\d{{2}}|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|(?-i:{_WEEKDAY})|"
                       r"\byesterday\b|\btoday\b|\bChristmas|\bNew Year", re.I),
     # An age, or how long something has been around ("at age 39", "had only been around for eight
     # months", "dating to 1338").
