@@ -657,7 +657,7 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
         # the best sentence that does, if any.
         def states(c: Candidate) -> bool:
             text = _span_text(index, c)
-            return states_value(wanted, text) if wanted is not None else states_role(*role, text)
+            return states_value(wanted, text, question) if wanted is not None else states_role(*role, text)
         best = next((c for c in candidates if states(c)), None)
         if best is None:
             asked_for = (_KIND_NAMES.get(wanted, "a " + wanted) if wanted is not None

@@ -130,23 +130,29 @@ _BARE_QUANTITIES = frozenset("more less fewer much many time times money years y
                              "items objects units ones".split())
 
 
-def counted_words(question: str) -> tuple[str, ...]:
-    """The words naming what a "how many / how much" question counts ("How many employees does
-    01.AI have?" -> ("employees",)); () for other questions, or when the phrase names a bare
-    quantity ("How much money ...", "How many more ...")."""
+def _counted_phrase(question: str) -> tuple[str, tuple[str, ...]]:
+    """("many" or "much", the words after it up to the verb), or ("", ()) for other questions."""
     m = _COUNTED.search(question)
     if not m:
-        return ()
+        return "", ()
     words = []
     for word in m.group(2).split():
         if word.lower() in _AFTER_COUNTED:
             break
         words.append(word)
+    return m.group(1).lower(), tuple(words)
+
+
+def counted_words(question: str) -> tuple[str, ...]:
+    """The words naming what a "how many / how much" question counts ("How many employees does
+    01.AI have?" -> ("employees",)); () for other questions, or when the phrase names a bare
+    quantity ("How much money ...", "How many more ...")."""
+    many, words = _counted_phrase(question)
     if not words or words[0].lower() in _BARE_QUANTITIES:
         return ()
-    if m.group(1).lower() == "much" and words[0].lower().endswith("er"):
+    if many == "much" and words[0].lower().endswith("er"):
         return ()  # "How much older / longer / bigger ...": a difference, not a thing
-    return tuple(words)
+    return words
 
 
 def _clean_name(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -458,6 +464,30 @@ _STATES = {
 }
 
 
+#: A number that measures rather than counts: with a unit ("two-minute", "1080p", "6,400 km"),
+#: as a rate ("30 frames per second") or as money ("$10"). "How many users ...?" is not
+#: answered by "two-minute videos at 1080p resolution and 30 frames per second".
+_MEASURE_UNITS = (r"p|k|fps|(?:nano|micro|milli)?seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|"
+          r"weeks?|months?|years?|decades?|centur(?:y|ies)|km|kilomet(?:er|re)s?|miles?|met(?:er|re)s?|m|cm|mm|"
+          r"feet|foot|ft|inch(?:es)?|yards?|kg|kilograms?|grams?|g|lbs?|pounds?|tons?|tonnes?|[kmgt]b|"
+          r"(?:kilo|mega|giga|tera)?bytes?|bits?|[kmg]?hz|[km]?w|watts?|volts?|degrees?|acres?|hectares?")
+_MEASURED = re.compile(
+    rf"[$€£¥]\s?\d[\d,.]*(?:\s*(?:million|billion|trillion|bn)\b)?|"
+    rf"(?:\b\d[\d,.]*|\b(?:{_CARDINALS}|sixty|seventy|eighty|ninety|hundred))"
+    rf"(?:[ -]?(?P<unit>{_MEASURE_UNITS})(?!\w)|\s+(?P<rated>[a-z]+)\s+per\s+[a-z]+)", re.I)
+
+
+def _counts_only(question: str, text: str) -> str:
+    """``text`` without the numbers that measure something other than what the question counts
+    ("How many minutes ...?" keeps "two-minute")."""
+    counted = {w.lower().rstrip("s") for w in _counted_phrase(question)[1]}
+
+    def keep(m: re.Match) -> str:
+        unit = (m.group("unit") or m.group("rated") or "").lower().rstrip("s")
+        return m.group(0) if unit and unit in counted else " "
+    return _MEASURED.sub(keep, text)
+
+
 _AGO = re.compile(r"\b[\w-]+\s+(?:[\w-]+\s+)?(?:centur(?:y|ies)|decades?|years?|months?|weeks?|days?|hours?)\s+ago\b",
                   re.I)
 
@@ -497,8 +527,9 @@ def value_kind(question: str) -> str | None:
     return None
 
 
-def states_value(kind: str, text: str) -> bool:
-    """True when ``text`` states a value of ``kind`` (``value_kind``)."""
+def states_value(kind: str, text: str, question: str = "") -> bool:
+    """True when ``text`` states a value of ``kind`` (``value_kind``); for a count, a number that
+    counts what ``question`` asks about, not one that measures something else."""
     if kind == "age":
         # "announced just over a month ago" dates an event; it is no one's age.
         text = _AGO.sub(" ", text)
@@ -508,4 +539,6 @@ def states_value(kind: str, text: str) -> bool:
         return bool(_STATES[kind].search(text))
     # A count or a measurement is a number that is not part of a date ("July 24th",
     # "in 2023"), unless it counts something ("2000 guests").
+    if kind == "number" and question:
+        text = _counts_only(question, text)
     return bool(_COUNTING.search(text) or _ANY_NUMBER.search(PATTERNS["date"].sub(" ", text)))

@@ -490,6 +490,21 @@ def test_what_states_a_value_of_each_kind(kind, text, states):
     assert states_value(kind, text) is states
 
 
+@pytest.mark.parametrize("question, text, states", [
+    # A number that measures something else is no count of what the question asks about ...
+    ("How many users has Kling attracted?", "It makes two-minute videos at 1080p and 30 frames per second.", False),
+    ("How many employees does Acme have?", "Acme raised $40 million in two weeks.", False),
+    ("How many users has Kling attracted?", "Kling has attracted 2 million users.", True),
+    ("How many people attended?", "A dinner attended by 2000 guests.", True),
+    # ... unless it is what the question counts.
+    ("How many frames per second can Kling make?", "It makes videos at 30 frames per second.", True),
+    ("How many minutes long can a Kling video be?", "It makes two-minute videos.", True),
+    ("How many years did the war last?", "The war lasted 12 years.", True),
+])
+def test_a_count_is_a_number_that_counts_not_one_that_measures(question, text, states):
+    assert states_value("number", text, question) is states
+
+
 def test_a_question_for_a_kind_of_value_no_sentence_states_is_not_in_the_corpus(tmp_path, hash_embedder):
     corpus, ask = indexed(tmp_path, hash_embedder, {
         "kling.txt": ("Kuaishou released Kling, a video generator, to users worldwide. "
@@ -506,6 +521,8 @@ def test_a_question_for_a_kind_of_value_no_sentence_states_is_not_in_the_corpus(
     assert not raised.abstained and "US$40 million" in raised.text
     long = ask("How long are Kling's videos?")
     assert not long.abstained and "two-minute" in long.text
+    users = ask("How many users has Kling attracted?")
+    assert users.abstained and "asks for a number" in users.reason
 
 
 def test_quantities_of_the_same_unit_that_differ_disagree():
