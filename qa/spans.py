@@ -396,6 +396,8 @@ _WHAT_IS_THE = (r"\b(?:what|which)(?:(?:['’]s|\s+(?:is|was|are|were))\s+(?:the
 #: auxiliary or imperative opening it.
 _KEYWORDS = (r"^(?!.*\b(?:what|which|who|whom|whose|when|where|why|how)\b)(?!\W*(?:is|are|was|were|do|does|did|"
              r"can|could|should|would|will|has|have|had|tell|name|list|give|describe|explain)\b)[^?]*")
+#: "What *exact* date ...", "which *specific* year ...": the same question.
+_EXACTLY = r"(?:(?:exact|precise|specific|particular)\s+)?"
 _KIND_QUESTIONS = [
     ("money", re.compile(rf"{_KEYWORDS}\b(?:price|cost|fee|valuation|funding|salary|revenue)s?[^\w?]*$", re.I)),
     ("measurement", re.compile(rf"{_KEYWORDS}\b(?:length|resolution|frame rate|fps|size|height|width|weight|speed|"
@@ -407,7 +409,7 @@ _KIND_QUESTIONS = [
         rf"{_WHAT_IS_THE}{_MONEY_NOUNS}s?\b|\b(?:valued|priced) at\b|"
         # "Which is cheaper, Kling or PixVerse?"
         r"\b(?:which|what|who)\b.*\b(?:cheaper|costlier|pricier|more expensive|less expensive)\b", re.I)),
-    ("year", re.compile(r"\b(?:what|which) year\b|^\W*year\b", re.I)),
+    ("year", re.compile(rf"\b(?:what|which) {_EXACTLY}year\b|^\W*year\b", re.I)),
     ("age", re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.I)),
     ("percentage", re.compile(r"\b(?:what|which) (?:percentage|percent|proportion|fraction)\b", re.I)),
     ("measurement", re.compile(rf"{_WHAT_IS_THE}{_MEASURE_NOUNS}\b", re.I)),
@@ -415,8 +417,8 @@ _KIND_QUESTIONS = [
     ("length of time", re.compile(r"(?:^|[,;:]\s*)\W*how long\b", re.I)),
     # "When ...?" may be answered by an event ("after the end of the Mexican War"); "What date
     # ...?" and "When was it founded / born ...?" ask for a date.
-    ("day", re.compile(r"\b(?:what|which) date\b|\bon what day\b", re.I)),
-    ("date", re.compile(r"\b(?:what|which) month\b|^\W*when\s+(?:was|were|did)\b[^,]*\b(?:founded|"
+    ("day", re.compile(rf"\b(?:what|which) {_EXACTLY}date\b|\bon what {_EXACTLY}day\b", re.I)),
+    ("date", re.compile(rf"\b(?:what|which) {_EXACTLY}month\b|^\W*when\s+(?:was|were|did)\b[^,]*\b(?:founded|"
                         r"established|born|died|incorporated|found|establish|die)\b", re.I)),
     # "How many ...?" opening the question or a clause, not "Since NASA didn't know how many
     # attempts ..., what did they use?".
@@ -467,7 +469,7 @@ _STATES = {
 #: A number that measures rather than counts: with a unit ("two-minute", "1080p", "6,400 km"),
 #: as a rate ("30 frames per second") or as money ("$10"). "How many users ...?" is not
 #: answered by "two-minute videos at 1080p resolution and 30 frames per second".
-_MEASURE_UNITS = (r"p|k|fps|(?:nano|micro|milli)?seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|"
+_MEASURE_UNITS = (r"p|fps|(?:nano|micro|milli)?seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|"
           r"weeks?|months?|years?|decades?|centur(?:y|ies)|km|kilomet(?:er|re)s?|miles?|met(?:er|re)s?|m|cm|mm|"
           r"feet|foot|ft|inch(?:es)?|yards?|kg|kilograms?|grams?|g|lbs?|pounds?|tons?|tonnes?|[kmgt]b|"
           r"(?:kilo|mega|giga|tera)?bytes?|bits?|[kmg]?hz|[km]?w|watts?|volts?|degrees?|acres?|hectares?")
@@ -475,6 +477,11 @@ _MEASURED = re.compile(
     rf"[$€£¥]\s?\d[\d,.]*(?:\s*(?:million|billion|trillion|bn)\b)?|"
     rf"(?:\b\d[\d,.]*|\b(?:{_CARDINALS}|sixty|seventy|eighty|ninety|hundred))"
     rf"(?:[ -]?(?P<unit>{_MEASURE_UNITS})(?!\w)|\s+(?P<rated>[a-z]+)\s+per\s+[a-z]+)", re.I)
+
+
+#: Digits that are part of a name or a code, not a number of anything: "01.AI", "GPT-4o",
+#: "Llama-3", "1080p", "5G". A count with a multiplier ("300k users") is kept.
+_IN_A_NAME = re.compile(r"\b[A-Za-z][\w]*-\d[\w.]*|\b\d+\.?(?!(?:k|m|bn|b)\b)[A-Za-z][\w.-]*", re.I)
 
 
 def _counts_only(question: str, text: str) -> str:
@@ -539,6 +546,8 @@ def states_value(kind: str, text: str, question: str = "") -> bool:
         return bool(_STATES[kind].search(text))
     # A count or a measurement is a number that is not part of a date ("July 24th",
     # "in 2023"), unless it counts something ("2000 guests").
-    if kind == "number" and question:
-        text = _counts_only(question, text)
+    if kind == "number":
+        text = _IN_A_NAME.sub(" ", text)
+        if question:
+            text = _counts_only(question, text)
     return bool(_COUNTING.search(text) or _ANY_NUMBER.search(PATTERNS["date"].sub(" ", text)))

@@ -450,6 +450,8 @@ def test_a_count_of_something_no_passage_mentions_is_not_in_the_corpus(tmp_path,
     ("At what university's facility did the team practice?", None),
     ("Where is Hugging Face headquartered?", "headquarters"),
     ("Who founded 01.AI?", None),
+    ("On what exact date did Kling open to users outside China?", "day"),
+    ("In which specific year was it released?", "year"),
 ])
 def test_the_narrow_kind_of_value_a_question_asks_for(question, kind):
     assert value_kind(question) == kind
@@ -500,6 +502,10 @@ def test_what_states_a_value_of_each_kind(kind, text, states):
     ("How many frames per second can Kling make?", "It makes videos at 30 frames per second.", True),
     ("How many minutes long can a Kling video be?", "It makes two-minute videos.", True),
     ("How many years did the war last?", "The war lasted 12 years.", True),
+    ("How many users does it have?", "It has 300k users.", True),
+    # Digits inside a name or a code count nothing.
+    ("How many chips did 01.AI use?", "01.AI trained GPT-4o and Llama-3 rivals on 5G phones.", False),
+    ("How many members does the team have?", "It is a 10-member team.", True),
 ])
 def test_a_count_is_a_number_that_counts_not_one_that_measures(question, text, states):
     assert states_value("number", text, question) is states
