@@ -445,14 +445,16 @@ def _source_names(index, doc_id: str) -> set[str]:
 
 def _short_name(name: str, question: str) -> str | None:
     """The words of ``question`` that name the outlet ``name`` by its first word(s) before a word
-    for a document ("the *ICARO article*" for ICARO Media Group), written as the outlet writes them
-    (capitals included, so "a global report" does not name Global Times); else None."""
+    for a document ("the *ICARO article*" for ICARO Media Group) or after a word that attributes
+    ("*per ICARO Media*", "*according to ICARO*"), written as the outlet writes them (capitals
+    included, so "a global report" does not name Global Times); else None."""
     words = name.split()
     for n in range(len(words) - 1, 0, -1):
         lead = " ".join(words[:n])
         if lead.lower() in _STOP_LEADS or not any(ch.isupper() for ch in lead):
             continue
-        m = re.search(rf"(?<![\w-]){re.escape(lead)}(?:['’]s)?\s+(?i:{_DOC_NOUNS})", question)
+        m = (re.search(rf"(?<![\w-]){re.escape(lead)}(?:['’]s)?\s+(?i:{_DOC_NOUNS})", question)
+             or re.search(rf"\b(?i:per|according to|reported by)\s+(?:the\s+)?{re.escape(lead)}(?![\w-])", question))
         if m:
             return m.group(0)
     return None

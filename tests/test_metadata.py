@@ -117,8 +117,13 @@ def test_an_outlet_named_by_its_first_word_before_a_document_noun(news_index, ha
     question = "How many animals did volunteers count this spring, per the Coastal article?"
     result = answer(question, index_dir=index_dir, embedder=hash_embedder, threshold=0.0)
     assert {p.doc_id for p in result.passages} == {"seals"}
+    # Or after a word that attributes what follows to it.
+    for other in ("per Coastal Wildlife?", "according to Coastal?"):
+        result = answer(question.replace("per the Coastal article?", other), index_dir=index_dir,
+                        embedder=hash_embedder, threshold=0.0)
+        assert {p.doc_id for p in result.passages} == {"seals"}
     # Written in lower case, or without a word for a document, the first word names nothing.
-    for other in ("per the coastal article?", "near the Coastal path?"):
+    for other in ("per the coastal article?", "near the Coastal path?", "per coastal wildlife?"):
         result = answer(question.replace("per the Coastal article?", other), index_dir=index_dir,
                         embedder=hash_embedder, threshold=0.0)
         assert {p.doc_id for p in result.passages} == {"seals", "otters"}
