@@ -503,6 +503,7 @@ def test_what_states_a_value_of_each_kind(kind, text, states):
     ("How many minutes long can a Kling video be?", "It makes two-minute videos.", True),
     ("How many years did the war last?", "The war lasted 12 years.", True),
     ("How many users does it have?", "It has 300k users.", True),
+    ("How many users does it have?", "It has 5m users.", True),
     # Digits inside a name or a code count nothing.
     ("How many chips did 01.AI use?", "01.AI trained GPT-4o and Llama-3 rivals on 5G phones.", False),
     ("How many members does the team have?", "It is a 10-member team.", True),
