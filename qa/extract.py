@@ -454,7 +454,8 @@ def _short_name(name: str, question: str) -> str | None:
         if lead.lower() in _STOP_LEADS or not any(ch.isupper() for ch in lead):
             continue
         m = (re.search(rf"(?<![\w-]){re.escape(lead)}(?:['’]s)?\s+(?i:{_DOC_NOUNS})", question)
-             or re.search(rf"\b(?i:per|according to|reported by)\s+(?:the\s+)?{re.escape(lead)}(?![\w-])", question))
+             or re.search(rf"\b(?i:per|according to|reported by)\s+(?:the\s+)?{re.escape(lead)}(?![\w-])",
+                          question))
         if m:
             return m.group(0)
     return None

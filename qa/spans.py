@@ -470,9 +470,9 @@ _STATES = {
 #: as a rate ("30 frames per second") or as money ("$10"). "How many users ...?" is not
 #: answered by "two-minute videos at 1080p resolution and 30 frames per second".
 _MEASURE_UNITS = (r"p|fps|(?:nano|micro|milli)?seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|"
-          r"weeks?|months?|years?|decades?|centur(?:y|ies)|km|kilomet(?:er|re)s?|miles?|met(?:er|re)s?|cm|mm|"
-          r"feet|foot|ft|inch(?:es)?|yards?|kg|kilograms?|grams?|g|lbs?|pounds?|tons?|tonnes?|[kmgt]b|"
-          r"(?:kilo|mega|giga|tera)?bytes?|bits?|[kmg]?hz|[km]?w|watts?|volts?|degrees?|acres?|hectares?")
+                  r"weeks?|months?|years?|decades?|centur(?:y|ies)|km|kilomet(?:er|re)s?|miles?|met(?:er|re)s?|cm|mm|"
+                  r"feet|foot|ft|inch(?:es)?|yards?|kg|kilograms?|grams?|g|lbs?|pounds?|tons?|tonnes?|[kmgt]b|"
+                  r"(?:kilo|mega|giga|tera)?bytes?|bits?|[kmg]?hz|[km]?w|watts?|volts?|degrees?|acres?|hectares?")
 _MEASURED = re.compile(
     rf"[$€£¥]\s?\d[\d,.]*(?:\s*(?:million|billion|trillion|bn)\b)?|"
     rf"(?:\b\d[\d,.]*|\b(?:{_CARDINALS}|sixty|seventy|eighty|ninety|hundred))"
