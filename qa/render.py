@@ -74,7 +74,7 @@ def _cite_link(doc_id: str, start: int, end: int, label: str, inner_html: str) -
             f'title="Open {escape_text(doc_id)} at characters {start}-{end}">{inner_html}</a>')
 
 
-#: The ``href`` prefix of a link that asks a question (``qa.ui_assets.BRIDGE_JS`` reads it).
+#: The ``href`` prefix of a link that asks a question (``qa.ui_assets.BRIDGE_JS`` is built with it).
 ASK_PREFIX = "#ask:"
 
 

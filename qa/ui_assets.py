@@ -4,6 +4,10 @@ The CSS styles the classes that ``qa.render`` writes (``qa-cite``, ``qa-hl``, ``
 the scripts use Gradio's ``js_on_load`` API (``trigger``, ``watch``, ``element``).
 """
 
+import json
+
+from qa.render import ASK_PREFIX
+
 CSS = """
 .gradio-container { max-width: 1500px !important; }
 #qa-header h1 { margin-bottom: 0; }
@@ -80,8 +84,8 @@ if (!window.__qaCiteBound) {
   document.addEventListener('click', open, true);
   document.addEventListener('keydown', open, true);
 }
-// A "Did you mean" link (class "qa-ask", href "#ask:" + the URL-quoted question) puts its question
-// in the question box and asks it, as if typed.
+// A "Did you mean" link (class "qa-ask", href ASK_PREFIX + the URL-quoted question) puts its
+// question in the question box and asks it, as if typed.
 if (!window.__qaAskBound) {
   window.__qaAskBound = true;
   document.addEventListener('click', (event) => {
@@ -92,8 +96,9 @@ if (!window.__qaAskBound) {
     const href = el.getAttribute('href') || '';
     const box = document.querySelector('#qa-question textarea');
     const button = document.querySelector('#qa-ask');
-    if (!href.startsWith('#ask:') || !box || !button) return;
-    box.value = decodeURIComponent(href.slice(5));
+    const prefix = """ + json.dumps(ASK_PREFIX) + """;
+    if (!href.startsWith(prefix) || !box || !button) return;
+    box.value = decodeURIComponent(href.slice(prefix.length));
     box.dispatchEvent(new Event('input', {bubbles: true}));
     setTimeout(() => button.click(), 50);
   }, true);
