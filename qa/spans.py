@@ -93,6 +93,8 @@ _APPOSITION = re.compile(r",\s+(?:a|an|the)\s+(?:(?!(?:at|of|in|on|for|with|from
 
 _CARDINALS = (r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
               r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|hundred|dozen")
+#: Number words up to ninety-nine and "hundred", "dozen".
+_NUMBER_WORD = rf"{_CARDINALS}|sixty|seventy|eighty|ninety"
 #: A number written as a word, standing alone ("two", "Twelve"): a count without a unit.
 _COUNT_WORD = re.compile(rf"\b(?:{_CARDINALS})\b", re.I)
 _YEAR = re.compile(r"(?:1\d|20)\d{2}")
@@ -429,7 +431,7 @@ _KIND_QUESTIONS = [
 ]
 #: A number of things ("two", "a dozen", "half"); "one of the ..." names one thing, not a number.
 _ANY_NUMBER = re.compile(
-    rf"\d|\b(?:one(?!\s+of\b)|{_CARDINALS}|sixty|seventy|eighty|ninety|hundreds|thousands?|millions?|billions?|"
+    rf"\d|\b(?:one(?!\s+of\b)|{_NUMBER_WORD}|hundreds|thousands?|millions?|billions?|"
     r"dozens|several|few|single|once|twice|both|none|couple|handful|half|halves|quarters?|thirds?)\b", re.I)
 _COUNTING = re.compile(r"\b\d[\d,.]*\s+(?!(?:the|a|an|and|or|to|in|on|at|of|for|by|with|as|it|he|she|they|"
                        r"we|was|were|is|are|when|after|before|that|this|its|his|her|their)\b)[a-z]")
@@ -475,7 +477,7 @@ _MEASURE_UNITS = (r"p|fps|(?:nano|micro|milli)?seconds?|secs?|minutes?|mins?|hou
                   r"(?:kilo|mega|giga|tera)?bytes?|bits?|[kmg]?hz|[km]?w|watts?|volts?|degrees?|acres?|hectares?")
 _MEASURED = re.compile(
     rf"[$€£¥]\s?\d[\d,.]*(?:\s*(?:million|billion|trillion|bn)\b)?|"
-    rf"(?:\b\d[\d,.]*|\b(?:{_CARDINALS}|sixty|seventy|eighty|ninety|hundred))"
+    rf"(?:\b\d[\d,.]*|\b(?:{_NUMBER_WORD}))"
     rf"(?:[ -]?(?P<unit>{_MEASURE_UNITS})(?!\w)|\s+(?P<rated>[a-z]+)\s+per\s+[a-z]+)", re.I)
 
 
@@ -544,10 +546,10 @@ def states_value(kind: str, text: str, question: str = "") -> bool:
             return True
     if kind in _STATES:
         return bool(_STATES[kind].search(text))
-    # A count or a measurement is a number that is not part of a date ("July 24th",
-    # "in 2023"), unless it counts something ("2000 guests").
     if kind == "number":
         text = _IN_A_NAME.sub(" ", text)
         if question:
             text = _counts_only(question, text)
+    # A count or a measurement is a number that is not part of a date ("July 24th",
+    # "in 2023"), unless it counts something ("2000 guests").
     return bool(_COUNTING.search(text) or _ANY_NUMBER.search(PATTERNS["date"].sub(" ", text)))
