@@ -544,18 +544,19 @@ _QUANTITIES = frozenset({"money", "age", "percentage", "measurement", "length of
 
 
 def _rival(index, best: Candidate, answer_text: str, candidates: Sequence[Candidate], wanted: str,
-           cited: Collection[str], margin: float) -> tuple[Candidate, int, int] | None:
-    """Another document's answer to a question for a quantity, nearly as good as ``best`` (cited
-    as ``answer_text``), that gives the quantity differently: 004's "Within just six months, 01.AI
-    ..." against 003's "01.AI had only been around for eight months"; with the span it is cited
-    with. Retellings that differ like this are seldom similar enough as wholes for
-    ``find_corroboration`` to pair them."""
+           question: str, cited: Collection[str], margin: float) -> tuple[Candidate, int, int] | None:
+    """Another document's answer to ``question``, which asks for a quantity of kind ``wanted``,
+    nearly as good as ``best`` (cited as ``answer_text``), that gives the quantity differently:
+    004's "Within just six months, 01.AI ..." against 003's "01.AI had only been around for eight
+    months"; with the span it is cited with. It must state the quantity as the answer had to
+    (``states_value`` with the question). Retellings that differ like this are seldom similar
+    enough as wholes for ``find_corroboration`` to pair them."""
     for c in candidates:
         if c.doc_id in cited or best.score - c.score > margin:
             continue
         start, end = _with_context(index, c)
         text = index.document(c.doc_id).text[start:end]
-        if states_value(wanted, text):
+        if states_value(wanted, text, question):
             return (c, start, end) if quantities_disagree(answer_text, text) else None
     return None
 
@@ -695,7 +696,7 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
               else "corroboration", question)
         for c in agreeing)
     if wanted in _QUANTITIES:
-        found = _rival(index, best, answer[0].quote, candidates, wanted,
+        found = _rival(index, best, answer[0].quote, candidates, wanted, question,
                        {best.doc_id, *(c.doc_id for c in agreeing)}, config.rival_margin)
         if found is not None:
             rival, rival_start, rival_end = found
