@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 from qa.config import ChunkConfig
-from qa.ingest import Document
+from qa.ingest import Document, reads_as_prose
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ def split_sentences(text: str, start: int = 0, end: int | None = None,
             while e < len(piece) and piece[e] in "\"'”’)]»":
                 e += 1
             if e > s:
-                spans.extend(_cut_long(piece, s, e, max_chars))
+                for a, b in _run_ons(piece, s, e):
+                    spans.extend(_cut_long(piece, a, b, max_chars))
     if not spans and piece.strip():
         lead = len(piece) - len(piece.lstrip())
         spans.extend(_cut_long(piece, lead, len(piece.rstrip()), max_chars))
@@ -71,6 +72,25 @@ def split_sentences(text: str, start: int = 0, end: int | None = None,
 
 
 _SPACE = re.compile(r"\s+")
+
+#: Where a line runs into the next sentence without a full stop: after a lower-case word, a word
+#: that opens sentences, capitalised, before a lower-case word ("... the field of artificial
+#: intelligence At the World Artificial Intelligence Conference ...").
+_RUN_ON = re.compile(r"(?<=[a-z]{3}) +(?=(?:At|In|On|The|This|These|It|He|She|They|We|But|When|While|After|"
+                     r"Before|Then|As|For|According|Meanwhile|However|Last|Today)\s+[a-z])")
+
+
+def _run_ons(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``text[start:end]`` cut where a line long enough to be a sentence (``reads_as_prose``) runs
+    into the next one. A shorter lead is more often a title than a lost full stop: "his 1525
+    publication On the Bondage of the Will"."""
+    out = []
+    for m in _RUN_ON.finditer(text, start, end):
+        if reads_as_prose(text[start:m.start()]):
+            out.append((start, m.start()))
+            start = m.end()
+    out.append((start, end))
+    return out
 
 
 def _cut_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:

@@ -18,7 +18,7 @@ from typing import Collection, Sequence
 import numpy as np
 
 from qa.config import ExtractConfig
-from qa.ingest import ends_like_sentence
+from qa.ingest import ends_like_sentence, reads_as_prose
 from qa.metadata import Field, document_fields, word_key
 from qa.metadata_questions import metadata_question, quoted_title, quotes_other_title, quotes_title
 from qa.retrieve import Hit
@@ -245,10 +245,11 @@ _ANAPHOR = re.compile(
 
 def is_heading(sentence: str) -> bool:
     """True for a heading rather than a statement: it does not close like a sentence
-    (``qa.ingest.ends_like_sentence``), or it ends with a colon ("Practical Tips: Maximizing
+    (``qa.ingest.ends_like_sentence``) and is too short to be one missing its full stop
+    (``qa.ingest.reads_as_prose``), or it ends with a colon ("Practical Tips: Maximizing
     Open-Source AI for Your Business:"). It names a topic; it states nothing that could answer."""
     text = sentence.strip()
-    return bool(text) and (text.endswith(":") or not ends_like_sentence(text))
+    return bool(text) and (text.endswith(":") or not ends_like_sentence(text) and not reads_as_prose(text))
 
 
 def leans_back(sentence: str, previous: str) -> bool:

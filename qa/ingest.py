@@ -177,6 +177,17 @@ def ends_like_sentence(line: str) -> bool:
     return bool(_TERMINAL.search(line))
 
 
+#: Headlines and section titles are shorter than this many words; a longer line that does not
+#: close like a sentence is a sentence whose full stop is missing ("July 24th article in the New
+#: York Times, titled: China is narrowing the gap ... in the field of artificial intelligence").
+PROSE_WORDS = 20
+
+
+def reads_as_prose(line: str) -> bool:
+    """True when ``line`` is long enough to be a sentence, closed like one or not (``PROSE_WORDS``)."""
+    return len(_WORD.findall(line)) >= PROSE_WORDS
+
+
 def classify_line(line: str, seen: set[str]) -> tuple[bool, str]:
     """Decide whether one stripped, non-empty line is indexed; returns (kept, reason if not)."""
     words = _WORD.findall(line)

@@ -10,6 +10,20 @@ def test_sentences_are_exact_spans_and_respect_abbreviations():
         "The startup 01.AI released a model.", "Firms in the U.S. lead A.I. work.", "He said “Yes.”", "Done."]
 
 
+def test_a_line_that_runs_into_the_next_sentence_is_split():
+    text = ("July 24th article in the New York Times, titled: China is narrowing the gap in the field of "
+            "artificial intelligence At the World Artificial Intelligence Conference in Shanghai this month, "
+            "Qu Dongqi showed a video.")
+    spans = split_sentences(text)
+    assert [text[s:e] for s, e in spans] == [
+        "July 24th article in the New York Times, titled: China is narrowing the gap in the field of "
+        "artificial intelligence",
+        "At the World Artificial Intelligence Conference in Shanghai this month, Qu Dongqi showed a video."]
+    # A short lead is more often the start of a title than a line that lost its full stop.
+    text = "The book On the Bondage of the Will was printed in 1525."
+    assert split_sentences(text) == [(0, len(text))]
+
+
 def test_long_sentences_are_cut_at_whitespace():
     text = " ".join(["word"] * 500)
     spans = split_sentences(text, max_chars=100)

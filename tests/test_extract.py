@@ -208,6 +208,10 @@ def test_headings_are_told_from_statements():
     # One notion of "closes like a sentence" with cleaning: any script, closers after the stop.
     assert not is_heading("快手发布了可灵视频生成模型。")
     assert not is_heading("He said 'we are open.'")
+    # A headline is short; a long line of prose that lacks its full stop is a sentence.
+    assert is_heading("US media: China is more willing to share AI technology than the United States")
+    assert not is_heading("July 24th article in the New York Times, titled: China is narrowing the gap with the "
+                          "United States in the field of artificial intelligence")
 
 
 @pytest.mark.parametrize("question, kind", [
