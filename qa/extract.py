@@ -20,7 +20,8 @@ import numpy as np
 from qa.config import ExtractConfig
 from qa.ingest import ends_like_sentence, reads_as_prose
 from qa.metadata import Field, document_fields, word_key
-from qa.metadata_questions import metadata_question, quoted_title, quotes_other_title, quotes_title
+from qa.metadata_questions import (metadata_question, names_other_work, quoted_title, quotes_other_title,
+                                  quotes_title)
 from qa.retrieve import Hit
 from qa.spans import (answer_span, asked_role, counted_words, expected_type, quantities_disagree, states_role,
                       states_value, value_kind, values_disagree)
@@ -643,9 +644,12 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
                           f"the question counts {counted!r}, which no passage read mentions")
     field = metadata_question(asked)
     stated = metadata_answer(index, field, asked, scored[0], hits) if field else None
-    if stated is not None and quotes_other_title(asked, stated.title):
+    if stated is not None and (quotes_other_title(asked, stated.title) or field == "date" and names_other_work(
+            asked, index.document(stated.doc_id).text, _source_names(index, stated.doc_id))):
         # "When was the New York Times article titled 'China is narrowing the gap ...' published?"
-        # asks about a work a document reports on, not about the document: read its text.
+        # asks about a work a document reports on, not about the document: read its text. So does
+        # "When was the New York Times article that Global Times translated published?": the
+        # translation has a date of its own (its author, though, is the original's).
         stated = None
     # A question that quotes the title of the document it asks about, or names its outlet ("In
     # the Global Times article, who ...?"), has identified it: the evidence is the title or the

@@ -72,3 +72,30 @@ def quotes_other_title(question: str, title: str) -> bool:
     """True when the question quotes a title, and that title is not ``title``: it names another
     work ("the New York Times article titled 'China is narrowing the gap ...'")."""
     return _QUOTED.search(question) is not None and not quotes_title(question, title)
+
+
+#: Up to four words before a word for a document: "the *New York Times* article".
+_BEFORE_DOC_NOUN = re.compile(rf"((?:[\w.&’'-]+\s+){{1,4}}){_DOC_NOUN}\b", re.I)
+
+
+def names_other_work(question: str, text: str, own_names) -> bool:
+    """True when the question names a piece by an outlet the document ``text`` mentions with capitals
+    but that is not one of its own (``own_names``): "When was the New York Times article that Global
+    Times translated published?" asks about a work the Global Times document reports on, not about
+    the document. "When was the Global Times article published?" and "When was the report
+    published?" ask about the document."""
+    own = {word_key(n) for n in own_names}
+    for m in _BEFORE_DOC_NOUN.finditer(question):
+        words = m.group(1).split()
+        for n in range(len(words), 0, -1):
+            phrase = r"[\W_]+".join(re.escape(w) for w in words[-n:])
+            key = word_key(" ".join(words[-n:]))
+            if key in own or any(key in o or o in key for o in own if o):
+                break
+            # The document writes the phrase as a name: each word capitalised ("New York Times"),
+            # and a single word not only where a sentence opens ("The").
+            for found in re.finditer(rf"(?<![\w-]){phrase}(?![\w-])", text, re.I):
+                opens = re.search(r"(?:^|[.!?:\"“]\s*|\n\s*)$", text[:found.start()]) is not None
+                if all(w[:1].isupper() for w in found.group(0).split()) and (n > 1 or not opens):
+                    return True
+    return False

@@ -164,6 +164,32 @@ def test_a_metadata_question_quoting_another_works_title_is_read_from_the_text(t
     assert result.text == "2024-03-05"  # its own title: the document's date
 
 
+def test_a_date_question_about_another_outlets_piece_is_read_from_the_text(tmp_path, hash_embedder):
+    """A piece the document translates or retells has a date of its own; its outlet is named with
+    capitals in the document's text and is not the document's outlet."""
+    from qa.metadata_questions import names_other_work
+
+    text = "Source: Coastal Wildlife Weekly\nA March 3rd report in the Harbour Times counted seals.\n"
+    own = {"Coastal Wildlife Weekly"}
+    assert names_other_work("When was the harbour times report published?", text, own)
+    assert not names_other_work("When was the Coastal Wildlife Weekly report published?", text, own)
+    assert not names_other_work("When was the report published?", text, own)
+    assert not names_other_work("When was the seal report published?", text, own)
+    # A word capitalised only where a sentence opens is no outlet: "A report ...".
+    assert not names_other_work("When was a report published?", text, own)
+    corpus = make_corpus(tmp_path / "c", {"seals.txt": (
+        "Seals return to the bay\nSource: Coastal Wildlife Weekly\n2024-03-05\n\n"
+        "A March 3rd report in the Harbour Times counted four hundred seals on the sandbanks.\n"
+        "Volunteers will count again in May.\n")})
+    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
+    result = answer("On what date was the Harbour Times report that Coastal Wildlife Weekly retold published?",
+                    index_dir=tmp_path / "i", embedder=hash_embedder, threshold=0.0)
+    assert "March 3rd" in result.text and "document's date" not in result.reason
+    result = answer("On what date was the Coastal Wildlife Weekly report published?",
+                    index_dir=tmp_path / "i", embedder=hash_embedder, threshold=0.0)
+    assert result.text == "2024-03-05"
+
+
 def test_a_named_outlet_identifies_the_document_a_metadata_question_asks_about(news_index, hash_embedder):
     corpus, index_dir = news_index
     question = "In the Coastal Wildlife Weekly article, who is credited as the author?"
