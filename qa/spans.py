@@ -422,6 +422,8 @@ _KIND_QUESTIONS = [
     ("day", re.compile(rf"\b(?:what|which) {_EXACTLY}date\b|\bon what {_EXACTLY}day\b", re.I)),
     ("date", re.compile(rf"\b(?:what|which) {_EXACTLY}month\b|^\W*when\s+(?:was|were|did)\b[^,]*\b(?:founded|"
                         r"established|born|died|incorporated|found|establish|die)\b", re.I)),
+    # "When did Andrew Ng leave Baidu?": a time, or an event that dates it ("after the war").
+    ("time", re.compile(r"^\W*when\s+(?:did|does|do|was|were|is|are|will|would|has|have|had|could|can)\b", re.I)),
     # "How many ...?" opening the question or a clause, not "Since NASA didn't know how many
     # attempts ..., what did they use?".
     ("number", re.compile(r"(?:^\W*(?:[a-z]+ly\s+)?|[,;:]\s*|\b(?:and|in|of|by|to|for|with|on|at|from|among)\s+)"
@@ -462,6 +464,15 @@ _STATES = {
                       r"(?:teens|twenties|thirties|forties|fifties|sixties|seventies|eighties|\d0s)\b", re.I),
     # A date, or a year of three digits ("in 911").
     "date": re.compile(rf"{PATTERNS['date'].pattern}|\b(?:in|since|from|by|until|of)\s+\d{{3}}\b", re.I),
+    # A date, a season or a time of day, or an event or span that places it ("after the war",
+    # "in recent weeks", "a year after the launch", "recently").
+    "time": re.compile(
+        rf"{PATTERNS['date'].pattern}|{_YEARS}|\b{_MONTHS}\b|\d+(?:st|nd|rd|th)\b|\b\d{{1,2}} ?[ap]\.m\b|\b(?:after|before|during|since|"
+        r"until|till|following|when|while|once|upon|ago|earlier|later|recent|recently|now|today|yesterday|"
+        r"tomorrow|then|centur(?:y|ies)|decades?|years?|months?|weeks?|days?|hours?|minutes?|morning|evening|"
+        r"night|noon|midnight|spring|summer|autumn|fall|winter|season|era|age|period|reign|time|times|first|"
+        r"last|previous|next|early|late|mid|beginning|end|start|immediately|soon|eventually|finally|"
+        r"initially|originally|war|dynasty)\b", re.I),
     "university": re.compile(r"Universit|College|Institute|School|Academy|studied|graduat|alumn|degree|"
                              r"attended|enrolled", re.I),
     "headquarters": re.compile(r"headquarter|based|located|offices?\b|\bHQ\b|\bhome\b", re.I),

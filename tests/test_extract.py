@@ -438,8 +438,11 @@ def test_a_count_of_something_no_passage_mentions_is_not_in_the_corpus(tmp_path,
     ("On what date did OpenAI release Sora?", "day"),
     ("In which month did OpenAI release Sora?", "date"),
     ("When was Hugging Face founded?", "date"),
-    ("When was Thoreau's essay published?", None),  # "after the end of the Mexican War"
-    ("When are subject committees established?", None),  # a recurring event
+    # A time, or an event that places it: "after the end of the Mexican War".
+    ("When was Thoreau's essay published?", "time"),
+    ("When are subject committees established?", "time"),  # "at the beginning of each session"
+    ("When did Andrew Ng leave Baidu?", "time"),
+    ("When many people are arrested, what is a common tactic?", None),  # a condition, not a time
     ("How many people attended the conference?", "number"),
     ("Roughly how many people attended?", "number"),
     ("kling video length", "measurement"),  # a keyword query
@@ -487,6 +490,11 @@ def test_the_narrow_kind_of_value_a_question_asks_for(question, kind):
     ("day", "It takes place on a Thursday.", True),
     ("day", "A July 24th article in the New York Times.", True),
     ("day", "OpenAI unveiled Sora last week.", False),
+    ("time", "The essay was published after the end of the Mexican War.", True),
+    ("time", "Committees are established at the beginning of each session.", True),
+    ("time", "Luther woke at 1 a.m. with chest pains.", True),
+    ("time", "In recent weeks, several companies released models.", True),
+    ("time", "It is not possible to control what chatbots say, said Andrew Ng, a former Baidu executive.", False),
     ("university", "He studied computer science at Columbia University.", True),
     ("university", "Kai-Fu Lee founded 01.AI.", False),
     ("headquarters", "The network is headquartered in Manhattan.", True),
