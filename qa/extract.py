@@ -279,6 +279,13 @@ def _document_frequencies(index) -> tuple[dict[str, int], int]:
     return cached
 
 
+#: A term that is a number or a month: a sentence that adds one to the question's words ("Within
+#: just six months, 01.AI unveiled a new version ...") gives a value, whatever else it repeats.
+_NEW_VALUE = re.compile(r"\d[\d.,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv|"
+                       r"twenti|thirti|forti|fifti|hundr|thousand|million|billion|januari|februari|march|"
+                       r"april|may|june|juli|august|septemb|octob|novemb|decemb")
+
+
 def score_candidates(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
                      config: ExtractConfig) -> list[Candidate]:
     """Every sentence of the retrieved passages, scored, best first (each sentence once)."""
@@ -315,7 +322,9 @@ def score_candidates(question: str, query_vector: np.ndarray, hits: Sequence[Hit
         lexical[i] = coverage(weights, context_terms)
         # An echo of the question is no answer, unless the sentence is read with the one before,
         # which then brings the new information ("These were the main determinants ...").
-        if context_terms and len(context_terms - asked) / len(context_terms) < config.echo_novelty:
+        new_terms = context_terms - asked
+        if (context_terms and len(new_terms) / len(context_terms) < config.echo_novelty
+                and not any(_NEW_VALUE.fullmatch(t) for t in new_terms)):
             adjust[i] -= config.echo_penalty
         if is_heading(sentence):
             adjust[i] -= config.heading_penalty

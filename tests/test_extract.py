@@ -318,6 +318,31 @@ def test_a_sentence_read_with_its_antecedent_is_no_echo(tmp_path, hash_embedder)
     assert second.score == pytest.approx(plain, abs=1e-6)  # no echo penalty
 
 
+def test_a_sentence_that_adds_a_number_to_the_questions_words_is_no_echo(tmp_path, hash_embedder):
+    """"Within just six months, 01.AI unveiled a new version ..." repeats most of "How quickly did
+    01.AI unveil a new version ...?", but "six months" is the answer; a sentence that repeats it
+    with nothing new is still penalised."""
+    from qa.answer import get_index
+    from qa.config import DEFAULT_SETTINGS
+    from qa.extract import score_candidates
+    from qa.retrieve import make_retriever
+
+    text = ("Within just six months, the startup unveiled a new version near the top of global rankings. "
+            "Observers say the startup unveiled a new version near the top of global rankings.\n")
+    corpus = make_corpus(tmp_path / "c", {"yi.txt": text})
+    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
+    index = get_index(tmp_path / "i", hash_embedder.name)
+    question = "How quickly did the startup unveil a new version near the top of global rankings?"
+    qv = hash_embedder.encode([question])[0]
+    hits = make_retriever("hybrid", index, hash_embedder).search(question, 2, query_vector=qv)
+    cfg = DEFAULT_SETTINGS.extract
+    penalty = {}
+    for c in score_candidates(question, qv, hits, index, cfg):
+        plain = cfg.w_dense * c.dense + cfg.w_lexical * c.lexical + cfg.w_passage * c.passage
+        penalty[text[c.start:c.start + 6]] = round(plain - c.score, 6)
+    assert penalty == {"Within": 0.0, "Observ": cfg.echo_penalty}
+
+
 @pytest.mark.parametrize("sentence, following, expected", [
     ("“We build our models from scratch,” Wang said.", "“This gives us an edge as true pioneers.”", True),
     ('"We have a better solution here," said Mr. Qu.', '"It is already available."', True),
