@@ -270,26 +270,38 @@ def test_a_short_lead_is_read_with_the_sentence_that_goes_on_about_its_subject(s
     assert introduces(sentence, following) is expected
 
 
-def test_a_quotation_is_scored_with_the_sentence_that_names_its_speaker(tmp_path, hash_embedder):
+def scored_sentences(tmp_path, embedder, text: str, question: str):
+    """Index ``text`` as one document and score its sentences for ``question``: (index, candidates)."""
     from qa.answer import get_index
     from qa.config import DEFAULT_SETTINGS
     from qa.extract import score_candidates
     from qa.retrieve import make_retriever
 
-    text = ("Firms are under pressure, said Chris Nicholson, an investor at Page One Ventures. "
-            "The launch of ChatGPT was “yet another Sputnik moment that China felt it needed to answer.”\n")
-    corpus = make_corpus(tmp_path / "c", {"vc.txt": text})
-    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
-    index = get_index(tmp_path / "i", hash_embedder.name)
-    question = "What comparison did the Page One Ventures investor use for the launch of ChatGPT?"
-    qv = hash_embedder.encode([question])[0]
-    hits = make_retriever("hybrid", index, hash_embedder).search(question, 2, query_vector=qv)
-    quote = next(c for c in score_candidates(question, qv, hits, index, DEFAULT_SETTINGS.extract)
-                 if text[c.start:].startswith("The launch"))
-    # "Page One Ventures investor" is found in the speaker's sentence, read with the quotation.
+    build_index(make_corpus(tmp_path / "c", {"doc.txt": text}), tmp_path / "i", embedder=embedder)
+    index = get_index(tmp_path / "i", embedder.name)
+    qv = embedder.encode([question])[0]
+    hits = make_retriever("hybrid", index, embedder).search(question, 2, query_vector=qv)
+    return index, score_candidates(question, qv, hits, index, DEFAULT_SETTINGS.extract)
+
+
+def unadjusted(cand) -> float:
+    """A candidate's score before the answer-type, echo and heading adjustments."""
+    from qa.config import DEFAULT_SETTINGS
+
+    cfg = DEFAULT_SETTINGS.extract
+    return cfg.w_dense * cand.dense + cfg.w_lexical * cand.lexical + cfg.w_passage * cand.passage
+
+
+def test_a_quotation_is_scored_with_the_sentence_that_names_its_speaker(tmp_path, hash_embedder):
     from qa.extract import _document_frequencies
     from qa.terms import analyze
 
+    text = ("Firms are under pressure, said Chris Nicholson, an investor at Page One Ventures. "
+            "The launch of ChatGPT was “yet another Sputnik moment that China felt it needed to answer.”\n")
+    question = "What comparison did the Page One Ventures investor use for the launch of ChatGPT?"
+    index, cands = scored_sentences(tmp_path, hash_embedder, text, question)
+    quote = next(c for c in cands if text[c.start:].startswith("The launch"))
+    # "Page One Ventures investor" is found in the speaker's sentence, read with the quotation.
     df, n = _document_frequencies(index)
     alone = coverage(term_weights(analyze(question), df, n), set(analyze(text[quote.start:quote.end])))
     assert quote.lexical > alone + 0.2
@@ -298,49 +310,26 @@ def test_a_quotation_is_scored_with_the_sentence_that_names_its_speaker(tmp_path
 def test_a_sentence_read_with_its_antecedent_is_no_echo(tmp_path, hash_embedder):
     """The answer is in the sentence before ("These were the main determinants..."): the pair is
     scored together, so the second sentence is not penalised for repeating the question."""
-    from qa.answer import get_index
-    from qa.config import DEFAULT_SETTINGS
-    from qa.extract import score_candidates
-    from qa.retrieve import make_retriever
-
-    corpus = make_corpus(tmp_path / "c", {"lee.txt": (
-        "Lee said the startup relied on its own data and algorithms. "
-        "These were the main determinants of the excellent performance of the model, Lee said.\n")})
-    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
-    index = get_index(tmp_path / "i", hash_embedder.name)
+    text = ("Lee said the startup relied on its own data and algorithms. "
+            "These were the main determinants of the excellent performance of the model, Lee said.\n")
     question = "According to Lee, what mainly determined the excellent performance of the model?"
-    qv = hash_embedder.encode([question])[0]
-    hits = make_retriever("hybrid", index, hash_embedder).search(question, 2, query_vector=qv)
-    cands = score_candidates(question, qv, hits, index, DEFAULT_SETTINGS.extract)
-    second = next(c for c in cands if corpus.joinpath("lee.txt").read_text()[c.start:].startswith("These"))
-    cfg = DEFAULT_SETTINGS.extract
-    plain = cfg.w_dense * second.dense + cfg.w_lexical * second.lexical + cfg.w_passage * second.passage
-    assert second.score == pytest.approx(plain, abs=1e-6)  # no echo penalty
+    _, cands = scored_sentences(tmp_path, hash_embedder, text, question)
+    second = next(c for c in cands if text[c.start:].startswith("These"))
+    assert second.score == pytest.approx(unadjusted(second), abs=1e-6)  # no echo penalty
 
 
 def test_a_sentence_that_adds_a_number_to_the_questions_words_is_no_echo(tmp_path, hash_embedder):
     """"Within just six months, 01.AI unveiled a new version ..." repeats most of "How quickly did
     01.AI unveil a new version ...?", but "six months" is the answer; a sentence that repeats it
     with nothing new is still penalised."""
-    from qa.answer import get_index
     from qa.config import DEFAULT_SETTINGS
-    from qa.extract import score_candidates
-    from qa.retrieve import make_retriever
 
     text = ("Within just six months, the startup unveiled a new version near the top of global rankings. "
             "Observers say the startup unveiled a new version near the top of global rankings.\n")
-    corpus = make_corpus(tmp_path / "c", {"yi.txt": text})
-    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
-    index = get_index(tmp_path / "i", hash_embedder.name)
     question = "How quickly did the startup unveil a new version near the top of global rankings?"
-    qv = hash_embedder.encode([question])[0]
-    hits = make_retriever("hybrid", index, hash_embedder).search(question, 2, query_vector=qv)
-    cfg = DEFAULT_SETTINGS.extract
-    penalty = {}
-    for c in score_candidates(question, qv, hits, index, cfg):
-        plain = cfg.w_dense * c.dense + cfg.w_lexical * c.lexical + cfg.w_passage * c.passage
-        penalty[text[c.start:c.start + 6]] = round(plain - c.score, 6)
-    assert penalty == {"Within": 0.0, "Observ": cfg.echo_penalty}
+    _, cands = scored_sentences(tmp_path, hash_embedder, text, question)
+    penalty = {text[c.start:c.start + 6]: round(unadjusted(c) - c.score, 6) for c in cands}
+    assert penalty == {"Within": 0.0, "Observ": DEFAULT_SETTINGS.extract.echo_penalty}
 
 
 @pytest.mark.parametrize("sentence, following, expected", [

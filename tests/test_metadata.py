@@ -151,17 +151,20 @@ def test_a_metadata_question_quoting_another_works_title_is_read_from_the_text(t
     assert quotes_other_title("When was the report 'Seal numbers climb again' published?", "Seals return")
     assert not quotes_other_title("When was the report 'Seals return to the bay' published?", "Seals return")
     assert not quotes_other_title("When was the seal report published?", "Seals return")
-    corpus = make_corpus(tmp_path / "c", {"seals.txt": (
+    other, own = answers_on(tmp_path, hash_embedder, (
         "Seals return to the bay\nCoastal Wildlife Weekly\n2024-03-05\n\n"
         "A March 3rd report in the Harbour Times, titled: Seal numbers climb again, counted four "
-        "hundred seals.\nVolunteers will count again in May.\n")})
-    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
-    result = answer("On what date was the Harbour Times report titled 'Seal numbers climb again' published?",
-                    index_dir=tmp_path / "i", embedder=hash_embedder, threshold=0.0)
-    assert "March 3rd" in result.text and "document's date" not in result.reason
-    result = answer("When was the report 'Seals return to the bay' published?",
-                    index_dir=tmp_path / "i", embedder=hash_embedder, threshold=0.0)
-    assert result.text == "2024-03-05"  # its own title: the document's date
+        "hundred seals.\nVolunteers will count again in May.\n"),
+        "On what date was the Harbour Times report titled 'Seal numbers climb again' published?",
+        "When was the report 'Seals return to the bay' published?")
+    assert "March 3rd" in other.text and "document's date" not in other.reason
+    assert own.text == "2024-03-05"  # its own title: the document's date
+
+
+def answers_on(tmp_path, embedder, text: str, *questions: str):
+    """The answers to ``questions`` from an index of ``text`` as one document, with no threshold."""
+    build_index(make_corpus(tmp_path / "c", {"doc.txt": text}), tmp_path / "i", embedder=embedder)
+    return [answer(q, index_dir=tmp_path / "i", embedder=embedder, threshold=0.0) for q in questions]
 
 
 def test_a_date_question_about_another_outlets_piece_is_read_from_the_text(tmp_path, hash_embedder):
@@ -177,17 +180,14 @@ def test_a_date_question_about_another_outlets_piece_is_read_from_the_text(tmp_p
     assert not names_other_work("When was the seal report published?", text, own)
     # A word capitalised only where a sentence opens is no outlet: "A report ...".
     assert not names_other_work("When was a report published?", text, own)
-    corpus = make_corpus(tmp_path / "c", {"seals.txt": (
+    other, own = answers_on(tmp_path, hash_embedder, (
         "Seals return to the bay\nSource: Coastal Wildlife Weekly\n2024-03-05\n\n"
         "A March 3rd report in the Harbour Times counted four hundred seals on the sandbanks.\n"
-        "Volunteers will count again in May.\n")})
-    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
-    result = answer("On what date was the Harbour Times report that Coastal Wildlife Weekly retold published?",
-                    index_dir=tmp_path / "i", embedder=hash_embedder, threshold=0.0)
-    assert "March 3rd" in result.text and "document's date" not in result.reason
-    result = answer("On what date was the Coastal Wildlife Weekly report published?",
-                    index_dir=tmp_path / "i", embedder=hash_embedder, threshold=0.0)
-    assert result.text == "2024-03-05"
+        "Volunteers will count again in May.\n"),
+        "On what date was the Harbour Times report that Coastal Wildlife Weekly retold published?",
+        "On what date was the Coastal Wildlife Weekly report published?")
+    assert "March 3rd" in other.text and "document's date" not in other.reason
+    assert own.text == "2024-03-05"
 
 
 def test_a_named_outlet_identifies_the_document_a_metadata_question_asks_about(news_index, hash_embedder):
