@@ -281,9 +281,10 @@ def _document_frequencies(index) -> tuple[dict[str, int], int]:
 
 #: A term that is a number or a month: a sentence that adds one to the question's words ("Within
 #: just six months, 01.AI unveiled a new version ...") gives a value, whatever else it repeats.
+#: Terms are lower-cased, so "may" and "march", more often verbs, are left out.
 _NEW_VALUE = re.compile(r"\d[\d.,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv|"
-                       r"twenti|thirti|forti|fifti|hundr|thousand|million|billion|januari|februari|march|"
-                       r"april|may|june|juli|august|septemb|octob|novemb|decemb")
+                       r"twenti|thirti|forti|fifti|hundr|thousand|million|billion|januari|februari|"
+                       r"april|june|juli|august|septemb|octob|novemb|decemb")
 
 
 def score_candidates(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,

@@ -467,12 +467,12 @@ _STATES = {
     # A date, a season or a time of day, or an event or span that places it ("after the war",
     # "in recent weeks", "a year after the launch", "recently").
     "time": re.compile(
-        rf"{PATTERNS['date'].pattern}|{_YEARS}|\b{_MONTHS}\b|\d+(?:st|nd|rd|th)\b|\b\d{{1,2}} ?[ap]\.m\b|\b(?:after|before|during|since|"
-        r"until|till|following|when|while|once|upon|ago|earlier|later|recent|recently|now|today|yesterday|"
-        r"tomorrow|then|centur(?:y|ies)|decades?|years?|months?|weeks?|days?|hours?|minutes?|morning|evening|"
-        r"night|noon|midnight|spring|summer|autumn|fall|winter|season|era|age|period|reign|time|times|first|"
-        r"last|previous|next|early|late|mid|beginning|end|start|immediately|soon|eventually|finally|"
-        r"initially|originally|war|dynasty)\b", re.I),
+        rf"{PATTERNS['date'].pattern}|{_YEARS}|\d+(?:st|nd|rd|th)\b|\b\d{{1,2}} ?[ap]\.m\b|"
+        r"\b(?:after|before|during|since|until|till|following|when|while|once|upon|ago|earlier|later|recent|"
+        r"recently|now|today|yesterday|tomorrow|then|centur(?:y|ies)|decades?|years?|months?|weeks?|days?|"
+        r"hours?|minutes?|morning|evening|night|noon|midnight|spring|summer|autumn|fall|winter|season|era|age|"
+        r"period|reign|time|times|first|last|previous|next|early|late|mid|beginning|end|start|immediately|"
+        r"soon|eventually|finally|initially|originally|war|dynasty)\b", re.I),
     "university": re.compile(r"Universit|College|Institute|School|Academy|studied|graduat|alumn|degree|"
                              r"attended|enrolled", re.I),
     "headquarters": re.compile(r"headquarter|based|located|offices?\b|\bHQ\b|\bhome\b", re.I),
@@ -540,7 +540,8 @@ def states_role(role: str, organisation: str, text: str) -> bool:
 
 def value_kind(question: str) -> str | None:
     """The narrow kind of value the question asks for ("money", "year", "age", "percentage",
-    "measurement", "length of time", "day", "date", "number", "university", "headquarters"), or None."""
+    "measurement", "length of time", "day", "date", "time", "number", "university", "headquarters"), or
+    None."""
     for kind, pattern in _KIND_QUESTIONS:
         if pattern.search(question):
             return kind

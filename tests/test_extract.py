@@ -507,6 +507,7 @@ def test_the_narrow_kind_of_value_a_question_asks_for(question, kind):
     ("time", "The essay was published after the end of the Mexican War.", True),
     ("time", "Committees are established at the beginning of each session.", True),
     ("time", "Luther woke at 1 a.m. with chest pains.", True),
+    ("time", "It may work, and critics march on.", False),  # verbs, not months
     ("time", "In recent weeks, several companies released models.", True),
     ("time", "It is not possible to control what chatbots say, said Andrew Ng, a former Baidu executive.", False),
     ("university", "He studied computer science at Columbia University.", True),
