@@ -540,10 +540,22 @@ def _with_context(index, cand: Candidate) -> tuple[int, int]:
     return start, end
 
 
-def _span_text(index, cand: Candidate) -> str:
-    """The text ``cand`` is cited with (``_with_context``)."""
-    start, end = _with_context(index, cand)
-    return index.document(cand.doc_id).text[start:end]
+class _CitedSpans:
+    """The span each candidate is cited with (``_with_context``), worked out once per candidate:
+    the value-kind test, the answer's citation and the search for a rival all read it."""
+
+    def __init__(self, index):
+        self.index = index
+        self._spans: dict[int, tuple[int, int]] = {}
+
+    def span(self, cand: Candidate) -> tuple[int, int]:
+        if cand.row not in self._spans:
+            self._spans[cand.row] = _with_context(self.index, cand)
+        return self._spans[cand.row]
+
+    def text(self, cand: Candidate) -> str:
+        start, end = self.span(cand)
+        return self.index.document(cand.doc_id).text[start:end]
 
 
 #: How a reason names a kind of value (``qa.spans.value_kind``); other kinds read "a <kind>".
@@ -555,7 +567,7 @@ _KIND_NAMES = {"money": "an amount of money", "age": "an age", "day": "a date",
 _QUANTITIES = frozenset({"money", "age", "percentage", "measurement", "length of time", "number"})
 
 
-def _rival(index, best: Candidate, answer_text: str, candidates: Sequence[Candidate], wanted: str,
+def _rival(spans: _CitedSpans, best: Candidate, answer_text: str, candidates: Sequence[Candidate], wanted: str,
            question: str, cited: Collection[str], margin: float) -> tuple[Candidate, int, int] | None:
     """Another document's answer to ``question``, which asks for a quantity of kind ``wanted``,
     nearly as good as ``best`` (cited as ``answer_text``), that gives the quantity differently:
@@ -566,10 +578,9 @@ def _rival(index, best: Candidate, answer_text: str, candidates: Sequence[Candid
     for c in candidates:
         if c.doc_id in cited or best.score - c.score > margin:
             continue
-        start, end = _with_context(index, c)
-        text = index.document(c.doc_id).text[start:end]
+        text = spans.text(c)
         if states_value(wanted, text, question):
-            return (c, start, end) if quantities_disagree(answer_text, text) else None
+            return (c, *spans.span(c)) if quantities_disagree(answer_text, text) else None
     return None
 
 
@@ -669,13 +680,14 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
         how = "the question quotes its title"
     elif stated is not None and stated.doc_id in named:
         how = "the question names it"
+    spans = _CitedSpans(index)
     wanted = value_kind(question) if stated is None else None
     role = asked_role(question) if stated is None and wanted is None else None
     if wanted is not None or role is not None:
         # The answer must state a value of the kind asked (or who holds the role asked about):
         # the best sentence that does, if any.
         def states(c: Candidate) -> bool:
-            text = _span_text(index, c)
+            text = spans.text(c)
             return states_value(wanted, text, question) if wanted is not None else states_role(*role, text)
         best = next((c for c in candidates if states(c)), None)
         if best is None:
@@ -690,7 +702,7 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
         how = how or f"evidence {best.score:.3f}"
         reason = f"the question asks for the document's {field}; {stated.doc_id} states it ({how})"
         return Extraction(False, (stated,), (), alternatives, best, best.score, reason)
-    start, end = _with_context(index, best)
+    start, end = spans.span(best)
     answer = (cite(index, best.doc_id, start, end, best.score, "answer", question),)
     # Second hop: search the passages with the answer sentence itself to find retellings.
     extra: list[int] = []
@@ -711,7 +723,7 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
               else "corroboration", question)
         for c in agreeing)
     if wanted in _QUANTITIES:
-        found = _rival(index, best, answer[0].quote, candidates, wanted, question,
+        found = _rival(spans, best, answer[0].quote, candidates, wanted, question,
                        {best.doc_id, *(c.doc_id for c in agreeing)}, config.rival_margin)
         if found is not None:
             rival, rival_start, rival_end = found

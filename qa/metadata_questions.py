@@ -90,12 +90,12 @@ def names_other_work(question: str, text: str, own_names) -> bool:
         for n in range(len(words), 0, -1):
             phrase = r"[\W_]+".join(re.escape(w) for w in words[-n:])
             key = word_key(" ".join(words[-n:]))
-            if key in own or any(key in o or o in key for o in own if o):
+            if any(key in o or o in key for o in own if o):
                 break
             # The document writes the phrase as a name: each word capitalised ("New York Times"),
             # and a single word not only where a sentence opens ("The").
             for found in re.finditer(rf"(?<![\w-]){phrase}(?![\w-])", text, re.I):
-                opens = re.search(r"(?:^|[.!?:\"“]\s*|\n\s*)$", text[:found.start()]) is not None
-                if all(w[:1].isupper() for w in found.group(0).split()) and (n > 1 or not opens):
+                if all(w[:1].isupper() for w in found.group(0).split()) and (
+                        n > 1 or not re.search(r"(?:^|[.!?:\"“]\s*|\n\s*)$", text[:found.start()])):
                     return True
     return False

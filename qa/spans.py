@@ -25,6 +25,8 @@ _ORDINALS = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|ten
 _CENTURY = rf"(?:\d{{1,2}}(?:st|nd|rd|th)|{_ORDINALS})[ -]centur(?:y|ies)"
 _ERA_YEAR = r"\d{1,4} ?(?:BCE?|CE|AD)"
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+#: Units of time from the hour up ("years ago", "in recent weeks").
+_TIME_UNITS = r"centur(?:y|ies)|decades?|years?|months?|weeks?|days?|hours?"
 
 PATTERNS: dict[str, re.Pattern] = {
     "date": re.compile(
@@ -469,9 +471,8 @@ _STATES = {
     "time": re.compile(
         rf"{PATTERNS['date'].pattern}|{_YEARS}|\d+(?:st|nd|rd|th)\b|\b\d{{1,2}} ?[ap]\.m\b|"
         r"\b(?:after|before|during|since|until|till|following|when|while|once|upon|ago|earlier|later|recent|"
-        r"recently|now|today|yesterday|tomorrow|then|centur(?:y|ies)|decades?|years?|months?|weeks?|days?|"
-        r"hours?|minutes?|morning|evening|night|noon|midnight|spring|summer|autumn|fall|winter|season|era|age|"
-        r"period|reign|time|times|first|last|previous|next|early|late|mid|beginning|end|start|immediately|"
+        rf"recently|now|today|yesterday|tomorrow|then|{_TIME_UNITS}|minutes?|morning|evening|night|noon|"
+        r"midnight|spring|summer|autumn|fall|winter|season|era|age|period|reign|time|times|first|last|previous|next|early|late|mid|beginning|end|start|immediately|"
         r"soon|eventually|finally|initially|originally|war|dynasty)\b", re.I),
     "university": re.compile(r"Universit|College|Institute|School|Academy|studied|graduat|alumn|degree|"
                              r"attended|enrolled", re.I),
@@ -508,8 +509,7 @@ def _counts_only(question: str, text: str) -> str:
     return _MEASURED.sub(keep, text)
 
 
-_AGO = re.compile(r"\b[\w-]+\s+(?:[\w-]+\s+)?(?:centur(?:y|ies)|decades?|years?|months?|weeks?|days?|hours?)\s+ago\b",
-                  re.I)
+_AGO = re.compile(rf"\b[\w-]+\s+(?:[\w-]+\s+)?(?:{_TIME_UNITS})\s+ago\b", re.I)
 
 
 #: "Who is the CEO of Alibaba?": the role, and the organisation (capitalised) it is held in.
