@@ -22,20 +22,34 @@ help:
 	@echo "make bench       performance benchmarks (writes docs/benchmarks.md)"
 	@echo "make bench-quality  retrieval/answer quality on public datasets"
 
+# Package downloads over this network are sometimes cut off mid-file (CI once lost a 79 MB wheel
+# six times in a row): pip retries connections and resumes downloads, and a failed install is
+# tried again, up to four times, with a growing pause. $(1) = pip options, $(2) = what to install.
+define pip_install
+	@for attempt in 1 2 3 4; do \
+	  $(BIN)/python -m pip install --quiet --retries 10 $(1) $(2) && break; \
+	  if [ $$attempt = 4 ]; then echo "pip install $(2) failed 4 times" >&2; exit 1; fi; \
+	  echo "pip install $(2) failed (attempt $$attempt of 4, network?): retrying in $$((attempt * 20)) s" >&2; \
+	  sleep $$((attempt * 20)); \
+	done
+endef
+RESUME := --resume-retries 20
+TEST_EXTRAS := '.[test,scale]'
+
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(call pip_install,--upgrade,pip)
 
 # torch is pinned and installed first: the CPU build is on this disk; an unpinned torch would
 # pull a multi-GB CUDA build in as a dependency of sentence-transformers.
 $(VENV)/.installed: $(VENV)/bin/python pyproject.toml
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e .
+	$(call pip_install,$(RESUME),torch==2.13.0)
+	$(call pip_install,$(RESUME),-e .)
 	@touch $@
 
 # The scale extra (Milvus Lite, Ray) too: tests/test_scale_out.py runs them for real.
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test,scale]'
+	$(call pip_install,$(RESUME),-e $(TEST_EXTRAS))
 	@touch $@
 
 install: $(VENV)/.installed
