@@ -159,11 +159,37 @@ def counted_words(question: str) -> tuple[str, ...]:
     return words
 
 
+#: Closed-class words (prepositions, conjunctions, pronouns, determiners, sentence adverbs) that
+#: are capitalised only because they open a sentence, a quotation or a clause after a colon:
+#: "Within just six months, ...", "“It’s simply not possible ...”". Apostrophes are straight.
+_OPENERS = frozenset("""
+about above across after against along amid amidst among amongst around as at before behind below
+beneath beside besides between beyond but by despite down during except for from in inside into
+like near of off on onto out outside over past per since than though through throughout till to
+toward towards under underneath unlike until up upon via with within without and or nor so yet
+also still instead indeed moreover furthermore nevertheless nonetheless thus hence therefore
+otherwise perhaps maybe now today yesterday tomorrow earlier later already often sometimes
+recently currently finally here there where whether unless because although whereas once while
+it it's its he he's his him she she's her they they're their them we we're our us you your i i'm
+my me this that that's these those there's what who whom whose which how why when all each every
+both either neither any few several more most only just very not no none some such other another
+is was are were be been has have had do does did
+""".split())
+#: What may stand before a word that opens a sentence, a quotation or a clause.
+_OPENING = re.compile(r"(?:^|[.!?:;—–(\[“‘\"'])\W*$")
+
+
+def _opens(text: str, start: int, word: str) -> bool:
+    """Whether ``word`` at ``start`` is a closed-class word capitalised because it comes first."""
+    return (word.replace("’", "'").lower() in _OPENERS
+            and _OPENING.search(text, 0, start) is not None)
+
+
 def _clean_name(text: str, start: int, end: int) -> tuple[int, int] | None:
     """Trim sentence-initial function words off a capitalised run; None if nothing is left (or
     only an adjective of nationality is)."""
     words = text[start:end].split()
-    while words and words[0] in _STOP_CAPS:
+    while words and (words[0] in _STOP_CAPS or _opens(text, start, words[0])):
         start = text.index(words[0], start) + len(words[0])
         while start < end and text[start].isspace():
             start += 1
@@ -229,6 +255,13 @@ def _split_possessive(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _words(text: str) -> set[str]:
     return {w.lower() for w in re.findall(r"\w+", text)}
+
+
+#: A token holding a digit ("50", "GPT-4o", "H100").
+_CODE = re.compile(r"\b[\w.-]*\d[\w.-]*\b")
+#: Words that give something a name, capitalised or not ("is called primality", "known as
+#: online pharmacies", "under the name Sky Digital").
+_GIVES_NAME = re.compile(r"\b(?:called|named|dubbed|termed|known as|referred to as|the name|its name)\b", re.I)
 
 
 def answer_span(question: str, sentence: str) -> tuple[int, int] | None:
@@ -432,6 +465,10 @@ _KIND_QUESTIONS = [
                           r"\W*how many\b", re.I)),
     ("university", re.compile(r"\b(?:which|what) (?:[\w-]+ )?(?:university|college)\b(?!['’])", re.I)),
     ("headquarters", re.compile(r"\bheadquarter", re.I)),
+    # "What is the name of ...?", "What is Kuaishou's video tool called?"
+    ("name", re.compile(r"\bwhat (?:is|was|are|were) (?:the )?(?:[\w-]+ )?names? of\b|"
+                        r"\bwhat (?:is|was|are|were)\b.*\b(?:called|named|dubbed)\W*$|"
+                        r"\bwhat (?:is|was)\b.*['’]s name\W*$", re.I)),
 ]
 #: A number of things ("two", "a dozen", "half"); "one of the ..." names one thing, not a number.
 _ANY_NUMBER = re.compile(
@@ -540,8 +577,8 @@ def states_role(role: str, organisation: str, text: str) -> bool:
 
 def value_kind(question: str) -> str | None:
     """The narrow kind of value the question asks for ("money", "year", "age", "percentage",
-    "measurement", "length of time", "day", "date", "time", "number", "university", "headquarters"), or
-    None."""
+    "measurement", "length of time", "day", "date", "time", "number", "university", "headquarters",
+    "name"), or None."""
     for kind, pattern in _KIND_QUESTIONS:
         if pattern.search(question):
             return kind
@@ -558,6 +595,14 @@ def states_value(kind: str, text: str, question: str = "") -> bool:
             return True
     if kind in _STATES:
         return bool(_STATES[kind].search(text))
+    if kind == "name":
+        # A name, a code or a number (not a year) that the question does not hold ("Saturn IB"
+        # is not the question's "Saturn I", nor is "the 50 fund" its "fund"), or words that give
+        # a name ("is called primality").
+        asked = _words(question)
+        spans = value_spans(text, "name") + [m.span() for m in _CODE.finditer(text) if not _YEAR.fullmatch(m.group(0))]
+        return (any(not _words(text[a:b]) <= asked for a, b in spans)
+                or _GIVES_NAME.search(text) is not None)
     if kind == "number":
         text = _IN_A_NAME.sub(" ", text)
         if question:

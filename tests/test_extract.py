@@ -75,6 +75,21 @@ def test_numbers_and_dates_are_not_names():
     assert [s[a:b] for a, b in value_spans(s, "name")] == ["Carolina Panthers", "01.AI"]
 
 
+@pytest.mark.parametrize("sentence, names", [
+    # A closed-class word is capitalised because it opens the sentence, a quotation or a clause.
+    ("Within just six months, 01.AI unveiled a new version.", ["01.AI"]),
+    ("“It’s simply not possible,” said Andrew Ng.", ["Andrew Ng"]),
+    ("Lee said: Among the firms, Baidu won.", ["Lee", "Baidu"]),
+    # Inside a sentence the same word starts a title; a name may open a sentence.
+    ("The film Inside Out won.", ["Inside Out"]),
+    ("Kuaishou said so.", ["Kuaishou"]),
+])
+def test_a_word_capitalised_only_because_it_opens_a_sentence_is_no_name(sentence, names):
+    assert [sentence[a:b] for a, b in value_spans(sentence, "name")] == names
+    if "six months" in sentence:
+        assert answer_span("What is the name of the ranking 01.AI topped?", sentence) is None
+
+
 def test_a_name_of_the_question_s_own_words_in_another_form_is_not_the_answer():
     q = "Who was the MVP of Super Bowl XLI?"
     s = "Bart Starr was MVP of Super Bowls I and II."
@@ -473,6 +488,11 @@ def test_a_count_of_something_no_passage_mentions_is_not_in_the_corpus(tmp_path,
     ("Who founded 01.AI?", None),
     ("On what exact date did Kling open to users outside China?", "day"),
     ("In which specific year was it released?", "year"),
+    ("What is the name of Baidu's chatbot?", "name"),
+    ("What is Kuaishou's video-generation technology called?", "name"),
+    ("Oren Etzioni founded a non-profit. What is it called?", "name"),
+    ("What was the company's name?", "name"),
+    ("Who named the company?", None),  # asks for a person, not a name given
 ])
 def test_the_narrow_kind_of_value_a_question_asks_for(question, kind):
     assert value_kind(question) == kind
@@ -537,6 +557,21 @@ def test_what_states_a_value_of_each_kind(kind, text, states):
 ])
 def test_a_count_is_a_number_that_counts_not_one_that_measures(question, text, states):
     assert states_value("number", text, question) is states
+
+
+@pytest.mark.parametrize("question, text, states", [
+    ("What is the name of the video generator made by Kuaishou?", "Kuaishou’s Kling AI technology is public.", True),
+    # Only the question's own names, an acronym's letters at the start, or a year: no name given.
+    ("What is the name of the AI video generator made by Kuaishou?",
+     "The video was made using AI technology from Kuaishou, a Chinese internet company.", False),
+    ("What is the name of Baidu's chatbot?", "Within two years of 2023, Baidu said so.", False),
+    # A name that differs from the question's, a code or a number, or words that give a name.
+    ("What was the name of the upgraded Saturn I called?", "The Saturn IB was an upgraded Saturn I.", True),
+    ("What is the name of the charitable fund?", "The committee created the 50 fund.", True),
+    ("What is the property of being prime called?", "The property of being prime is called primality.", True),
+])
+def test_a_name_is_one_the_question_does_not_hold(question, text, states):
+    assert states_value("name", text, question) is states
 
 
 def test_a_question_for_a_kind_of_value_no_sentence_states_is_not_in_the_corpus(tmp_path, hash_embedder):
