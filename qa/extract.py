@@ -573,13 +573,15 @@ def _rival(spans: _CitedSpans, best: Candidate, answer_text: str, candidates: Se
     nearly as good as ``best`` (cited as ``answer_text``), that gives the quantity differently:
     004's "Within just six months, 01.AI ..." against 003's "01.AI had only been around for eight
     months"; with the span it is cited with. It must state the quantity as the answer had to
-    (``states_value`` with the question). Retellings that differ like this are seldom similar
-    enough as wholes for ``find_corroboration`` to pair them."""
+    (``states_value`` with the question); for an age, any length of time will do, since a
+    retelling may give it as how long something took ("within six months"). Retellings that differ
+    like this are seldom similar enough as wholes for ``find_corroboration`` to pair them."""
+    kind = "length of time" if wanted == "age" else wanted
     for c in candidates:
         if c.doc_id in cited or best.score - c.score > margin:
             continue
         text = spans.text(c)
-        if states_value(wanted, text, question):
+        if states_value(kind, text, question):
             return (c, *spans.span(c)) if quantities_disagree(answer_text, text) else None
     return None
 

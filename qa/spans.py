@@ -447,7 +447,9 @@ _KIND_QUESTIONS = [
         # "Which is cheaper, Kling or PixVerse?"
         r"\b(?:which|what|who)\b.*\b(?:cheaper|costlier|pricier|more expensive|less expensive)\b", re.I)),
     ("year", re.compile(rf"\b(?:what|which) {_EXACTLY}year\b|^\W*year\b", re.I)),
-    ("age", re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.I)),
+    # "How long had 01.AI existed / been around when ...?" asks for its age, too.
+    ("age", re.compile(r"\bhow old\b|\b(?:what|which) age\b|\bhow long (?:has|had|have)\b[^?]*?\b(?:existed|been around|"
+                       r"been in (?:existence|business|operation))\b", re.I)),
     ("percentage", re.compile(r"\b(?:what|which) (?:percentage|percent|proportion|fraction)\b", re.I)),
     ("measurement", re.compile(rf"{_WHAT_IS_THE}{_MEASURE_NOUNS}\b", re.I)),
     # "How long ...?" opening the question or a clause.
@@ -546,6 +548,9 @@ def _counts_only(question: str, text: str) -> str:
     return _MEASURED.sub(keep, text)
 
 
+#: Words that say something has lived or existed for a time.
+_EXISTED = re.compile(r"\b(?:aged?|born|old|older|oldest|young|younger|lived|been around|existed|existence|in business|"
+                      r"founded|established|since|dat(?:e|es|ed|ing) (?:back|to|from))\b", re.I)
 _AGO = re.compile(rf"\b[\w-]+\s+(?:[\w-]+\s+)?(?:{_TIME_UNITS})\s+ago\b", re.I)
 
 
@@ -589,9 +594,12 @@ def states_value(kind: str, text: str, question: str = "") -> bool:
     """True when ``text`` states a value of ``kind`` (``value_kind``); for a count, a number that
     counts what ``question`` asks about, not one that measures something else."""
     if kind == "age":
-        # "announced just over a month ago" dates an event; it is no one's age.
+        # "announced just over a month ago" dates an event; it is no one's age. A length of time
+        # is an age when the sentence says how long something has lived or existed ("had only
+        # been around for eight months"), not how long it took to do something ("Within six
+        # months, 01.AI unveiled ...").
         text = _AGO.sub(" ", text)
-        if _STATES["length of time"].search(text):
+        if _STATES["length of time"].search(text) and _EXISTED.search(text):
             return True
     if kind in _STATES:
         return bool(_STATES[kind].search(text))

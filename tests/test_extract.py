@@ -461,6 +461,9 @@ def test_a_count_of_something_no_passage_mentions_is_not_in_the_corpus(tmp_path,
     ("In what year did Nick Clegg join Meta?", "year"),
     ("year chatgpt came out", "year"),
     ("How old is Qu Dongqi?", "age"),
+    ("How long had 01.AI existed when it topped the ranking?", "age"),
+    ("How long has Kling been around?", "age"),
+    ("How long did it take 01.AI to top the ranking?", "length of time"),
     ("What percentage of the vote did she get?", "percentage"),
     ("What's the maximum video resolution PixVerse can generate?", "measurement"),
     ("How long are the clips Kling makes?", "length of time"),
@@ -514,6 +517,8 @@ def test_the_narrow_kind_of_value_a_question_asks_for(question, kind):
     ("age", "He played in the Super Bowl at age 39.", True),
     ("age", "01.AI had only been around for eight months.", True),
     ("age", "Qu Dongqi showed two videos.", False),
+    ("age", "Within just six months, 01.AI unveiled a new model.", False),  # how long it took
+    ("age", "Hugging Face has been in business for eight years.", True),
     ("age", "Kling was announced just over a month ago.", False),
     ("length of time", "It can produce two-minute videos.", True),
     ("length of time", "It has been published since 1979.", True),
@@ -614,12 +619,17 @@ def test_another_source_giving_a_quantity_differently_is_cited_as_disagreeing(tm
     build_index(corpus, tmp_path / "i", embedder=hash_embedder)
     # Pairing whole sentences (corroboration) is switched off: the rival rule alone must find it.
     settings = Settings(extract=ExtractConfig(corroboration_cosine=1.01, rival_margin=1.0))
-    result = answer("How old was Acme when it topped the robotics ranking?", index_dir=tmp_path / "i",
+    result = answer("How long did it take Acme to top the robotics ranking?", index_dir=tmp_path / "i",
                     embedder=hash_embedder, threshold=-1.0, settings=settings)
     roles = {c.doc_id: c.role for c in result.citations}
     assert set(roles) == {"a", "b"} and sorted(roles.values()) == ["answer", "disagreement"]
+    # Its age is stated only by the sentence that says how long it had been around; the other
+    # still gives the same span differently.
+    age = answer("How old was Acme when it topped the robotics ranking?", index_dir=tmp_path / "i",
+                 embedder=hash_embedder, threshold=-1.0, settings=settings)
+    assert [(c.doc_id, c.role) for c in age.citations] == [("b", "answer"), ("a", "disagreement")]
     # Without a margin, nothing is flagged.
-    plain = answer("How old was Acme when it topped the robotics ranking?", index_dir=tmp_path / "i",
+    plain = answer("How long did it take Acme to top the robotics ranking?", index_dir=tmp_path / "i",
                    embedder=hash_embedder, threshold=-1.0,
                    settings=Settings(extract=ExtractConfig(corroboration_cosine=1.01, rival_margin=-1.0)))
     assert [c.role for c in plain.citations] == ["answer"]
