@@ -213,6 +213,17 @@ def _clean_name(text: str, start: int, end: int) -> tuple[int, int] | None:
     return start, end
 
 
+def _spells_out(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is an acronym in brackets after the words it abbreviates:
+    "artificial intelligence (AI)" names nothing the words before it do not."""
+    acronym = text[start:end]
+    if not (acronym.isalpha() and acronym.isupper() and 2 <= len(acronym) <= 6
+            and text[start - 1:start] == "(" and text[end:end + 1] == ")"):
+        return False
+    before = re.findall(r"[^\W\d_]+", text[max(0, start - 80):start - 1])[-len(acronym):]
+    return "".join(w[0] for w in before).upper() == acronym
+
+
 def value_spans(sentence: str, kind: str) -> list[tuple[int, int]]:
     """Spans of ``sentence`` holding values of ``kind``, in order, without overlaps."""
     pattern = PATTERNS.get(kind)
@@ -222,6 +233,8 @@ def value_spans(sentence: str, kind: str) -> list[tuple[int, int]]:
     for m in pattern.finditer(sentence):
         s, e = m.span()
         if s == e or not sentence[s:e].strip():
+            continue
+        if kind == "name" and _spells_out(sentence, s, e):
             continue
         if kind == "name":
             # "Kuaishou’s Kling AI" names two things: the owner and what it owns.

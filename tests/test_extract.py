@@ -83,6 +83,10 @@ def test_numbers_and_dates_are_not_names():
     # Inside a sentence the same word starts a title; a name may open a sentence.
     ("The film Inside Out won.", ["Inside Out"]),
     ("Kuaishou said so.", ["Kuaishou"]),
+    # An acronym in brackets after the words it abbreviates names nothing new; alone it does.
+    ("It used artificial intelligence (AI) from Kuaishou.", ["Kuaishou"]),
+    ("The Command Module (CM) was the cabin.", ["Command Module"]),
+    ("He joined the (NFL) in 2010.", ["NFL"]),
 ])
 def test_a_word_capitalised_only_because_it_opens_a_sentence_is_no_name(sentence, names):
     assert [sentence[a:b] for a, b in value_spans(sentence, "name")] == names
