@@ -570,7 +570,8 @@ def test_a_count_is_a_number_that_counts_not_one_that_measures(question, text, s
 
 @pytest.mark.parametrize("question, text, states", [
     ("What is the name of the video generator made by Kuaishou?", "Kuaishou’s Kling AI technology is public.", True),
-    # Only the question's own names, an acronym's letters at the start, or a year: no name given.
+    # Only the question's own names ("AI", "Kuaishou"), a word capitalised because it comes
+    # first, or a year: no name given.
     ("What is the name of the AI video generator made by Kuaishou?",
      "The video was made using AI technology from Kuaishou, a Chinese internet company.", False),
     ("What is the name of Baidu's chatbot?", "Within two years of 2023, Baidu said so.", False),
