@@ -110,7 +110,9 @@ def _copies(c) -> str:
 def _timing(result, k: int) -> str:
     ms = result.timings.get("total_ms", 0.0)
     return (f'<div class="qa-meta qa-time">answered in {ms:.0f} ms · {escape_text(result.mode)} · '
-            f'{k} passages read · confidence {result.confidence:.3f}</div>')
+            f'{k} passages read · <span title="the answer sentence\'s combined score (similarity, question '
+            f'words covered, passage rank, kind of value); not a probability, and it can pass 1">'
+            f'evidence score {result.confidence:.3f}</span></div>')
 
 
 def quote_html(c) -> str:

@@ -56,7 +56,7 @@ PATTERNS: dict[str, re.Pattern] = {
 
 #: Nouns whose instances have names: people and roles, organisations, places, products, works.
 _NAMED_NOUNS = (r"(?:company|companies|firm|startup|start-up|person|people|organi[sz]ation|country|countries|"
-                r"city|cities|university|group|model|product|tool|newspaper|outlet|executive|ceo|founder|"
+                r"city|cities|university|group|model|product|tool|generator|newspaper|outlet|executive|ceo|founder|"
                 r"professor|investor|leader|official|analyst|researcher|scientist|partner|president|"
                 r"chairman|chief|app|platform|chatbot|program|team|agency|body|nation|province|region|town|"
                 r"state|school|lab|laboratory|institute|brand|website|site|service|player|artist|author|"

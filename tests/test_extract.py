@@ -236,6 +236,7 @@ def test_headings_are_told_from_statements():
 @pytest.mark.parametrize("question, kind", [
     ("Which Chinese internet firm supplied the AI?", "name"),
     ("Which Baidu executive favors a restricted rollout?", "name"),
+    ("What video generator did OpenAI launch?", "name"),  # a product: "Sora"
     ("What kind of company is Baidu described as?", None),
     ("What does Kling produce for touchy subjects?", None),
 ])
