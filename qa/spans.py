@@ -238,7 +238,7 @@ def value_spans(sentence: str, kind: str) -> list[tuple[int, int]]:
             continue
         if kind == "name":
             # "Kuaishou’s Kling AI" names two things: the owner and what it owns.
-            for a, b in _split_possessive(sentence, s, e):
+            for a, b in _split_modifiers(sentence, s, e):
                 span = _clean_name(sentence, a, b)
                 if span is not None and sentence[span[1]:span[1] + 1] != "$":  # "US$1": a currency
                     out.append(span)
@@ -266,8 +266,28 @@ def _split_possessive(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in pieces if b > a]
 
 
+#: A name that ends in a lower-case word after a hyphen is an adjective made of it: "U.S.-built",
+#: "Chinese-developed", "Beijing-based" (not "Yi-Large", "GPT-4o").
+_MODIFIER_SUFFIX = re.compile(r"(?<=[\w.])-[a-z]+\b")
+
+
+def _split_modifiers(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``_split_possessive``'s pieces, each cut where a hyphen joins a lower-case word to a name
+    ("U.S.-built A.I." -> "U.S.", "A.I."), without that word."""
+    pieces = []
+    for a, b in _split_possessive(text, start, end):
+        for m in _MODIFIER_SUFFIX.finditer(text, a, b):
+            pieces.append((a, m.start()))
+            a = m.end()
+            while a < b and text[a].isspace():
+                a += 1
+        pieces.append((a, b))
+    return [(a, b) for a, b in pieces if b > a]
+
+
 def _words(text: str) -> set[str]:
-    return {w.lower() for w in re.findall(r"\w+", text)}
+    """Lower-cased words, read without periods: "U.S." is the question's "US", "01.AI" its "01.AI"."""
+    return {w.lower() for w in re.findall(r"\w+", text.replace(".", ""))}
 
 
 #: A token holding a digit ("50", "GPT-4o", "H100").

@@ -13,13 +13,20 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # Tests never touch the user's cache: derived files (the ONNX export) go to a private folder.
 # A run that wants the user's warm cache can set QA_TEST_CACHE_DIR to it.
-os.environ["QA_CACHE_DIR"] = os.environ.get("QA_TEST_CACHE_DIR") or tempfile.mkdtemp(prefix="qa-test-cache-")
+# A private folder is removed when the run ends (it holds a ~100 MB model export per run).
+_PRIVATE_CACHE = None if os.environ.get("QA_TEST_CACHE_DIR") else tempfile.mkdtemp(prefix="qa-test-cache-")
+os.environ["QA_CACHE_DIR"] = os.environ.get("QA_TEST_CACHE_DIR") or _PRIVATE_CACHE
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 EVAL_FILE = ROOT / "eval" / "corpus_qa.jsonl"
 BLIND_EVAL_FILE = ROOT / "eval" / "corpus_qa_blind.jsonl"
 HELDOUT_EVAL_FILE = ROOT / "eval" / "corpus_qa_heldout.jsonl"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _PRIVATE_CACHE is not None:
+        shutil.rmtree(_PRIVATE_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

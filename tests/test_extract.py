@@ -94,6 +94,27 @@ def test_a_word_capitalised_only_because_it_opens_a_sentence_is_no_name(sentence
         assert answer_span("What is the name of the ranking 01.AI topped?", sentence) is None
 
 
+@pytest.mark.parametrize("sentence, names", [
+    # A name joined by a hyphen to a lower-case word is an adjective: the name is what comes before.
+    ("Lawmakers limit U.S.-built A.I. software and Chinese-developed models.", ["Lawmakers", "U.S", "A.I"]),
+    ("The Beijing-based startup AIsphere", ["Beijing", "AIsphere"]),
+    # A capital after the hyphen, or a digit, keeps the name whole.
+    ("Yi-Large beat GPT-4o, said Kai-Fu Lee.", ["Yi-Large", "GPT-4o", "Kai-Fu Lee"]),
+])
+def test_a_name_made_into_an_adjective_by_a_hyphen_is_cut_there(sentence, names):
+    assert [sentence[a:b] for a, b in value_spans(sentence, "name")] == names
+
+
+def test_an_abbreviation_with_periods_is_the_question_s_own_name():
+    # "U.S." is the question's "US" and "A.I." its "AI": neither is a name the question lacks.
+    q = "What is the name of the bill US lawmakers drafted to control exports of AI software?"
+    assert not states_value("name", "Lawmakers introduced bills on the export of U.S.-built A.I. software.", q)
+    assert states_value("name", "Lawmakers introduced the CHIPS Act on U.S. software.", q)
+    sentence = "Chips come from the U.S. company Nvidia."
+    span = answer_span("Which US company makes the chips?", sentence)
+    assert span and sentence[span[0]:span[1]] == "Nvidia"
+
+
 def test_a_name_of_the_question_s_own_words_in_another_form_is_not_the_answer():
     q = "Who was the MVP of Super Bowl XLI?"
     s = "Bart Starr was MVP of Super Bowls I and II."
