@@ -286,7 +286,8 @@ def _split_modifiers(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _words(text: str) -> set[str]:
-    """Lower-cased words, read without periods: "U.S." is the question's "US", "01.AI" its "01.AI"."""
+    """Lower-cased words, read without periods: "U.S." is the question's "US"; "01.AI" is "01ai"
+    in the question and the sentence alike."""
     return {w.lower() for w in re.findall(r"\w+", text.replace(".", ""))}
 
 
