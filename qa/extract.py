@@ -20,7 +20,9 @@ import numpy as np
 from qa.config import ExtractConfig
 from qa.ingest import ends_like_sentence, reads_as_prose
 from qa.metadata import Field, document_fields, word_key
-from qa.metadata_questions import (metadata_question, names_other_work, quoted_title, quotes_other_title,
+from qa.naming import asked_class, introduces_unnamed
+from qa.metadata_questions import (described_title, metadata_question, names_other_work, quoted_title,
+                                  quotes_other_title,
                                   quotes_title)
 from qa.retrieve import Hit
 from qa.spans import (answer_span, asked_role, counted_words, expected_type, quantities_disagree, states_role,
@@ -436,7 +438,8 @@ def _quoted_by(question: str, sentence: str) -> bool:
 
 def titled_sources(index, question: str, doc_ids: Sequence[str]) -> tuple[set[str], str]:
     """Those of ``doc_ids`` whose title the question quotes ("In the article 'China's race to
-    dominate AI ...', how long ...?"), and the question without the quoted title. Such a question
+    dominate AI ...', how long ...?") or, unquoted, gives the words of (``described_title``), and
+    the question without the title. Such a question
     is about that document, and the title's words are no evidence for any of its sentences."""
     out: set[str] = set()
     rest = question
@@ -445,6 +448,15 @@ def titled_sources(index, question: str, doc_ids: Sequence[str]) -> tuple[set[st
         if span is not None:
             out.add(doc_id)
             rest = rest[:span[0]] + " " + rest[span[1]:]
+    if not out:
+        # "the article about China's race to dominate AI ...": the title's words, unquoted, when
+        # they fit one retrieved document's title only.
+        described = {d: span for d in dict.fromkeys(doc_ids)
+                     if (span := described_title(question, index.document(d).title)) is not None}
+        if len(described) == 1:
+            (doc_id, span), = described.items()
+            out.add(doc_id)
+            rest = question[:span[0]] + " " + question[span[1]:]
     return out, " ".join(rest.split())
 
 
@@ -685,11 +697,23 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
     spans = _CitedSpans(index)
     wanted = value_kind(question) if stated is None else None
     role = asked_role(question) if stated is None and wanted is None else None
+    named_class = asked_class(question) if wanted == "name" else ()
+    if named_class:
+        # "What is the name of Baidu's chatbot?": when the passage closest to the question speaks
+        # of a chatbot without naming it ("a chatbot’s digital mouth"), the corpus most likely
+        # never names it (``qa.naming``).
+        unnamed = introduces_unnamed(named_class, spans.text(candidates[0]))
+        if unnamed is not None:
+            return Extraction(True, (), (), alternatives, candidates[0], candidates[0].score,
+                              f"the question asks for the name of the {unnamed}, which the best sentence "
+                              f"read speaks of without naming")
     if wanted is not None or role is not None:
         # The answer must state a value of the kind asked (or who holds the role asked about):
         # the best sentence that does, if any.
         def states(c: Candidate) -> bool:
             text = spans.text(c)
+            if named_class and introduces_unnamed(named_class, text) is not None:
+                return False
             return states_value(wanted, text, question) if wanted is not None else states_role(*role, text)
         best = next((c for c in candidates if states(c)), None)
         if best is None:

@@ -36,7 +36,11 @@ _QUESTIONS = [
         rf"\bwhere (?:was|were|is|did)\b.*\b{_DOC_NOUN}\b.*\b(?:published|posted|appear|run)\b", re.I)),
     ("date", re.compile(
         rf"\b(?:when|(?:on )?what (?:date|day)|which (?:date|day))\b.*\b{_DOC_NOUN}\b.*\b(?:published|"
-        rf"posted|written|released|issued|dated|come out|came out)\b", re.I)),
+        rf"posted|written|released|issued|dated|come out|came out)\b|"
+        # "What date is on the article about ...?", "What is the publication date of the report?"
+        rf"\b(?:what|which) (?:is |was )?(?:the )?(?:publication |publishing |release )?(?:date|day)\b "
+        rf"(?:is |was |appears )?(?:on|of|for) (?:the|this|that) (?:[\w-]+ ){{0,3}}{_DOC_NOUN}\b|"
+        rf"\b(?:publication|publishing) date\b|\bdate of (?:publication|the {_DOC_NOUN})\b", re.I)),
 ]
 
 
@@ -60,6 +64,28 @@ def quoted_title(question: str, title: str) -> tuple[int, int] | None:
         quoted = word_key(next(g for g in m.groups() if g))
         if quoted and key and (key.startswith(quoted) or quoted.startswith(key)):
             return m.span()
+    return None
+
+
+#: A document referred to by its title's words, unquoted: "the article about China's race to
+#: dominate AI and dependence on the US", "the piece titled China is narrowing the gap".
+_ABOUT_TITLE = re.compile(rf"\b{_DOC_NOUN}\s+(?:about|on|titled|entitled|called|headlined|named)\s+([^,?;:]+)", re.I)
+#: Words that carry no part of a title's meaning.
+_FILLER = frozenset("a an the of to on in and or for with by at s is are was its how what why".split())
+
+
+def described_title(question: str, title: str) -> tuple[int, int] | None:
+    """The span of ``question`` that refers to a document by most of ``title``'s words without
+    quoting it ("the article about China's race to dominate AI and dependence on the US" for
+    "China’s race to dominate AI comes up against dependence on the US"): at least four of the
+    phrase's meaningful words, and four in five of them, are the title's. None otherwise."""
+    m = _ABOUT_TITLE.search(question)
+    if not m:
+        return None
+    said = set(word_key(m.group(1)).split()) - _FILLER
+    shared = said & set(word_key(title).split())
+    if len(shared) >= 4 and len(shared) >= 0.8 * len(said):
+        return m.span(1)
     return None
 
 

@@ -569,6 +569,11 @@ _MEASURED = re.compile(
 #: Digits that are part of a name or a code, not a number of anything: "01.AI", "GPT-4o",
 #: "Llama-3", "1080p", "5G". A count with a multiplier ("300k users") is kept.
 _IN_A_NAME = re.compile(r"\b[A-Za-z][\w]*-\d[\w.]*|\b\d+\.?(?!(?:k|m|bn|b)\b)[A-Za-z][\w.-]*", re.I)
+#: A number word capitalised after another capitalised word is part of a name too: "Page One
+#: Ventures", "Formula One", "Air Force One".
+_WORD_IN_A_NAME = re.compile(
+    r"\b([A-Z][\w.’'&-]*\s+)(?:"
+    + "|".join(w.title() for w in f"one|{_NUMBER_WORD}".split("|")) + r")\b")
 
 
 def _counts_only(question: str, text: str) -> str:
@@ -592,11 +597,17 @@ _AGO = re.compile(rf"\b[\w-]+\s+(?:[\w-]+\s+)?(?:{_TIME_UNITS})\s+ago\b", re.I)
 _ROLE_QUESTION = re.compile(
     r"\bwho\s+(?:is|was|are|were|has been|had been|became)\s+(?:the\s+)?(?:current\s+|former\s+|first\s+|new\s+|"
     r"last\s+)?((?:(?:head|vice|deputy|assistant|general|executive|managing|chief)\s+)?(?:ceo|chief executive|"
+    r"chief [a-z]+ officer|c[tfoim]o|"
     r"president|chairman|chairwoman|chair|founder|co-founder|director|head|leader|owner|governor|mayor|coach|"
     r"manager|editor|minister|chancellor|dean|principal|captain|commander|secretary))(?:\s+\w+){0,2}?\s+"
     r"(?:of|at|for)\s+(?:the\s+)?((?-i:[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)*))", re.I)
 #: Ways of naming the same role.
 _ROLE_NAMES = {"ceo": ("ceo", "chief executive"), "chief executive": ("ceo", "chief executive")}
+#: "CTO" is the "chief technology officer", and so on.
+for _acronym, _title in {"cto": "chief technology officer", "cfo": "chief financial officer",
+                         "coo": "chief operating officer", "cio": "chief information officer",
+                         "cmo": "chief marketing officer"}.items():
+    _ROLE_NAMES[_acronym] = _ROLE_NAMES[_title] = (_acronym, _title)
 
 
 def asked_role(question: str) -> tuple[str, str] | None:
@@ -610,8 +621,10 @@ def states_role(role: str, organisation: str, text: str) -> bool:
     """True when ``text`` names the role (or another name for it: "CEO" / "chief executive"; "coach"
     finds "coached") and the organisation's first word."""
     lower, role = text.lower(), role.lower()
-    names = _ROLE_NAMES.get(role) or (role.split()[-1][:5],)
-    return any(n in lower for n in names) and organisation.split()[0].lower().rstrip("’'s") in lower
+    names = _ROLE_NAMES.get(role) or ((role,) if role.startswith("chief ") else (role.split()[-1][:5],))
+    # An acronym is a whole word ("cto" is not in "director", nor "coo" in "cooperation").
+    return (any(re.search(rf"\b{re.escape(n)}\b" if len(n) <= 3 else re.escape(n), lower) for n in names)
+            and organisation.split()[0].lower().rstrip("’'s") in lower)
 
 
 def value_kind(question: str) -> str | None:
@@ -646,7 +659,7 @@ def states_value(kind: str, text: str, question: str = "") -> bool:
         return (any(not _words(text[a:b]) <= asked for a, b in spans)
                 or _GIVES_NAME.search(text) is not None)
     if kind == "number":
-        text = _IN_A_NAME.sub(" ", text)
+        text = _IN_A_NAME.sub(" ", _WORD_IN_A_NAME.sub(r"\1 ", text))
         if question:
             text = _counts_only(question, text)
     # A count or a measurement is a number that is not part of a date ("July 24th",

@@ -585,6 +585,11 @@ def test_what_states_a_value_of_each_kind(kind, text, states):
     # Digits inside a name or a code count nothing.
     ("How many chips did 01.AI use?", "01.AI trained GPT-4o and Llama-3 rivals on 5G phones.", False),
     ("How many members does the team have?", "It is a 10-member team.", True),
+    # So does a number word capitalised inside a name ("Page One Ventures", "Formula One").
+    ("How many years behind is China?", "said Chris Nicholson, an investor at Page One Ventures.", False),
+    ("How many races did he win?", "He drove in Formula One for years.", False),
+    ("How many races did he win?", "He drove in Formula One and won two races.", True),
+    ("How many players scored?", "The team won. Two players scored.", True),
 ])
 def test_a_count_is_a_number_that_counts_not_one_that_measures(question, text, states):
     assert states_value("number", text, question) is states
@@ -667,6 +672,8 @@ def test_another_source_giving_a_quantity_differently_is_cited_as_disagreeing(tm
     ("Who was the head coach of the Broncos in Super Bowl XLVIII?", ("head coach", "Broncos")),
     ("Who is the chief executive of the open source model company?", None),  # no organisation named
     ("Who founded 01.AI?", None),
+    ("Who is the chief technology officer of Kuaishou?", ("chief technology officer", "Kuaishou")),
+    ("Who is the CTO of Kuaishou?", ("CTO", "Kuaishou")),
 ])
 def test_who_holds_a_role_in_a_named_organisation(question, role):
     assert asked_role(question) == role
@@ -678,6 +685,13 @@ def test_a_sentence_states_a_role_when_it_names_the_role_and_the_organisation():
     assert states_role("head coach", "Broncos", "The Broncos were coached by John Fox.")
     assert not states_role("CEO", "Alibaba", "Baidu CEO Robin Li prefers limited distribution.")
     assert not states_role("chief executive", "ByteDance", "Wang Changhu, former head of ByteDance's AI lab.")
+    # A chief officer by title or acronym; an acronym only as a whole word.
+    assert states_role("CTO", "Kuaishou", "Zhang Wei, chief technology officer of Kuaishou, said so.")
+    assert states_role("chief technology officer", "Kuaishou", "Kuaishou CTO Zhang Wei said so.")
+    assert not states_role("chief technology officer", "Kuaishou", "Qu Dongqi, founder of Kuaishou, said so.")
+    assert not states_role("CTO", "Kuaishou", "The director of Kuaishou's lab said so.")
+    assert not states_role("COO", "Kuaishou", "Kuaishou sought cooperation with Baidu.")
+    assert not states_role("chief science officer", "Kuaishou", "A Kuaishou officer said so.")
 
 
 def test_who_holds_a_role_no_sentence_names_is_not_in_the_corpus(tmp_path, hash_embedder):

@@ -60,6 +60,10 @@ def test_a_breadcrumb_ending_in_the_headline_names_the_site_and_plain_text_names
     ("Who wrote to the council about the seals?", None),        # no document is meant
     ("When was the survey published by the council?", None),     # a fact of the text, not of the document
     ("On which day did the first story appear, according to the newsletter?", None),
+    ("what date is on the article about harbour seals", "date"),
+    ("What is the publication date of the seal survey story?", "date"),
+    ("What is the date of the otter report?", "date"),
+    ("What date did the article say the seals returned?", None),  # a date the text states
 ])
 def test_questions_about_the_document_itself_are_recognised(question, field):
     assert metadata_question(question) == field
@@ -142,6 +146,24 @@ def test_a_question_quoting_a_title_reads_that_document_without_the_title_words(
         set(), "How many otters were counted?")
     result = answer(question, index_dir=index_dir, embedder=hash_embedder, threshold=0.0)
     assert {p.doc_id for p in result.passages} == {"otters"} and "twelve otters" in result.text
+
+
+def test_a_title_given_in_its_own_words_unquoted_identifies_the_document(news_index, hash_embedder):
+    from qa.answer import get_index
+    from qa.extract import titled_sources
+
+    corpus, index_dir = news_index
+    index = get_index(index_dir, hash_embedder.name)
+    question = "In the article about otters being back in the river valley, how many animals were counted?"
+    assert titled_sources(index, question, ["seals", "otters"]) == (
+        {"otters"}, "In the article about , how many animals were counted?")
+    # A few of the title's words are a topic, not a title.
+    topic = "In the article about otters, how many animals were counted?"
+    assert titled_sources(index, topic, ["seals", "otters"]) == (set(), topic)
+    result = answer("what date is on the article about otters being back in the river valley",
+                    index_dir=index_dir, embedder=hash_embedder, threshold=0.0)
+    assert result.text == "2024-04-11" and result.citations[0].doc_id == "otters"
+    _check_quotes(result, corpus)
 
 
 def test_a_metadata_question_quoting_another_works_title_is_read_from_the_text(tmp_path, hash_embedder):

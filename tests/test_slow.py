@@ -54,14 +54,14 @@ def test_question_set_meets_the_foundation_quality_bar(real_index, real_embedder
     # Floors a little under the measured figures (docs/evaluation.md), to catch regressions.
     assert m["answer_hit@1"] >= 0.85
     assert m["answer_hit@3"] >= 0.9
-    assert m["abstention_recall"] >= 0.8  # 0.875 measured
+    assert m["abstention_recall"] >= 0.875  # 0.917 measured (22 of 24): one question of slack
     assert m["false_abstention_rate"] <= 0.07  # calibrated to 0.045; one question of slack
 
 
 @pytest.mark.parametrize("question_file", [BLIND_EVAL_FILE, HELDOUT_EVAL_FILE], ids=["blind", "heldout"])
 def test_the_sets_written_blind_stay_above_their_floors(real_index, real_embedder, question_file):
     """Sets written by people who never saw the extractor's output (docs/evaluation.md). Floors a
-    few questions under the measured figures (0.907 and 0.983 hit@1; abstention 77 % and 65 %), to
+    few questions under the measured figures (0.907 and 0.983 hit@1; abstention 79 % and 65 %), to
     catch regressions."""
     m = set_metrics(question_file, real_index, real_embedder)
     assert m["answerable"] >= 30 and m["unanswerable"] >= 10
