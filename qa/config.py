@@ -79,6 +79,11 @@ class ExtractConfig:
     #: answer's score that gives it differently ("six months" / "eight months") is cited as a
     #: disagreement, though the two are not similar enough to pair as a whole.
     rival_margin: float = 0.08
+    #: Abstain when the answer's document mentions none of the names the question is about ("In
+    #: what year was Kuaishou founded?" answered from an article that never names Kuaishou). Right
+    #: for documents that name their subject (articles, reports); a corpus of short fragments that
+    #: leave it implicit (paragraphs cut from one long text) may want it off (docs/evaluation.md).
+    require_named_document: bool = True
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ from qa.metadata_questions import (described_title, metadata_question, names_oth
                                   quotes_other_title,
                                   quotes_title)
 from qa.retrieve import Hit
-from qa.spans import (answer_span, asked_role, counted_words, expected_type, quantities_disagree, states_role,
-                      states_value, value_kind, values_disagree)
+from qa.spans import (answer_span, asked_role, counted_action, counted_noun, counted_words, expected_type,
+                      is_demonym, quantities_disagree, states_role, states_value, value_kind, values_disagree)
 from qa.terms import analyze
 from qa.vocabulary import Vocabulary, index_vocabulary
 
@@ -168,6 +168,41 @@ def unknown_names(question: str, vocabulary, texts: Sequence[str] = ()) -> list[
     if not isinstance(vocabulary, Vocabulary):
         vocabulary = Vocabulary(vocabulary)
     out = []
+    for token in question_names(question):
+        terms = analyze(token)
+        if terms and all(t not in vocabulary and vocabulary.variant(t) is None for t in terms):
+            if not (_acronym(token) and spelled_out(token, texts)):
+                out.append(token)
+    return out
+
+
+def asked_names(question: str) -> list[str]:
+    """The names of ``question_names`` that say what the question is about: not a number ("1/2
+    minute"), an adjective of nationality ("American") or a two-letter abbreviation ("US", "TV",
+    "AI"), which a text may well leave unsaid or write otherwise."""
+    return [n for n in question_names(question)
+            if re.search(r"[^\W\d_]", n) and analyze(n) and not is_demonym(n)
+            and not (len(n.replace(".", "")) <= 2 and n.replace(".", "").isupper())]
+
+
+def unmentioned(names: Sequence[str], text: str) -> list[str]:
+    """Those of ``names`` that ``text`` never mentions: none of the name's terms (stemmed) occurs
+    in it, nor a longer or shorter form of it ("America" in "American"), and, for an acronym, it
+    does not write it out ("NYT": "New York Times")."""
+    terms = set(analyze(text))
+
+    def mentioned(term: str) -> bool:
+        return term in terms or len(term) >= 5 and any(
+            len(u) >= 5 and (u.startswith(term) or term.startswith(u)) for u in terms)
+    return [n for n in names if not any(mentioned(t) for t in analyze(n))
+            and not (_acronym(n) and spelled_out(n, [text]))]
+
+
+def question_names(question: str) -> list[str]:
+    """The names a question uses: capitalised words or words with a digit, without a possessive
+    "’s"; the first word (also after a colon: "Quiz: Name one ...") only when it cannot be an
+    ordinary sentence-initial word (it has a digit or an inner capital, like "DeepSeek")."""
+    out = []
     for i, match in enumerate(_NAME_TOKEN.finditer(question)):
         token = match.group(0).rstrip(".’'-")
         if token.endswith(("’s", "'s")):
@@ -181,12 +216,8 @@ def unknown_names(question: str, vocabulary, texts: Sequence[str] = ()) -> list[
         opens = i == 0 or re.search(r"[:.!?]\s*$", question[:match.start()])
         if opens and not (has_digit or inner_capital):
             continue
-        if not (token[0].isupper() or has_digit):
-            continue
-        terms = analyze(token)
-        if terms and all(t not in vocabulary and vocabulary.variant(t) is None for t in terms):
-            if not (_acronym(token) and spelled_out(token, texts)):
-                out.append(token)
+        if token[0].isupper() or has_digit:
+            out.append(token)
     return out
 
 
@@ -719,8 +750,20 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
         if best is None:
             asked_for = (_KIND_NAMES.get(wanted, "a " + wanted) if wanted is not None
                          else f"the {role[0]} of {role[1]}")
+            if wanted == "number" and (action := counted_action(question)):
+                asked_for = f"how many {counted_noun(question)} {' '.join(action)}"
             return Extraction(True, (), (), alternatives, candidates[0], candidates[0].score,
                               f"the question asks for {asked_for}, which no sentence read states")
+    if stated is None and how is None and config.require_named_document:
+        # "In what year was Kuaishou founded?" is not answered by "Wang Changhu ... founded a
+        # company called AIsphere in Beijing last year" from an article that never mentions
+        # Kuaishou: an answer comes from a document that names what the question is about.
+        doc = index.document(best.doc_id)
+        names = asked_names(question)
+        if names and len(unmentioned(names, f"{doc.title}\n{doc.text}")) == len(names):
+            listed = ", ".join(repr(n) for n in names)
+            return Extraction(True, (), (), alternatives, best, best.score,
+                              f"the best sentence read comes from {best.doc_id}, which never mentions {listed}")
     if best.score < threshold and how is None:
         return Extraction(True, (), (), alternatives, best, best.score,
                           f"best evidence {best.score:.3f} is under the threshold {threshold:.3f}")

@@ -120,6 +120,11 @@ def expected_type(question: str) -> str | None:
 _DEMONYM = re.compile(r"[A-Z][a-z]+(?:ese|ish|ian|ean|ican)|French|Dutch|Greek|Thai|Swiss|Arab|Welsh")
 
 
+def is_demonym(word: str) -> bool:
+    """Whether ``word`` is an adjective of nationality or origin ("Chinese", "American", "French")."""
+    return _DEMONYM.fullmatch(word) is not None
+
+
 _COUNTED = re.compile(r"\bhow\s+(many|much)\s+((?:[^\W\d_][\w'’-]*\s*){1,3})", re.I)
 #: Words that end the counted phrase ("How many users *has* Kling ...", "How much *of* the ...").
 _AFTER_COUNTED = frozenset(
@@ -129,6 +134,8 @@ _AFTER_COUNTED = frozenset(
 #: Quantities that name no thing of their own ("How much money / time ...", "How many times ..."),
 #: and general nouns a question may use for whatever the text counts ("How many people / animals
 #: ..." for "4,000 visitors", "four hundred seals"): neither needs to appear in the passages.
+#: General nouns for whatever a text counts ("How many people ...?").
+_GENERAL_COUNTED = frozenset("people persons individuals humans".split())
 _BARE_QUANTITIES = frozenset("more less fewer much many time times money years year days hours "
                              "other others else people persons individuals humans animals things "
                              "items objects units ones".split())
@@ -145,6 +152,28 @@ def _counted_phrase(question: str) -> tuple[str, tuple[str, ...]]:
             break
         words.append(word)
     return m.group(1).lower(), tuple(words)
+
+
+def counted_action(question: str) -> tuple[str, ...]:
+    """What the things a "how many" question counts did, when it names them by a general noun
+    ("How many people attended ...?" -> ("attended",)); () otherwise."""
+    many, words = _counted_phrase(question)
+    if many != "many" or len(words) < 2 or words[0].lower() not in _GENERAL_COUNTED:
+        return ()
+    return tuple(w for w in words[1:] if len(w) >= 4)
+
+
+def counted_noun(question: str) -> str:
+    """The general noun a "how many" question counts by, as written ("people"); "" if none."""
+    words = _counted_phrase(question)[1]
+    return words[0] if words and words[0].lower() in _GENERAL_COUNTED else ""
+
+
+def _says_any(words: tuple[str, ...], text: str) -> bool:
+    """Whether ``text`` has a word sharing its first five letters (the whole word, if shorter)
+    with one of ``words``: "attended" / "attendance", "visited" / "visitors"."""
+    stems = {w.lower()[:5] for w in words}
+    return any(t.lower()[:5] in stems for t in re.findall(r"[^\W\d_]{4,}", text))
 
 
 def counted_words(question: str) -> tuple[str, ...]:
@@ -662,6 +691,12 @@ def states_value(kind: str, text: str, question: str = "") -> bool:
         text = _IN_A_NAME.sub(" ", _WORD_IN_A_NAME.sub(r"\1 ", text))
         if question:
             text = _counts_only(question, text)
+            # "How many people *attended* the conference?" counts those who attended: not "two
+            # toddlers" in a photo shown there. A general noun counts whatever the text counts, so
+            # what they did must be said ("attended by 2000 guests", "4,000 visitors").
+            action = counted_action(question)
+            if action and not _says_any(action, text):
+                return False
     # A count or a measurement is a number that is not part of a date ("July 24th",
     # "in 2023"), unless it counts something ("2000 guests").
     return bool(_COUNTING.search(text) or _ANY_NUMBER.search(PATTERNS["date"].sub(" ", text)))

@@ -3,11 +3,12 @@ import pytest
 
 from conftest import make_corpus
 from qa import answer
-from qa.config import ExtractConfig
-from qa.extract import combine_scores, continues_quote, coverage, needs_context, term_weights
+from qa.config import ExtractConfig, Settings
+from qa.extract import (asked_names, combine_scores, continues_quote, coverage, needs_context, term_weights,
+                        unmentioned)
 from qa.index import build_index
-from qa.spans import (answer_span, asked_role, counted_words, expected_type, states_value, value_kind, value_spans,
-                      states_role, values_disagree)
+from qa.spans import (answer_span, asked_role, counted_action, counted_words, expected_type, states_role, states_value,
+                      value_kind, value_spans, values_disagree)
 
 
 def test_rare_question_terms_weigh_more_and_unknown_terms_weigh_most():
@@ -700,3 +701,61 @@ def test_who_holds_a_role_no_sentence_names_is_not_in_the_corpus(tmp_path, hash_
     result = ask("Who is the CEO of Alibaba?")
     assert result.abstained and "asks for the CEO of Alibaba" in result.reason
     assert "Robin Li" in ask("Who is the CEO of Baidu?").text
+
+
+@pytest.mark.parametrize("question, names", [
+    ("In what year was Kuaishou founded?", ["Kuaishou"]),
+    ("What resolution does AIsphere's PixVerse generate?", ["AIsphere", "PixVerse"]),
+    # A number, an adjective of nationality or a two-letter abbreviation says little of what the
+    # question is about: a text may leave it unsaid or write it otherwise.
+    ("How much did a 1/2 minute commercial cost?", []),
+    ("Which US newspaper reported that Chinese firms are catching up?", []),
+    ("how many users does kling have", []),  # lower case: no name is read
+])
+def test_the_names_a_question_is_about(question, names):
+    assert asked_names(question) == names
+
+
+def test_a_name_is_mentioned_in_any_of_its_forms():
+    text = "The New York Times says American firms lead. Kuaishou's Kling makes videos."
+    assert unmentioned(["Kuaishou", "America", "NYT"], text) == []
+    assert unmentioned(["PixVerse", "Kling"], text) == ["PixVerse"]
+
+
+def test_an_answer_from_a_document_that_never_names_what_is_asked_about_abstains(tmp_path, hash_embedder):
+    _, ask = indexed(tmp_path, hash_embedder, {
+        "kling.txt": "Kling video\nKuaishou built Kling. Kling makes two-minute videos at 1080p resolution.\n",
+        "pixverse.txt": "AIsphere\nWang Changhu founded AIsphere last year. In November it launched PixVerse.\n",
+    })
+    result = ask("What resolution do Kuaishou's Kling videos have?")
+    assert not result.abstained and "1080p" in result.text
+    # The document names one of the question's names: answered.
+    other = ask("What resolution do the Kling videos of AIsphere's rival have?")
+    assert not other.abstained and "1080p" in other.text
+    missing = ask("What resolution does AIsphere's PixVerse generate its videos at?")
+    assert missing.abstained and "never mentions 'AIsphere', 'PixVerse'" in missing.reason
+    # A corpus of fragments that leave their subject implicit may switch the rule off.
+    relaxed = answer("What resolution does AIsphere's PixVerse generate its videos at?", index_dir=tmp_path / "i",
+                     embedder=hash_embedder, threshold=-1.0,
+                     settings=Settings(extract=ExtractConfig(require_named_document=False)))
+    assert not relaxed.abstained and "1080p" in relaxed.text
+
+
+@pytest.mark.parametrize("question, action", [
+    ("How many people attended the World Artificial Intelligence Conference?", ("attended",)),
+    ("Roughly how many people attended the WAIC?", ("attended",)),
+    ("How many people has Kling attracted?", ()),  # the phrase ends at the auxiliary
+    ("How many employees does 01.AI have?", ()),  # a noun of its own: counted_words' business
+    ("How much money did Kuaishou raise?", ()),
+])
+def test_what_the_people_a_question_counts_did(question, action):
+    assert counted_action(question) == action
+
+
+@pytest.mark.parametrize("text, states", [
+    ("At the conference, Qu Dongqi showed an old photo of a woman leading two toddlers.", False),
+    ("The conference was attended by 4,000 guests.", True),
+    ("Attendance reached 300,000 this year.", True),
+])
+def test_a_count_of_people_who_did_something_must_say_what_they_did(text, states):
+    assert states_value("number", text, "How many people attended the conference?") is states
