@@ -20,10 +20,9 @@ import numpy as np
 from qa.config import ExtractConfig
 from qa.ingest import ends_like_sentence, reads_as_prose
 from qa.metadata import Field, document_fields, word_key
-from qa.naming import asked_class, introduces_unnamed
 from qa.metadata_questions import (described_title, metadata_question, names_other_work, quoted_title,
-                                  quotes_other_title,
-                                  quotes_title)
+                                  quotes_other_title, quotes_title)
+from qa.naming import asked_class, introduces_unnamed
 from qa.retrieve import Hit
 from qa.spans import (answer_span, asked_role, counted_action, counted_noun, counted_words, expected_type,
                       is_demonym, quantities_disagree, states_role, states_value, value_kind, values_disagree)
@@ -470,8 +469,8 @@ def _quoted_by(question: str, sentence: str) -> bool:
 def titled_sources(index, question: str, doc_ids: Sequence[str]) -> tuple[set[str], str]:
     """Those of ``doc_ids`` whose title the question quotes ("In the article 'China's race to
     dominate AI ...', how long ...?") or, unquoted, gives the words of (``described_title``), and
-    the question without the title. Such a question
-    is about that document, and the title's words are no evidence for any of its sentences."""
+    the question without the title. Such a question is about that document, and the title's words
+    are no evidence for any of its sentences."""
     out: set[str] = set()
     rest = question
     for doc_id in dict.fromkeys(doc_ids):

@@ -24,7 +24,8 @@ who whom whose where when why how is was are were be been has have had do does d
 could should may might must and or but if used made
 """.split())
 #: An indefinite opening that introduces a thing without naming it: "a bill", "an app", "two of
-#: the top players", "some startups", "another chatbot".
+#: the top players", "another chatbot". Not "some" or "several": a vague plural is often the
+#: crowd the named ones stand out of ("several players dove for it ... recovered by Ward").
 _INDEFINITE = r"(?:an?|another|(?:one|two|three|four|five|six|seven|eight|nine|ten) of the)"
 #: "orientalism is *a view* of ...", "he went there *as a player*": a predicate, not a thing the
 #: sentence introduces; its subject is what it describes.
@@ -51,7 +52,7 @@ def asked_class(question: str) -> tuple[str, ...]:
 
     A noun followed by another noun of the phrase modifies it ("What is Kuaishou's video tool
     called?" -> ("tool",)). Without a parser some nouns are lost (a word ending in "-ed", or in
-    "-ing" after the first, is read as a participle): the rule then does not apply, which is the safe side."""
+    "-ing" after the first, is read as a participle): the rule then does not apply, the safe side."""
     m = _NAME_OF.search(question) or _CALLED.search(question)
     if not m:
         return ()

@@ -131,14 +131,13 @@ _AFTER_COUNTED = frozenset(
     "a an the this that these those his her its their our my your of in on at to for from by with "
     "per as than does did do has have had is are was were be been will would can could should may "
     "might must".split())
+#: General nouns for the people a text counts ("How many people attended ...?" for "4,000 visitors").
+_GENERAL_COUNTED = frozenset("people persons individuals humans".split())
 #: Quantities that name no thing of their own ("How much money / time ...", "How many times ..."),
 #: and general nouns a question may use for whatever the text counts ("How many people / animals
 #: ..." for "4,000 visitors", "four hundred seals"): neither needs to appear in the passages.
-#: General nouns for whatever a text counts ("How many people ...?").
-_GENERAL_COUNTED = frozenset("people persons individuals humans".split())
 _BARE_QUANTITIES = frozenset("more less fewer much many time times money years year days hours "
-                             "other others else people persons individuals humans animals things "
-                             "items objects units ones".split())
+                             "other others else animals things items objects units ones".split()) | _GENERAL_COUNTED
 
 
 def _counted_phrase(question: str) -> tuple[str, tuple[str, ...]]:
@@ -631,12 +630,12 @@ _ROLE_QUESTION = re.compile(
     r"manager|editor|minister|chancellor|dean|principal|captain|commander|secretary))(?:\s+\w+){0,2}?\s+"
     r"(?:of|at|for)\s+(?:the\s+)?((?-i:[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)*))", re.I)
 #: Ways of naming the same role.
-_ROLE_NAMES = {"ceo": ("ceo", "chief executive"), "chief executive": ("ceo", "chief executive")}
 #: "CTO" is the "chief technology officer", and so on.
-for _acronym, _title in {"cto": "chief technology officer", "cfo": "chief financial officer",
-                         "coo": "chief operating officer", "cio": "chief information officer",
-                         "cmo": "chief marketing officer"}.items():
-    _ROLE_NAMES[_acronym] = _ROLE_NAMES[_title] = (_acronym, _title)
+_CHIEF_OFFICERS = {"cto": "chief technology officer", "cfo": "chief financial officer",
+                   "coo": "chief operating officer", "cio": "chief information officer",
+                   "cmo": "chief marketing officer"}
+_ROLE_NAMES = {"ceo": ("ceo", "chief executive"), "chief executive": ("ceo", "chief executive"),
+               **{name: (acronym, title) for acronym, title in _CHIEF_OFFICERS.items() for name in (acronym, title)}}
 
 
 def asked_role(question: str) -> tuple[str, str] | None:
