@@ -109,10 +109,14 @@ def _copies(c) -> str:
 
 def _timing(result, k: int) -> str:
     ms = result.timings.get("total_ms", 0.0)
+    # An abstention can follow a high score (the closest sentence speaks of the right thing but
+    # does not say what is asked): the label says whose score it is.
+    label, whose = (("closest sentence's score", "the closest sentence's") if result.abstained
+                    else ("evidence score", "the answer sentence's"))
     return (f'<div class="qa-meta qa-time">answered in {ms:.0f} ms · {escape_text(result.mode)} · '
-            f'{k} passages read · <span title="the answer sentence\'s combined score (similarity, question '
+            f'{k} passages read · <span title="{whose} combined score (similarity, question '
             f'words covered, passage rank, kind of value); not a probability, and it can pass 1">'
-            f'evidence score {result.confidence:.3f}</span></div>')
+            f'{label} {result.confidence:.3f}</span></div>')
 
 
 def quote_html(c) -> str:
