@@ -14,7 +14,7 @@ import re
 #: "What is the (official) name of <NP> ...?", "What were the names of <NP> ...?"
 _NAME_OF = re.compile(r"\bnames?\s+of\s+(?P<np>[^?]*)", re.I)
 #: "What is <NP> called / named?"
-_CALLED = re.compile(r"\bwhat\s+(?:is|was|are|were)\s+(?P<np>.+?)\s+(?:called|named|dubbed)\W*$", re.I)
+_CALLED = re.compile(r"\bwhat(?:['’]s|\s+(?:is|was|are|were))\s+(?P<np>.+?)\s+(?:called|named|dubbed)\W*$", re.I)
 #: Words that open a noun phrase before its nouns.
 _DETERMINERS = frozenset("the a an this that these those its their his her our your".split())
 #: Words that end a noun phrase: prepositions, relative words, auxiliaries, conjunctions.

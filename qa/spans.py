@@ -530,9 +530,10 @@ _KIND_QUESTIONS = [
     ("university", re.compile(r"\b(?:which|what) (?:[\w-]+ )?(?:university|college)\b(?!['’])", re.I)),
     ("headquarters", re.compile(r"\bheadquarter", re.I)),
     # "What is the name of ...?", "What is Kuaishou's video tool called?"
-    ("name", re.compile(r"\bwhat (?:is|was|are|were) (?:the )?(?:[\w-]+ )?names? of\b|"
-                        r"\bwhat (?:is|was|are|were)\b.*\b(?:called|named|dubbed)\W*$|"
-                        r"\bwhat (?:is|was)\b.*['’]s name\W*$", re.I)),
+    # "What's the name of ...?" too.
+    ("name", re.compile(r"\bwhat(?:['’]s| is| was| are| were) (?:the )?(?:[\w-]+ )?names? of\b|"
+                        r"\bwhat(?:['’]s| is| was| are| were)\b.*\b(?:called|named|dubbed)\W*$|"
+                        r"\bwhat(?:['’]s| is| was)\b.*['’]s name\W*$", re.I)),
 ]
 #: A number of things ("two", "a dozen", "half"); "one of the ..." names one thing, not a number.
 _ANY_NUMBER = re.compile(

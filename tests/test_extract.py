@@ -522,6 +522,8 @@ def test_a_count_of_something_no_passage_mentions_is_not_in_the_corpus(tmp_path,
     ("What is Kuaishou's video-generation technology called?", "name"),
     ("Oren Etzioni founded a non-profit. What is it called?", "name"),
     ("What was the company's name?", "name"),
+    ("What's the name of that Kuaishou app?", "name"),  # a contraction, as typed on a phone
+    ("What’s Kuaishou's video tool called?", "name"),
     ("Who named the company?", None),  # asks for a person, not a name given
 ])
 def test_the_narrow_kind_of_value_a_question_asks_for(question, kind):

@@ -15,6 +15,7 @@ from qa.naming import asked_class, introduces_unnamed
     ("What is the name of the open-source AI leaderboard that 01.AI topped?", ("open-source", "leaderboard")),
     ("What were the names of the Go players that AlphaGo defeated?", ("players",)),
     ("What is Kuaishou's video tool called?", ("tool",)),  # "video" modifies "tool"
+    ("What’s Kuaishou's video tool called?", ("tool",)),
     ("What is the name of Baidu's chatbot mentioned by Robin Li?", ("chatbot",)),  # a participle follows
     ("What was the name of the rock found during the Apollo 15 mission?", ("rock",)),
     ("What are numbers greater than 1 that can be divided by 3 called?", ("numbers",)),  # no comparative
