@@ -33,7 +33,9 @@ _QUESTIONS = [
         rf"\b(?:which|what) (?:outlet|publication|newspaper|site|website|media group|media outlet|"
         rf"news agency|agency|magazine|publisher)\b (?:is|was) (?:credited as |listed as |given as |named as )?"
         rf"(?:the )?(?:source|publisher)\b|"
-        rf"\bwhere (?:was|were|is|did)\b.*\b{_DOC_NOUN}\b.*\b(?:published|posted|appear|run)\b", re.I)),
+        rf"\bwhere (?:was|were|is|did)\b.*\b{_DOC_NOUN}\b.*\b(?:published|posted|appear|run)\b|"
+        # Keywords: "publisher of chinese tech companies accelerate a.i. development ..."
+        rf"^\W*publisher\s+of\b", re.I)),
     ("date", re.compile(
         rf"\b(?:when|(?:on )?what (?:date|day)|which (?:date|day))\b.*\b{_DOC_NOUN}\b.*\b(?:published|"
         rf"posted|written|released|issued|dated|come out|came out)\b|"
@@ -68,8 +70,10 @@ def quoted_title(question: str, title: str) -> tuple[int, int] | None:
 
 
 #: A document referred to by its title's words, unquoted: "the article about China's race to
-#: dominate AI and dependence on the US", "the piece titled China is narrowing the gap".
-_ABOUT_TITLE = re.compile(rf"\b{_DOC_NOUN}\s+(?:about|on|titled|entitled|called|headlined|named)\s+([^,?;:]+)", re.I)
+#: dominate AI and dependence on the US", "the piece titled China is narrowing the gap",
+#: "publisher of chinese tech companies accelerate a.i. development ...".
+_ABOUT_TITLE = re.compile(rf"(?:\b{_DOC_NOUN}\s+(?:about|on|titled|entitled|called|headlined|named)|"
+                          rf"^\W*(?:publisher|author|writer|translator|date)\s+of)\s+([^,?;:]+)", re.I)
 #: Words that carry no part of a title's meaning.
 _FILLER = frozenset("a an the of to on in and or for with by at s is are was its how what why".split())
 

@@ -510,8 +510,10 @@ _KIND_QUESTIONS = [
         r"\b(?:which|what|who)\b.*\b(?:cheaper|costlier|pricier|more expensive|less expensive)\b", re.I)),
     ("year", re.compile(rf"\b(?:what|which) {_EXACTLY}year\b|^\W*year\b", re.I)),
     # "How long had 01.AI existed / been around when ...?" asks for its age, too.
+    # ... and "How long 01.AI was existing when ...?", as a learner of English may ask it.
     ("age", re.compile(r"\bhow old\b|\b(?:what|which) age\b|\bhow long (?:has|had|have)\b[^?]*?\b(?:existed|been around|"
-                       r"been in (?:existence|business|operation))\b", re.I)),
+                       r"been in (?:existence|business|operation))\b|\bhow long\b[^?]*?\b(?:was|were|is|been) existing\b",
+                       re.I)),
     ("percentage", re.compile(r"\b(?:what|which) (?:percentage|percent|proportion|fraction)\b", re.I)),
     ("measurement", re.compile(rf"{_WHAT_IS_THE}{_MEASURE_NOUNS}\b", re.I)),
     # "How long ...?" opening the question or a clause.
@@ -639,11 +641,25 @@ _ROLE_NAMES = {"ceo": ("ceo", "chief executive"), "chief executive": ("ceo", "ch
                **{name: (acronym, title) for acronym, title in _CHIEF_OFFICERS.items() for name in (acronym, title)}}
 
 
+#: The same as keywords: "openai ceo name", "Baidu chief executive" (no question word; the
+#: organisation first, in any case, as typed in a search box).
+_ROLE_KEYWORDS = re.compile(
+    r"^(?!.*\b(?:who|what|which|when|where|why|how)\b)\W*(?P<org>[\w.&’'-]+(?:\s+[\w.&’'-]+)?)\s+"
+    r"(?P<role>ceo|chief executive|chief [a-z]+ officer|c[tfoim]o|president|chairman|chairwoman|founder|co-founder)"
+    r"(?:['’]s)?(?:\s+(?:name|is|was))?\W*$", re.I)
+
+
 def asked_role(question: str) -> tuple[str, str] | None:
     """(role, organisation) when the question asks who holds a role in a named organisation
-    ("Who is the chief executive of ByteDance?" -> ("chief executive", "ByteDance")), else None."""
+    ("Who is the chief executive of ByteDance?" -> ("chief executive", "ByteDance"); as keywords,
+    "openai ceo name" -> ("ceo", "openai")), else None."""
     m = _ROLE_QUESTION.search(question)
-    return (m.group(1), m.group(2)) if m else None
+    if m:
+        return m.group(1), m.group(2)
+    m = _ROLE_KEYWORDS.search(question)
+    if m and m.group("org").split()[0].lower() not in {"the", "a", "an", "its", "their", "his", "her", "company", "firm"}:
+        return m.group("role"), m.group("org").rstrip("’'").removesuffix("’s").removesuffix("'s")
+    return None
 
 
 def states_role(role: str, organisation: str, text: str) -> bool:

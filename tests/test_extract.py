@@ -523,6 +523,7 @@ def test_a_count_of_something_no_passage_mentions_is_not_in_the_corpus(tmp_path,
     ("Oren Etzioni founded a non-profit. What is it called?", "name"),
     ("What was the company's name?", "name"),
     ("What's the name of that Kuaishou app?", "name"),  # a contraction, as typed on a phone
+    ("How long 01.AI was existing when it reach the top?", "age"),  # a learner's English
     ("What’s Kuaishou's video tool called?", "name"),
     ("Who named the company?", None),  # asks for a person, not a name given
 ])
@@ -677,6 +678,11 @@ def test_another_source_giving_a_quantity_differently_is_cited_as_disagreeing(tm
     ("Who founded 01.AI?", None),
     ("Who is the chief technology officer of Kuaishou?", ("chief technology officer", "Kuaishou")),
     ("Who is the CTO of Kuaishou?", ("CTO", "Kuaishou")),
+    # The same as keywords typed in a search box.
+    ("openai ceo name", ("ceo", "openai")),
+    ("Baidu's CEO", ("CEO", "Baidu")),
+    ("the company founder", None),  # no organisation named
+    ("kling max video length", None),
 ])
 def test_who_holds_a_role_in_a_named_organisation(question, role):
     assert asked_role(question) == role

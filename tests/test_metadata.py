@@ -64,6 +64,7 @@ def test_a_breadcrumb_ending_in_the_headline_names_the_site_and_plain_text_names
     ("What is the publication date of the seal survey story?", "date"),
     ("What is the date of the otter report?", "date"),
     ("What date did the article say the seals returned?", None),  # a date the text states
+    ("publisher of harbour seals return to the estuary", "source"),  # keywords
 ])
 def test_questions_about_the_document_itself_are_recognised(question, field):
     assert metadata_question(question) == field
@@ -164,6 +165,10 @@ def test_a_title_given_in_its_own_words_unquoted_identifies_the_document(news_in
                     index_dir=index_dir, embedder=hash_embedder, threshold=0.0)
     assert result.text == "2024-04-11" and result.citations[0].doc_id == "otters"
     _check_quotes(result, corpus)
+    # As keywords: "publisher of <the title's words>".
+    result = answer("publisher of harbour seals return to the estuary", index_dir=index_dir,
+                    embedder=hash_embedder, threshold=0.0)
+    assert result.text == "Coastal Wildlife Weekly" and result.citations[0].doc_id == "seals"
 
 
 def test_a_metadata_question_quoting_another_works_title_is_read_from_the_text(tmp_path, hash_embedder):
