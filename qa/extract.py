@@ -152,6 +152,26 @@ def expand_acronyms(question: str, vocabulary, texts: Sequence[str]) -> str:
     return re.sub(r"\b[A-Z]{2,6}\b", swap, question)
 
 
+#: Words by which a question points at the corpus itself: "the conference *that the articles talk
+#: about*", "*mentioned in the report*", "*according to the text*". They say where to look, not what
+#: the answer says, and would match a sentence that happens to speak of an article.
+_DOCUMENT_REFERENCE = re.compile(
+    r"\b(?:(?:that|which|as|what)\s+)?(?:the|these|this|those)\s+(?:articles?|reports?|texts?|stories|story|"
+    r"pieces?|documents?|corpus|sources?)\s+(?:talks?|talked|discuss(?:es|ed)?|mentions?|mentioned|describes?|"
+    r"described|says?|said|covers?|covered|reports?|reported)(?:\s+about)?\b|"
+    r"\b(?:mentioned|described|discussed|reported|covered|cited|named)\s+in\s+(?:the|these|this|those)\s+"
+    r"(?:articles?|reports?|texts?|stories|pieces?|documents?|corpus|sources?)\b|"
+    r"\baccording\s+to\s+(?:the|these|this|those)\s+(?:articles?|reports?|texts?|stories|pieces?|documents?|"
+    r"corpus|sources?)\b", re.I)
+
+
+def without_document_references(question: str) -> str:
+    """``question`` without the words that point at the corpus itself (``_DOCUMENT_REFERENCE``):
+    "In which city was the conference that the articles talk about held?" -> "In which city was the
+    conference held?"."""
+    return " ".join(_DOCUMENT_REFERENCE.sub(" ", question).split())
+
+
 def unknown_names(question: str, vocabulary, texts: Sequence[str] = ()) -> list[str]:
     """Names in the question (capitalised or alphanumeric words) that the corpus never uses.
 
@@ -680,7 +700,8 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
     threshold = config.abstain_threshold if threshold is None else threshold
     vocabulary = index_vocabulary(index)
     read = [index.document(h.chunk.doc_id).text[h.chunk.start:h.chunk.end] for h in hits]
-    scored = score_candidates(expand_acronyms(question, vocabulary, read), query_vector, hits, index, config)
+    scored = score_candidates(expand_acronyms(without_document_references(question), vocabulary, read),
+                              query_vector, hits, index, config)
     asked = full_question or question
     candidates = [c for c in scored if not _states_metadata(index, c)
                   and not _quoted_by(asked, index.document(c.doc_id).text[c.start:c.end])]

@@ -5,7 +5,7 @@ from conftest import make_corpus
 from qa import answer
 from qa.config import ExtractConfig, Settings
 from qa.extract import (asked_names, combine_scores, continues_quote, coverage, needs_context, term_weights,
-                        unmentioned)
+                        unmentioned, without_document_references)
 from qa.index import build_index
 from qa.spans import (answer_span, asked_role, counted_action, counted_words, expected_type, states_role, states_value,
                       value_kind, value_spans, values_disagree)
@@ -767,3 +767,13 @@ def test_what_the_people_a_question_counts_did(question, action):
 ])
 def test_a_count_of_people_who_did_something_must_say_what_they_did(text, states):
     assert states_value("number", text, "How many people attended the conference?") is states
+
+
+@pytest.mark.parametrize("question, scored", [
+    ("In which city was the conference that the articles talk about held?", "In which city was the conference held?"),
+    ("Which startup is mentioned in the article as the top of the ranking?", "Which startup is as the top of the ranking?"),
+    ("According to the report, who founded 01.AI?", ", who founded 01.AI?"),
+    ("Who wrote the article?", "Who wrote the article?"),  # about the document itself: kept
+])
+def test_words_pointing_at_the_corpus_itself_are_not_scored(question, scored):
+    assert without_document_references(question) == scored
