@@ -159,7 +159,7 @@ def counted_action(question: str) -> tuple[str, ...]:
     many, words = _counted_phrase(question)
     if many != "many" or len(words) < 2 or words[0].lower() not in _GENERAL_COUNTED:
         return ()
-    return tuple(w for w in words[1:] if len(w) >= 4)
+    return tuple(w for w in words[1:2] if len(w) >= 3)  # the verb after the noun ("work there": "work")
 
 
 def counted_noun(question: str) -> str:
@@ -171,8 +171,8 @@ def counted_noun(question: str) -> str:
 def _says_any(words: tuple[str, ...], text: str) -> bool:
     """Whether ``text`` has a word sharing its first five letters (the whole word, if shorter)
     with one of ``words``: "attended" / "attendance", "visited" / "visitors"."""
-    stems = {w.lower()[:5] for w in words}
-    return any(t.lower()[:5] in stems for t in re.findall(r"[^\W\d_]{4,}", text))
+    stems = tuple({w.lower()[:5] for w in words})
+    return any(t.lower().startswith(stems) for t in re.findall(r"[^\W\d_]{4,}", text))
 
 
 def counted_words(question: str) -> tuple[str, ...]:

@@ -769,6 +769,11 @@ def test_a_count_of_people_who_did_something_must_say_what_they_did(text, states
     assert states_value("number", text, "How many people attended the conference?") is states
 
 
+def test_a_short_verb_is_found_at_the_start_of_longer_forms():
+    assert states_value("number", "About 700 staff worked there.", "How many people work there?")
+    assert not states_value("number", "About 700 staff ate there.", "How many people work there?")
+
+
 @pytest.mark.parametrize("question, scored", [
     ("In which city was the conference that the articles talk about held?", "In which city was the conference held?"),
     ("Which startup is mentioned in the article as the top of the ranking?", "Which startup is as the top of the ranking?"),
