@@ -1,9 +1,9 @@
 """The web app: ask the corpus, read the cited source, inspect the index, evaluate.
 
 This module assembles the app: the page header and the Collection menu, the three tabs (laid out
-and wired in ``qa.ui_tabs``), the events that cross tabs, the JSON API, and how it is served. It is
-a thin edge over the library: the handlers (``qa.ui_handlers``) call ``answer()``,
-``qa.collections``, ``qa.evaluate`` and ``qa.uploads``, render with ``qa.render`` (which escapes
+and wired in ``qa.app.tabs``), the events that cross tabs, the JSON API, and how it is served. It is
+a thin edge over the library: the handlers (``qa.app.handlers``) call ``answer()``,
+``qa.collections``, ``qa.eval.evaluate`` and ``qa.ingest.uploads``, render with ``qa.app.render`` (which escapes
 all text that comes from a document, a question or an uploaded file), and turn ``QAError``s into
 one-line messages.
 
@@ -17,24 +17,24 @@ from pathlib import Path
 from typing import Sequence
 
 from qa.errors import QAError
-from qa.evaluate import success_at_k  # noqa: F401  (part of ui's public names)
-# Rendering lives in qa.render and the handlers in qa.ui_handlers; these names stay importable
+from qa.eval.evaluate import success_at_k  # noqa: F401  (part of ui's public names)
+# Rendering lives in qa.app.render and the handlers in qa.app.handlers; these names stay importable
 # from ``ui`` for existing callers.
-from qa.render import (  # noqa: F401
+from qa.app.render import (  # noqa: F401
     CITE_PREFIX, CORPUS_COLUMNS, MAX_CHART_K, METRIC_LABELS, N_CLOSEST, QUESTION_COLUMNS,
     QUESTION_WIDTHS, VIEWER_PLACEHOLDER, chart_points, cite_href, corpus_rows, escape_inline,
     escape_text, metrics_rows, parse_cite_ref, question_rows, quote_html, render_abstention,
     render_answer, render_build_report, render_corpus_status, render_document, render_error,
     render_eval_summary, render_question,
 )
-from qa.ui_assets import BRIDGE_JS, CSS
-from qa.ui_handlers import (  # noqa: F401
+from qa.app.assets import BRIDGE_JS, CSS
+from qa.app.handlers import (  # noqa: F401
     BUNDLED_QUESTIONS, COLLECTIONS_NOTE, DOCUMENT_TYPES, N_EXAMPLES, QUESTION_FORMAT,
     add_to_collection, answer_json, app_index_dir, chat_turn, check_question_upload,
     corpus_overview, embedder_or_default, example_questions, header_markdown, loaded_index,
     new_collection, open_citation, open_document_row, run_evaluation,
 )
-from qa.uploads import MAX_UPLOAD_BYTES
+from qa.ingest.uploads import MAX_UPLOAD_BYTES
 
 #: Requests answered at the same time; the library is thread-safe, and with 2-4 cores a few
 #: parallel answers keep every user responsive without oversubscribing the CPU.
@@ -66,7 +66,7 @@ def build_app(index_dir=None, embedder=None, examples: Sequence[str] | None = No
     import gradio as gr
 
     from qa.collections import DEFAULT_COLLECTION, list_collections
-    from qa.ui_tabs import AppBinding, ask_tab, corpus_tab, evaluate_tab
+    from qa.app.tabs import AppBinding, ask_tab, corpus_tab, evaluate_tab
 
     app = AppBinding(index_dir, embedder)
     questions_file = Path(questions_file or BUNDLED_QUESTIONS)

@@ -85,7 +85,7 @@ def build_model(rank: int = 16):
 def articles_of(path: Path):
     """Per SQuAD article: its sentences as (paragraph, text) and its questions as
     (question, ids of the sentences holding a gold answer start, paragraph)."""
-    from qa.chunk import split_sentences
+    from qa.ingest.chunk import split_sentences
 
     out = []
     for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
@@ -106,7 +106,7 @@ def articles_of(path: Path):
 
 def near_topic(question: str, sentences, paragraph: int, n: int) -> list[int]:
     """The ``n`` sentences outside ``paragraph`` that share the most content terms with ``question``."""
-    from qa.terms import analyze
+    from qa.lexicon.terms import analyze
 
     asked = set(analyze(question))
     scored = sorted(((len(asked & set(analyze(text))), -i) for i, (p, text) in enumerate(sentences)
@@ -194,9 +194,9 @@ def squad_report(score, embedder, articles, rng: random.Random, per_article: int
 def own_report(score, embedder) -> dict:
     from qa.answer import get_index
     from qa.config import DEFAULT_SETTINGS
-    from qa.evaluate import contains_answer, load_questions
-    from qa.extract import _states_metadata, _with_context, score_candidates
-    from qa.retrieve import make_retriever
+    from qa.eval.evaluate import contains_answer, load_questions
+    from qa.reader.extract import _states_metadata, _with_context, score_candidates
+    from qa.retrieve.retrievers import make_retriever
 
     index = get_index(ROOT / "index", embedder.name)
     retriever = make_retriever("hybrid", index, embedder)

@@ -78,7 +78,7 @@ def ndcg_recall_at_10(scores: np.ndarray, doc_ids, qids, qrels) -> tuple[float, 
 
 
 def bench_scifact(model_dir: Path, n_queries: int, n_docs: int) -> dict | None:
-    from qa.embed_onnx import OnnxEmbedder
+    from qa.embed.onnx import OnnxEmbedder
 
     loaded = load_scifact(n_queries, n_docs)
     if loaded is None:
@@ -113,9 +113,9 @@ def bench_scifact(model_dir: Path, n_queries: int, n_docs: int) -> dict | None:
 
 def bench_corpus_eval(model_dir: Path) -> dict:
     from qa.answer import clear_cache
-    from qa.embed_onnx import OnnxEmbedder
-    from qa.evaluate import evaluate, load_questions
-    from qa.index import build_index
+    from qa.embed.onnx import OnnxEmbedder
+    from qa.eval.evaluate import evaluate, load_questions
+    from qa.index.build import build_index
 
     questions = load_questions(QUESTIONS_FILE)
     query_encoder = OnnxEmbedder(model_dir)
@@ -166,7 +166,7 @@ def main() -> int:
     parser.add_argument("--model-dir", type=Path, default=RESULTS / "onnx-model",
                         help="an export_onnx folder (default: the one bench/run.py exports)")
     args = parser.parse_args()
-    from qa.embed_onnx import onnx_model_present
+    from qa.embed.onnx import onnx_model_present
 
     if not onnx_model_present(args.model_dir, "int8"):
         print(f"no int8 model in {args.model_dir}: run bench/run.py (it exports one) first", file=sys.stderr)

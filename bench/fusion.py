@@ -3,8 +3,8 @@
 Usage: ``.venv/bin/python bench/fusion.py [--questions 1500]``
 
 The hybrid retriever fuses the dense and BM25 candidate lists either by reciprocal rank
-(``qa.retrieve.reciprocal_rank_fusion``, k=60) or by a convex mix of min-max-normalised scores
-(``qa.retrieve.convex_fusion``, weight ``alpha`` on the dense side). This script measures both on
+(``qa.retrieve.retrievers.reciprocal_rank_fusion``, k=60) or by a convex mix of min-max-normalised scores
+(``qa.retrieve.retrievers.convex_fusion``, weight ``alpha`` on the dense side). This script measures both on
 the indexes ``bench/quality.py`` keeps in its cache (SQuAD paragraphs; the SciFact abstracts it
 indexed) and on the shipped corpus, with the same embedder and the same extractor, so that the
 default is chosen by measurement. SQuAD questions are those ``bench/quality.py`` does not sample.
@@ -35,9 +35,9 @@ def evaluate(index_dir: Path, questions: list[dict], embedder, with_answers: boo
 
     from qa.answer import get_index
     from qa.config import DEFAULT_SETTINGS
-    from qa.evaluate import contains_answer, ranked_documents
-    from qa.extract import extract
-    from qa.retrieve import HybridRetriever
+    from qa.eval.evaluate import contains_answer, ranked_documents
+    from qa.reader.extract import extract
+    from qa.retrieve.retrievers import HybridRetriever
 
     index = get_index(index_dir, embedder.name, check_stale=False)
     vectors = embedder.encode([q["question"] for q in questions])

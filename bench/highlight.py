@@ -1,4 +1,4 @@
-"""How often the highlighted words of an answer are the answer: ``qa.spans.answer_span`` on the
+"""How often the highlighted words of an answer are the answer: ``qa.reader.spans.answer_span`` on the
 sentence that holds a gold answer.
 
 Usage: ``.venv/bin/python bench/highlight.py``
@@ -22,8 +22,8 @@ from collections import Counter
 import common  # noqa: F401  (paths, offline environment)
 from common import DATA_DIR, ROOT
 
-from qa.chunk import split_sentences
-from qa.spans import answer_span, expected_type
+from qa.ingest.chunk import split_sentences
+from qa.reader.spans import answer_span, expected_type
 
 
 def gold_sentence(text: str, answers: list[str], at: int | None = None) -> str | None:

@@ -69,7 +69,7 @@ def compare(a: Path, b: Path) -> dict:
 
 
 def run(embedder, n_docs: int, work: Path, label: str, check: bool = True) -> dict:
-    from qa.index import build_index
+    from qa.index.build import build_index
 
     corpus = work / f"corpus-{label}"
     paths = write_corpus(corpus, n_docs)

@@ -3,15 +3,15 @@
     .venv/bin/python bench/memory.py [--passages 1000000] [--folder DIR] [--rounds 2]
 
 ``build`` (run first, once; reused while its parameters match) writes an index folder that
-``qa.index.load_index`` reads: generated English-like documents, 4-sentence passages overlapping by
-one sentence (the default chunking), the FAISS index ``qa.ann`` picks for that many passages
+``qa.index.build.load_index`` reads: generated English-like documents, 4-sentence passages overlapping by
+one sentence (the default chunking), the FAISS index ``qa.vectors.ann`` picks for that many passages
 (IVF-SQ8 at 1M), the bm25s lexical index, float16 sentence vectors and a manifest with a source
 record per document. The text comes from a word-frequency model of the SQuAD paragraphs (or of
 ``corpus/``); vectors are unit vectors clustered around random centres (a passage's vector is the
 mean of its sentences'), not a model's, so dense hits carry no meaning but cost what real ones
 cost. The FAISS and bm25s files are written by the project's own functions
-(``qa.ann.build_vector_index``, ``qa.retrieve.build_lexical_index``); the tables, documents and
-manifest are written here in the format ``qa.index`` writes, because the full ``build_index`` would
+(``qa.vectors.ann.build_vector_index``, ``qa.retrieve.retrievers.build_lexical_index``); the tables, documents and
+manifest are written here in the format ``qa.index.build`` writes, because the full ``build_index`` would
 hold every sentence vector in float32 (4.6 GB at 1M passages) and embed 4M texts.
 
 Each measurement is a fresh process that loads the index through ``qa.answer.answer()`` and answers
@@ -53,7 +53,7 @@ SQUAD_FILE = DATA_DIR / "squad" / "dev-v1.1-public.json"
 #: What each variant memory-maps on top of the shipped loader (which already maps the sentence
 #: vectors and the bm25s arrays).
 VARIANTS = {
-    "shipped": "as `qa.index.load_index` loads today (since 2026-11-24 20:00 it memory-maps "
+    "shipped": "as `qa.index.build.load_index` loads today (since 2026-11-24 20:00 it memory-maps "
                "`index.faiss` and the two .npy tables too)",
     "mmap": "also memory-maps `index.faiss` (`faiss.IO_FLAG_MMAP`, `IO_FLAG_MMAP_IFC` for a flat index) "
             "and the two .npy tables (a no-op now that the loader does)",
@@ -92,13 +92,13 @@ def clustered_unit_vectors(n: int, centres: np.ndarray, rng: np.random.Generator
 
 def build(folder: Path, n_passages: int, seed: int = 0) -> dict:
     """Write a synthetic index of ``n_passages`` passages into ``folder``; return its parameters."""
-    from qa.ann import build_vector_index, choose_index_spec
+    from qa.vectors.ann import build_vector_index, choose_index_spec
     from qa.config import DEFAULT_SETTINGS, INDEX_FORMAT_VERSION
     from qa.embed import HashEmbedder
-    from qa.manifest import (CHUNKS, DATA_FILES, DOCUMENTS, FAISS_FILE, LEXICAL_DIR, MANIFEST,
+    from qa.index.manifest import (CHUNKS, DATA_FILES, DOCUMENTS, FAISS_FILE, LEXICAL_DIR, MANIFEST,
                              SENTENCE_VECTORS, SENTENCES, settings_record)
-    from qa.retrieve import build_lexical_index
-    from qa.store import file_sha256
+    from qa.retrieve.retrievers import build_lexical_index
+    from qa.index.atomic import file_sha256
 
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
@@ -247,7 +247,7 @@ def _apply_variant(variant: str) -> None:
         return
     import faiss
 
-    from qa.manifest import CHUNKS, SENTENCES
+    from qa.index.manifest import CHUNKS, SENTENCES
 
     read_index, load = faiss.read_index, np.load
 
@@ -297,14 +297,14 @@ def probe(folder: str, variant: str, n_questions: int) -> dict:
 
 def breakdown(folder: str) -> list[tuple[str, float, float]]:
     """(part, anonymous MiB, file-backed MiB) added by each file of the index, loaded one after
-    the other as ``qa.index`` loads them (tables and FAISS without and then with memory-mapping)."""
+    the other as ``qa.index.build`` loads them (tables and FAISS without and then with memory-mapping)."""
     import bm25s  # noqa: F401  (imports first, so that they count in no part)
     import faiss
 
-    from qa.index import _load_documents
-    from qa.manifest import (CHUNKS, DOCUMENTS, FAISS_FILE, LEXICAL_DIR, SENTENCE_VECTORS, SENTENCES,
+    from qa.index.build import _load_documents
+    from qa.index.manifest import (CHUNKS, DOCUMENTS, FAISS_FILE, LEXICAL_DIR, SENTENCE_VECTORS, SENTENCES,
                              read_manifest)
-    from qa.retrieve import load_lexical_index
+    from qa.retrieve.retrievers import load_lexical_index
 
     folder = Path(folder)
     keep, parts = [], []
@@ -359,7 +359,7 @@ def to_markdown(params: dict, results: dict, sizes: dict, rounds: int, n_questio
         f"(shared; 1-minute load average {os.getloadavg()[0]:.1f} at the end). The index holds "
         f"{params['passages']:,} passages of {params['documents']:,} generated documents "
         f"({params['sentences']:,} sentences, text drawn from the word frequencies of {params['words_from']}), "
-        "the FAISS index `qa.ann` picks for that size, the bm25s index and float16 sentence vectors "
+        "the FAISS index `qa.vectors.ann` picks for that size, the bm25s index and float16 sentence vectors "
         "(clustered random unit vectors, not a model's). Files: "
         + ", ".join(f"{k} {v / 2**20:,.0f} MiB" for k, v in sizes.items()) + ".",
         "",

@@ -56,7 +56,7 @@ def cold_naive(index_dir: str, question: str) -> dict:
 def cold_onnx(index_dir: str, question: str, onnx_dir: str) -> dict:
     import faiss
 
-    from qa.embed_onnx import OnnxEmbedder
+    from qa.embed.onnx import OnnxEmbedder
 
     t_import = time.perf_counter()
     embedder = OnnxEmbedder(onnx_dir)
@@ -75,7 +75,7 @@ def _embedder(which: str):
         from qa.embed import SentenceTransformerEmbedder
 
         return SentenceTransformerEmbedder()
-    from qa.embed_onnx import OnnxEmbedder
+    from qa.embed.onnx import OnnxEmbedder
 
     return OnnxEmbedder(which)
 

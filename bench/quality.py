@@ -8,8 +8,8 @@ indexes are kept so that a rerun does not embed again.
 
 What is compared, on the same documents and the same questions:
 
-- ``hybrid``, ``dense``, ``lexical``: the project (``qa.index.build_index`` with the default embedder,
-  ``qa.retrieve.make_retriever``, ``qa.answer.answer``), documents ranked by their best passage;
+- ``hybrid``, ``dense``, ``lexical``: the project (``qa.index.build.build_index`` with the default embedder,
+  ``qa.retrieve.retrievers.make_retriever``, ``qa.answer.answer``), documents ranked by their best passage;
 - ``naive-dense``: all-MiniLM-L6-v2 from sentence-transformers encoding each document's full text
   (truncated by the model at 256 tokens), searched with a flat FAISS inner-product index;
 - ``bm25``: bm25s with its default tokenizer and English stop words, no stemming, one row per document.
@@ -118,7 +118,7 @@ def write_corpus(folder: Path, docs: dict[str, str]) -> None:
 
 def build_project_index(docs: dict[str, str], cache: Path, name: str, embedder) -> tuple[Path, float, str]:
     """Our index of ``docs`` (cached by content); returns (index folder, seconds, status)."""
-    from qa.index import build_index
+    from qa.index.build import build_index
 
     key = digest([f"{k}\t{v}" for k, v in sorted(docs.items())])
     base = cache / f"{name}-{key}"
@@ -215,7 +215,7 @@ def measure(qrels: dict, run: dict, names: dict) -> dict:
 def project_doc_ranking(retriever, mode: str, query: str, query_vector, depth_docs: int,
                         passages: int) -> list[str]:
     """Documents in the order of their best retrieved passage (at most ``depth_docs``)."""
-    from qa.evaluate import ranked_documents
+    from qa.eval.evaluate import ranked_documents
 
     if mode == "lexical":
         hits = retriever.search(query, passages)
@@ -294,8 +294,8 @@ def load_squad(path: Path, max_articles: int | None):
 
 
 def sentence_vectors_of(naive: NaiveDense, texts: dict[str, str]) -> dict[str, tuple[list[str], np.ndarray]]:
-    """Each document's sentences (``qa.chunk.split_sentences``) and their naive vectors, in one batch."""
-    from qa.chunk import split_sentences
+    """Each document's sentences (``qa.ingest.chunk.split_sentences``) and their naive vectors, in one batch."""
+    from qa.ingest.chunk import split_sentences
 
     split = {d: [t[s:e] for s, e in split_sentences(t)] or [t] for d, t in texts.items()}
     flat = [s for sentences in split.values() for s in sentences]
@@ -313,7 +313,7 @@ def best_sentence_dense(sentences: list[str], vectors: np.ndarray, query_vector:
 
 
 def best_sentence_overlap(bm25: PlainBM25, text: str, query: str) -> str:
-    from qa.chunk import split_sentences
+    from qa.ingest.chunk import split_sentences
 
     spans = split_sentences(text)
     if not spans:
@@ -334,7 +334,7 @@ def tuning_questions(questions: Sequence[SquadQuestion], n: int, seed: int = 7) 
 
 
 def run_squad(profile: Profile, cache: Path, naive_model, embedder) -> Section:
-    from qa.evaluate import EvalQuestion, contains_answer, evaluate, ranking_metrics
+    from qa.eval.evaluate import EvalQuestion, contains_answer, evaluate, ranking_metrics
 
     section = Section("SQuAD v1.1 (public half)")
     path = DATA_DIR / "squad" / "dev-v1.1-public.json"
@@ -479,9 +479,9 @@ def estimate_seconds_per_doc(texts: list[str], embedder, naive_model, n: int = 2
 
     The probe's vectors are remembered by ``embedder``, so the build does not repeat that work.
     """
-    from qa.chunk import chunk_documents, passage_text
+    from qa.ingest.chunk import chunk_documents, passage_text
     from qa.config import DEFAULT_SETTINGS
-    from qa.ingest import make_document
+    from qa.ingest.corpus import make_document
 
     sample = random.Random(SEED).sample(texts, min(n, len(texts)))
     documents = [make_document(f"probe{i}", t) for i, t in enumerate(sample)]
@@ -496,7 +496,7 @@ def estimate_seconds_per_doc(texts: list[str], embedder, naive_model, n: int = 2
 
 
 def run_scifact(profile: Profile, cache: Path, naive_model, embedder) -> Section:
-    from qa.retrieve import make_retriever
+    from qa.retrieve.retrievers import make_retriever
     from ir_measures import R, nDCG
 
     section = Section("SciFact (BEIR layout, train claims)")
@@ -612,14 +612,14 @@ def write_markdown(path: Path, sections: Sequence[Section], quick: bool, elapsed
         "Every system sees the same documents and the same questions in one run.",
         "",
         "- **hybrid / dense / lexical**: the project. Documents are written as `.txt` files into a cache "
-        "folder outside the repository and indexed with `qa.index.build_index` (default embedder, default "
+        "folder outside the repository and indexed with `qa.index.build.build_index` (default embedder, default "
         "settings). Retrieval metrics rank documents by their best passage "
         "(`qa.evaluate.evaluate` for SQuAD: 20 passages; SciFact: 800 passages, top 100 documents). "
         f"Answer metrics come from `qa.answer.answer(question, k={ANSWER_K}, mode=...)`: hit@1 means the "
-        "answer was not abstained and its text contains a gold answer (`qa.evaluate.contains_answer`).",
+        "answer was not abstained and its text contains a gold answer (`qa.eval.evaluate.contains_answer`).",
         "- **naive-dense**: all-MiniLM-L6-v2 (sentence-transformers, same weights as the project) encoding "
         "each document's full text (the model truncates at 256 tokens; SciFact: title and text joined by a space) into a flat FAISS inner-product "
-        "index. Its answer on SQuAD is the sentence of the top document (split with `qa.chunk.split_sentences`) "
+        "index. Its answer on SQuAD is the sentence of the top document (split with `qa.ingest.chunk.split_sentences`) "
         "with the highest cosine to the question.",
         "- **bm25**: bm25s with its default tokenizer and English stop words, no stemming, one row per "
         "document. Its answer on SQuAD is the sentence of the top document sharing the most distinct query terms "

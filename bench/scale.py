@@ -45,11 +45,11 @@ def clustered_unit_vectors(n: int, dim: int, rng: np.random.Generator, n_cluster
 def candidates(n: int) -> list[tuple[str, str, list[tuple[str, int]]]]:
     """(label, factory string, [(search parameter, value), ...]) to try at size ``n``.
 
-    The IVF row is the index ``qa.ann.choose_index_spec`` picks for large collections, with its
+    The IVF row is the index ``qa.vectors.ann.choose_index_spec`` picks for large collections, with its
     own ``nprobe`` and the neighbouring values. (IVF-PQ96 was measured at 100k: recall@10 0.50 at
     127 B/vector and a 200 s build, so it is no longer tried.)
     """
-    from qa.ann import choose_index_spec
+    from qa.vectors.ann import choose_index_spec
 
     spec = choose_index_spec(max(n, 50_000))
     nlist = int(spec.factory[3:].split(",")[0])
@@ -59,7 +59,7 @@ def candidates(n: int) -> list[tuple[str, str, list[tuple[str, int]]]]:
         ("flat (exact)", "Flat", [("", 0)]),
         ("HNSW32 fp32", "HNSW32,Flat", [("efSearch", 32), ("efSearch", 64), ("efSearch", 128)]),
         ("HNSW32 SQ8", "HNSW32,SQ8", [("efSearch", 64), ("efSearch", 128)]),
-        (f"IVF{nlist} SQ8 (qa.ann)", spec.factory, ivf_probes),
+        (f"IVF{nlist} SQ8 (qa.vectors.ann)", spec.factory, ivf_probes),
     ]
 
 
@@ -88,9 +88,9 @@ def measure(n: int, n_queries: int, rng: np.random.Generator, skip_slow: bool) -
         index = faiss.index_factory(DIM, factory, faiss.METRIC_INNER_PRODUCT)
         if not index.is_trained:
             # FAISS wants >= 39 training points per centroid; at 10k the lists get fewer.
-            from qa.ann import POINTS_PER_LIST
+            from qa.vectors.ann import POINTS_PER_LIST
 
-            if factory.startswith("IVF"):  # as qa.ann trains it
+            if factory.startswith("IVF"):  # as qa.vectors.ann trains it
                 n_train = POINTS_PER_LIST * int(factory[3:].split(",")[0])
             else:  # a scalar quantiser only needs value ranges
                 n_train = 100_000

@@ -2,12 +2,12 @@
 
 1. Vector stores (synthetic vectors, as in bench/scale.py: 384-d unit vectors clustered around
    n/500 random centres, 200 held-out queries searched one at a time): for FAISS flat, FAISS
-   IVF-SQ8 (qa.ann's choice) and Milvus Lite (FLAT, and IVF_SQ8 with the same lists and probes),
-   through the project's own store classes (qa.vectorstore, qa.milvus_store): insert/build rate,
+   IVF-SQ8 (qa.vectors.ann's choice) and Milvus Lite (FLAT, and IVF_SQ8 with the same lists and probes),
+   through the project's own store classes (qa.vectors.store, qa.vectors.milvus): insert/build rate,
    bytes per vector on disk, single-query latency p50/p95, queries per second, recall@10 against
    exact search.
 2. Embedding: ``--passages`` passages of the shipped corpus (repeated to reach the count) with the
-   bundled model, in this process vs through Ray Data on a local Ray (``qa.ray_embed``), with
+   bundled model, in this process vs through Ray Data on a local Ray (``qa.embed.ray``), with
    Ray's start-up time reported apart.
 
     .venv/bin/python bench/scaling.py [--sizes 10000,100000] [--passages 1500] [--skip-embed]
@@ -57,9 +57,9 @@ def recall_at_10(found: np.ndarray, exact: np.ndarray) -> float:
 
 
 def bench_stores(sizes: list[int], n_queries: int) -> list[dict]:
-    from qa import ann
-    from qa.milvus_store import MilvusStore
-    from qa.vectorstore import FaissStore
+    from qa.vectors import ann
+    from qa.vectors.milvus import MilvusStore
+    from qa.vectors.store import FaissStore
 
     rows = []
     for n in sizes:
@@ -68,7 +68,7 @@ def bench_stores(sizes: list[int], n_queries: int) -> list[dict]:
         vectors, queries = data[:n], data[n:]
         ids = np.arange(n, dtype=np.int64)
         exact = None
-        # exact_limit decides flat vs IVF in both engines (qa.ann.EXACT_LIMIT at build time).
+        # exact_limit decides flat vs IVF in both engines (qa.vectors.ann.EXACT_LIMIT at build time).
         for engine, exact_limit in (("FAISS", None), ("FAISS", 0), ("Milvus Lite", None), ("Milvus Lite", 0)):
             folder = Path(tempfile.mkdtemp(prefix="qa-bench-scaling-"))
             saved = ann.EXACT_LIMIT
@@ -87,7 +87,7 @@ def bench_stores(sizes: list[int], n_queries: int) -> list[dict]:
                                                                if record["index"]["params"] else ""))
                 if engine == "Milvus Lite":  # commit() closed the writer: open it as a reader does
                     manifest = {"store": record}
-                    from qa.vectorstore import open_store
+                    from qa.vectors.store import open_store
 
                     store = open_store(folder, manifest)
                 size = folder_bytes(folder)
@@ -111,9 +111,9 @@ def bench_stores(sizes: list[int], n_queries: int) -> list[dict]:
 
 def corpus_passages(count: int) -> list[str]:
     """``count`` passage texts of the shipped corpus (repeated to reach the count)."""
-    from qa.chunk import chunk_documents, passage_text
+    from qa.ingest.chunk import chunk_documents, passage_text
     from qa.config import DEFAULT_SETTINGS
-    from qa.ingest import read_corpus
+    from qa.ingest.corpus import read_corpus
 
     corpus = read_corpus(CORPUS_DIR, DEFAULT_SETTINGS)
     sentences, chunks = chunk_documents(corpus.documents, DEFAULT_SETTINGS.chunk, {})
@@ -124,7 +124,7 @@ def corpus_passages(count: int) -> list[str]:
 
 def bench_embedding(n_passages: int) -> dict:
     from qa.embed import default_embedder
-    from qa.ray_embed import RayEmbedder, ensure_ray
+    from qa.embed.ray import RayEmbedder, ensure_ray
 
     texts = corpus_passages(n_passages)
     local = default_embedder()

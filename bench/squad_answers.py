@@ -5,7 +5,7 @@ Usage: ``.venv/bin/python bench/squad_answers.py [--save RUN.json] [--compare EA
 
 A rule about what a question asks for, or when to abstain, is checked here before it lands: every
 one of the 5,397 questions is asked of the index of all 1,023 paragraphs (so each is answerable),
-and the run reports answer hit@1 and false abstentions overall and by ``qa.spans.value_kind``.
+and the run reports answer hit@1 and false abstentions overall and by ``qa.reader.spans.value_kind``.
 With ``--absent`` the questions of the articles left out of the half index (``bench/quality.py``'s
 absent-article set: the same random half of the articles is indexed) are asked of it as well, and must be
 abstained on. ``--compare`` lists every question whose outcome changed against a saved run: a
@@ -33,8 +33,8 @@ import quality  # noqa: E402  (the same SQuAD loading and cached indexes)
 def ask_all(questions, index_dir: Path, embedder, expect_answer: bool) -> dict[str, dict]:
     """One row per question: abstained, hit (a gold string in the answer), answer, kind."""
     from qa.answer import answer
-    from qa.evaluate import contains_answer
-    from qa.spans import value_kind
+    from qa.eval.evaluate import contains_answer
+    from qa.reader.spans import value_kind
 
     rows = {}
     vectors = embedder.encode([q.question for q in questions])

@@ -42,11 +42,11 @@ def features(questions, index_dir: Path, embedder, k: int = 5):
     ratio) and which candidates contain a gold answer."""
     from qa.answer import get_index
     from qa.config import DEFAULT_SETTINGS
-    from qa.evaluate import contains_answer
-    from qa.extract import score_candidates
-    from qa.retrieve import make_retriever
-    from qa.spans import answer_span, expected_type
-    from qa.terms import analyze
+    from qa.eval.evaluate import contains_answer
+    from qa.reader.extract import score_candidates
+    from qa.retrieve.retrievers import make_retriever
+    from qa.reader.spans import answer_span, expected_type
+    from qa.lexicon.terms import analyze
 
     cfg = DEFAULT_SETTINGS.extract
     index = get_index(index_dir, embedder.name, check_stale=False)
@@ -106,7 +106,7 @@ def main() -> int:
     own = features([q for q in own_questions if q.get("answerable", True)], ROOT / "index", embedder)
     print(f"evidence of {len(squad)} SQuAD and {len(own)} own questions in {time.perf_counter() - t0:.0f} s")
     for name, data in (("SQuAD", squad), ("own", own)):
-        print(f"{name}: the library's own choice (qa.extract.score_candidates) holds a gold answer for "
+        print(f"{name}: the library's own choice (qa.reader.extract.score_candidates) holds a gold answer for "
               f"{np.mean([bool(g[0]) for _, g in data]):.3f}")
         print(f"{name}: a candidate sentence holds a gold answer for {np.mean([g.any() for _, g in data]):.3f} "
               "of the questions (the ceiling of any re-weighting)")

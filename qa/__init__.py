@@ -9,7 +9,7 @@ from __future__ import annotations
 # Binding the function after the submodule import makes ``qa.answer`` the function, as promised.
 from qa.answer import Answer, answer
 from qa.errors import QAError
-from qa.extract import Citation
+from qa.reader.extract import Citation
 
 __version__ = "0.1.0"
 __all__ = ["answer", "Answer", "Citation", "QAError"]

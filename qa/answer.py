@@ -11,9 +11,9 @@ from pathlib import Path
 
 from qa.config import DEFAULT_SETTINGS, MODES, Settings, default_index_dir
 from qa.errors import QuestionError
-from qa.extract import Citation, cite, extract, named_sources, titled_sources
-from qa.index import LoadedIndex, load_index
-from qa.retrieve import make_retriever
+from qa.reader.extract import Citation, cite, extract, named_sources, titled_sources
+from qa.index.build import LoadedIndex, load_index
+from qa.retrieve.retrievers import make_retriever
 
 NOT_FOUND = "The corpus does not say."
 
@@ -170,7 +170,7 @@ class MetadataTable:
     def of(cls, documents) -> "MetadataTable":
         from urllib.parse import urlparse
 
-        from qa.spans import iso_date
+        from qa.reader.spans import iso_date
 
         by_source: dict[str, set[str]] = {}
         dated = []
@@ -214,7 +214,7 @@ def document_filter(index: LoadedIndex, source: str | None = None, date_from: st
     and ``date_to`` are inclusive ISO dates ("2024-07-01"; a prefix like "2024" works too); a
     document without a readable date does not pass a date filter.
     """
-    from qa.spans import iso_date
+    from qa.reader.spans import iso_date
 
     if source is None and date_from is None and date_to is None:
         return None

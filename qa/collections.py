@@ -23,9 +23,9 @@ from typing import Sequence
 from qa.config import (DEFAULT_SETTINGS, MAX_DOCUMENT_BYTES, PROJECT_ROOT, Settings,
                        default_corpus_dir, default_index_dir)
 from qa.errors import CorpusError, EmptyCollectionError, UnknownCollectionError
-from qa.ingest import CORPUS_SUFFIXES
-from qa.manifest import MANIFEST
-from qa.uploads import check_size
+from qa.ingest.corpus import CORPUS_SUFFIXES
+from qa.index.manifest import MANIFEST
+from qa.ingest.uploads import check_size
 
 #: The shipped corpus and its index, always listed first and never written to.
 DEFAULT_COLLECTION = "default"
@@ -144,7 +144,7 @@ def add_documents(name: str, files: Sequence[str | os.PathLike], embedder=None,
     read-only default collection, a missing collection, or a refused file; ``QAIndexError`` if the
     index cannot be written. ``embedder`` must be the one the collection's index is searched with.
     """
-    from qa.index import build_index
+    from qa.index.build import build_index
 
     paths = collection_paths(name)
     if paths.read_only:
@@ -218,12 +218,12 @@ def index_overview(index_dir: str | os.PathLike, embedder_name: str | None = Non
 
     A stale index is still listed (the overview says it is stale). ``embedder_name`` is the model
     the index is searched with (None: the one it was built with). Raises the ``QAIndexError`` of
-    ``qa.index.load_index`` when there is no readable index.
+    ``qa.index.build.load_index`` when there is no readable index.
     """
     import numpy as np
 
     from qa.answer import get_index
-    from qa.manifest import corpus_changes, index_is_current, recorded_corpus_dir
+    from qa.index.manifest import corpus_changes, index_is_current, recorded_corpus_dir
 
     folder = Path(index_dir)
     index = get_index(folder, embedder_name, check_stale=False)

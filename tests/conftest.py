@@ -47,7 +47,7 @@ def corpus_copy(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def hash_index(tmp_path_factory, corpus_copy, hash_embedder) -> Path:
     """An index of the shipped corpus built with the fake embedder."""
-    from qa.index import build_index
+    from qa.index.build import build_index
 
     index_dir = tmp_path_factory.mktemp("hash-index") / "index"
     build_index(corpus_copy, index_dir, embedder=hash_embedder)
@@ -66,7 +66,7 @@ def real_embedder():
 @pytest.fixture(scope="session")
 def real_index(tmp_path_factory, corpus_copy, real_embedder) -> Path:
     """An index of the shipped corpus built with the real model, in a temporary folder."""
-    from qa.index import build_index
+    from qa.index.build import build_index
 
     index_dir = tmp_path_factory.mktemp("real-index") / "index"
     build_index(corpus_copy, index_dir, embedder=real_embedder)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from qa.ann import IndexSpec, build_vector_index, choose_index_spec
+from qa.vectors.ann import IndexSpec, build_vector_index, choose_index_spec
 
 
 def test_small_collections_are_searched_exactly():
@@ -37,7 +37,7 @@ def test_a_large_collection_is_indexed_with_ivf_and_answers(tmp_path, hash_embed
     import faiss
 
     from conftest import make_corpus
-    from qa import ann
+    from qa.vectors import ann
     from qa.answer import answer, get_index
 
     monkeypatch.setattr(ann, "EXACT_LIMIT", 50)
@@ -46,7 +46,7 @@ def test_a_large_collection_is_indexed_with_ivf_and_answers(tmp_path, hash_embed
             for i in range(300)}
     docs["kling.txt"] = "Kling is a video generator made by Kuaishou. It makes two-minute videos."
     corpus = make_corpus(tmp_path / "c", docs)
-    from qa.index import build_index
+    from qa.index.build import build_index
 
     build_index(corpus, tmp_path / "i", embedder=hash_embedder)
     index = get_index(tmp_path / "i", hash_embedder.name)

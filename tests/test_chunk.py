@@ -1,6 +1,6 @@
-from qa.chunk import chunk_documents, passage_text, split_sentences, window_sentences
+from qa.ingest.chunk import chunk_documents, passage_text, split_sentences, window_sentences
 from qa.config import ChunkConfig
-from qa.ingest import make_document
+from qa.ingest.corpus import make_document
 
 
 def test_sentences_are_exact_spans_and_respect_abbreviations():

@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import make_corpus
-from qa.cli import main
+from qa.app.cli import main
 
 
 def test_index_ask_and_errors_through_the_cli(tmp_path, monkeypatch):

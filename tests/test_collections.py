@@ -187,7 +187,7 @@ def sized(path, n_bytes):
 def test_each_kind_of_upload_has_its_own_size_limit(root, tmp_path):
     from qa.collections import check_upload
     from qa.errors import EvaluationError
-    from qa.uploads import MAX_UPLOAD_BYTES, check_question_file
+    from qa.ingest.uploads import MAX_UPLOAD_BYTES, check_question_file
 
     six_mb = 6 * 1024 * 1024
     assert check_upload(sized(tmp_path / "doc.txt", six_mb)) == "doc.txt"  # a document may be 6 MB

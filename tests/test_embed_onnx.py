@@ -15,7 +15,7 @@ import pytest
 from qa import embed
 from qa.config import DEFAULT_MODEL_NAME, INDEX_PRECISION_ENV
 from qa.embed import HashEmbedder, embedder_record
-from qa.embed_onnx import (INT8_MODEL_FILE, MODEL_FILE, TOKENIZER_FILE, OnnxEmbedder, length_sorted_batches,
+from qa.embed.onnx import (INT8_MODEL_FILE, MODEL_FILE, TOKENIZER_FILE, OnnxEmbedder, length_sorted_batches,
                            mean_pool_normalize, onnx_model_present)
 from qa.errors import EmbedderError
 
@@ -153,7 +153,7 @@ def test_index_builds_fall_back_to_the_query_embedder_without_an_int8_export(mon
 
 @pytest.fixture(scope="session")
 def onnx_dir(tmp_path_factory) -> Path:
-    from qa.embed_onnx import export_onnx
+    from qa.embed.onnx import export_onnx
 
     dest = tmp_path_factory.mktemp("onnx") / "model"
     record = export_onnx(dest)
@@ -264,7 +264,7 @@ def test_one_embedder_serves_several_threads(onnx_dir):
 def test_encoding_imports_neither_torch_nor_sentence_transformers(onnx_dir, precision):
     code = (
         "import sys, json\n"
-        "from qa.embed_onnx import OnnxEmbedder\n"
+        "from qa.embed.onnx import OnnxEmbedder\n"
         f"v = OnnxEmbedder({str(onnx_dir)!r}, precision={precision!r}).encode(['What is the capital of France?'])\n"
         "print(json.dumps({'shape': list(v.shape), 'heavy': sorted(m for m in ('torch', "
         "'sentence_transformers', 'transformers') if m in sys.modules)}))\n"
@@ -288,7 +288,7 @@ def test_qa_index_exports_the_encoder_once_and_answers_then_skip_torch(tmp_path)
     from conftest import CORPUS
 
     env = dict(os.environ, QA_CACHE_DIR=str(tmp_path / "cache"), HF_HUB_OFFLINE="1")
-    qa_bin = [sys.executable, "-m", "qa.cli"]
+    qa_bin = [sys.executable, "-m", "qa.app.cli"]
     out = subprocess.run([*qa_bin, "index", str(CORPUS), "--index-dir", str(tmp_path / "idx")],
                          env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr

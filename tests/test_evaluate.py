@@ -3,7 +3,7 @@ import json
 import pytest
 
 from qa.errors import EvaluationError
-from qa.evaluate import contains_answer, evaluate, format_report, load_questions, summarize
+from qa.eval.evaluate import contains_answer, evaluate, format_report, load_questions, summarize
 
 
 def _write(tmp_path, rows):
@@ -57,7 +57,7 @@ def test_summarize_handles_sets_without_unanswerable_questions():
 
 
 def test_calibration_picks_the_highest_threshold_within_the_false_abstention_budget():
-    from qa.evaluate import QuestionResult, calibrate_threshold
+    from qa.eval.evaluate import QuestionResult, calibrate_threshold
 
     def row(i, answerable, conf, abstained=False):
         return QuestionResult(str(i), "q", answerable, abstained, False, False, None, (), "", None, conf, "", 1.0)

@@ -4,10 +4,10 @@ import pytest
 from conftest import make_corpus
 from qa import answer
 from qa.config import ExtractConfig, Settings
-from qa.extract import (asked_names, combine_scores, continues_quote, coverage, needs_context, term_weights,
+from qa.reader.extract import (asked_names, combine_scores, continues_quote, coverage, needs_context, term_weights,
                         unmentioned, without_document_references)
-from qa.index import build_index
-from qa.spans import (answer_span, asked_role, counted_action, counted_words, expected_type, states_role, states_value,
+from qa.index.build import build_index
+from qa.reader.spans import (answer_span, asked_role, counted_action, counted_words, expected_type, states_role, states_value,
                       value_kind, value_spans, values_disagree)
 
 
@@ -70,7 +70,7 @@ def test_answer_span_finds_the_value_the_question_asks_for(question, sentence, e
 
 
 def test_numbers_and_dates_are_not_names():
-    from qa.spans import value_spans
+    from qa.reader.spans import value_spans
 
     s = "The Carolina Panthers 24 lost a 1-yard run in 1538 and on 30 November 1963 to 01.AI."
     assert [s[a:b] for a, b in value_spans(s, "name")] == ["Carolina Panthers", "01.AI"]
@@ -124,7 +124,7 @@ def test_a_name_of_the_question_s_own_words_in_another_form_is_not_the_answer():
 
 
 def test_an_apposition_describes_the_name_before_it():
-    from qa.spans import _APPOSITION
+    from qa.reader.spans import _APPOSITION
 
     assert _APPOSITION.fullmatch(", a Chinese internet ")  # "Kuaishou, a Chinese internet company"
     assert _APPOSITION.fullmatch(", the ")  # "Baidu, the company"
@@ -171,7 +171,7 @@ def test_sources_that_agree_are_all_cited_and_disagreement_is_shown(tmp_path, ha
 
 
 def test_questions_about_names_the_corpus_never_uses_abstain(hash_index, hash_embedder):
-    from qa.extract import unknown_names
+    from qa.reader.extract import unknown_names
 
     vocab = {"kling", "kuaishou", "openai", "sora", "01", "ai"}
     assert unknown_names("Which models has Tencent released?", vocab) == ["Tencent"]
@@ -201,7 +201,7 @@ def test_questions_about_names_the_corpus_never_uses_abstain(hash_index, hash_em
 
 
 def test_an_acronym_the_passages_write_out_is_mentioned_and_read_in_full():
-    from qa.extract import expand_acronyms, spelled_out, unknown_names
+    from qa.reader.extract import expand_acronyms, spelled_out, unknown_names
 
     read = ["It was reported by the New York Times in July.",
             "At the World Artificial Intelligence Conference in Shanghai, Kling was shown."]
@@ -224,7 +224,7 @@ def test_an_acronym_the_passages_write_out_is_mentioned_and_read_in_full():
 
 
 def test_what_a_question_quotes_is_not_its_answer():
-    from qa.extract import _quoted_by
+    from qa.reader.extract import _quoted_by
 
     q = "In the article 'Otters are back in the river valley', how many otters were counted?"
     assert _quoted_by(q, "Otters are back in the river valley")  # the title line itself
@@ -240,7 +240,7 @@ def test_values_with_qualifiers_agree():
 
 
 def test_headings_are_told_from_statements():
-    from qa.extract import is_heading
+    from qa.reader.extract import is_heading
 
     assert is_heading("Practical Tips: Maximizing Open-Source AI for Your Business:")
     assert is_heading("The Rise of Chinese AI Models")
@@ -307,7 +307,7 @@ def test_an_adjective_of_nationality_is_not_a_name():
     ("Kling's capabilities are truly impressive.", "OpenAI launched Sora in February.", False),
 ])
 def test_a_short_lead_is_read_with_the_sentence_that_goes_on_about_its_subject(sentence, following, expected):
-    from qa.extract import introduces
+    from qa.reader.extract import introduces
 
     assert introduces(sentence, following) is expected
 
@@ -316,8 +316,8 @@ def scored_sentences(tmp_path, embedder, text: str, question: str):
     """Index ``text`` as one document and score its sentences for ``question``: (index, candidates)."""
     from qa.answer import get_index
     from qa.config import DEFAULT_SETTINGS
-    from qa.extract import score_candidates
-    from qa.retrieve import make_retriever
+    from qa.reader.extract import score_candidates
+    from qa.retrieve.retrievers import make_retriever
 
     build_index(make_corpus(tmp_path / "c", {"doc.txt": text}), tmp_path / "i", embedder=embedder)
     index = get_index(tmp_path / "i", embedder.name)
@@ -335,8 +335,8 @@ def unadjusted(cand) -> float:
 
 
 def test_a_quotation_is_scored_with_the_sentence_that_names_its_speaker(tmp_path, hash_embedder):
-    from qa.extract import _document_frequencies
-    from qa.terms import analyze
+    from qa.reader.extract import _document_frequencies
+    from qa.lexicon.terms import analyze
 
     text = ("Firms are under pressure, said Chris Nicholson, an investor at Page One Ventures. "
             "The launch of ChatGPT was “yet another Sputnik moment that China felt it needed to answer.”\n")
@@ -403,7 +403,7 @@ def test_a_quotation_that_goes_on_in_the_next_sentence_is_detected(sentence, fol
     ("The models were “not very good”.", "Jenny Xiao said Chinese firms rely on Western models.", False),
 ])
 def test_a_quotation_whose_speaker_is_named_in_the_sentence_before(sentence, previous, expected):
-    from qa.extract import quotes_speaker_before
+    from qa.reader.extract import quotes_speaker_before
 
     assert quotes_speaker_before(sentence, previous) is expected
 
@@ -636,7 +636,7 @@ def test_a_question_for_a_kind_of_value_no_sentence_states_is_not_in_the_corpus(
 
 
 def test_quantities_of_the_same_unit_that_differ_disagree():
-    from qa.spans import quantities_disagree
+    from qa.reader.spans import quantities_disagree
 
     assert quantities_disagree("Within just six months, 01.AI unveiled a model.",
                                "01.AI had only been around for eight months.")

@@ -5,8 +5,8 @@ import pytest
 from conftest import make_corpus
 from qa import answer
 from qa.errors import QuestionError
-from qa.index import build_index
-from qa.spans import iso_date
+from qa.index.build import build_index
+from qa.reader.spans import iso_date
 
 
 def test_iso_dates_from_the_ways_documents_write_them():
@@ -81,7 +81,7 @@ def test_cli_ask_takes_the_same_filters(news, hash_embedder, monkeypatch):
     from click.testing import CliRunner
 
     from qa import embed
-    from qa.cli import main
+    from qa.app.cli import main
 
     monkeypatch.setattr(embed, "default_embedder", lambda: hash_embedder)
     res = CliRunner().invoke(main, ["ask", "Where does Acme Robotics build robot arms?", "--index-dir",
@@ -91,7 +91,7 @@ def test_cli_ask_takes_the_same_filters(news, hash_embedder, monkeypatch):
 
 
 def test_exact_duplicates_are_indexed_once_and_every_copy_is_cited(tmp_path, hash_embedder):
-    from qa.render import render_answer
+    from qa.app.render import render_answer
 
     text = "Acme Robotics builds robot arms in Berlin for car factories.\n"
     corpus = make_corpus(tmp_path / "c", {"a.txt": text, "mirror/a-copy.txt": text,

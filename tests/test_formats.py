@@ -16,9 +16,9 @@ import pytest
 from conftest import make_corpus
 from qa.answer import answer, get_index
 from qa.embed import HashEmbedder
-from qa.formats import parse_front_matter, read_html, read_jsonl, read_markdown, read_pdf, reflow_page
-from qa.index import build_index, index_is_current
-from qa.ingest import list_corpus_files, make_document, read_corpus
+from qa.ingest.formats import parse_front_matter, read_html, read_jsonl, read_markdown, read_pdf, reflow_page
+from qa.index.build import build_index, index_is_current
+from qa.ingest.corpus import list_corpus_files, make_document, read_corpus
 
 EMBEDDER = HashEmbedder()
 

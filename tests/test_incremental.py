@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import qa.ingest
+import qa.ingest.corpus
 from conftest import make_corpus
 from qa.embed import HashEmbedder
 from qa.errors import QAIndexError
-from qa.index import build_index, load_index
+from qa.index.build import build_index, load_index
 
 TABLES = ("documents.jsonl", "chunks.npy", "sentences.npy", "sentence_vectors.npy", "chunk_vectors.npy",
           "index.faiss")
@@ -49,13 +49,13 @@ class CountingEmbedder(HashEmbedder):
 def parsed(monkeypatch):
     """The number of files whose bytes went through a format reader."""
     calls = []
-    real = qa.ingest.reader_for
+    real = qa.ingest.corpus.reader_for
 
     def counting_reader_for(suffix):
         reader = real(suffix)
         return lambda data: (calls.append(suffix), reader(data))[1]
 
-    monkeypatch.setattr(qa.ingest, "reader_for", counting_reader_for)
+    monkeypatch.setattr(qa.ingest.corpus, "reader_for", counting_reader_for)
     return calls
 
 
@@ -255,7 +255,7 @@ MANY = dict(FILES, **{f"item{i:03d}.txt": f"Item {i} is a widget of colour {i % 
 
 def test_an_ivf_index_is_updated_without_re_embedding_and_equals_a_full_build(tmp_path, monkeypatch):
     """IVF-SQ8 cannot give exact vectors back; ``chunk_vectors.npy`` does, whatever the store."""
-    from qa import ann
+    from qa.vectors import ann
 
     monkeypatch.setattr(ann, "EXACT_LIMIT", 5)
     corpus = make_corpus(tmp_path / "corpus", MANY)
@@ -294,7 +294,7 @@ def test_an_index_written_before_chunk_vectors_still_answers_and_is_updated(tmp_
 
 
 def test_an_old_ivf_index_without_chunk_vectors_is_rebuilt_and_says_why(tmp_path, monkeypatch):
-    from qa import ann
+    from qa.vectors import ann
 
     monkeypatch.setattr(ann, "EXACT_LIMIT", 5)
     corpus = make_corpus(tmp_path / "corpus", MANY)

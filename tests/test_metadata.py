@@ -5,10 +5,10 @@ import pytest
 
 from conftest import make_corpus
 from qa import answer
-from qa.index import build_index
-from qa.ingest import make_document
-from qa.metadata import document_fields
-from qa.metadata_questions import metadata_question
+from qa.index.build import build_index
+from qa.ingest.corpus import make_document
+from qa.ingest.metadata import document_fields
+from qa.reader.metadata_questions import metadata_question
 
 
 def fields(text: str) -> dict[str, list[tuple[str, str]]]:
@@ -136,7 +136,7 @@ def test_an_outlet_named_by_its_first_word_before_a_document_noun(news_index, ha
 
 def test_a_question_quoting_a_title_reads_that_document_without_the_title_words(news_index, hash_embedder):
     from qa.answer import get_index
-    from qa.extract import titled_sources
+    from qa.reader.extract import titled_sources
 
     corpus, index_dir = news_index
     question = "In the article 'Otters are back in the river valley', how many animals were counted?"
@@ -151,7 +151,7 @@ def test_a_question_quoting_a_title_reads_that_document_without_the_title_words(
 
 def test_a_title_given_in_its_own_words_unquoted_identifies_the_document(news_index, hash_embedder):
     from qa.answer import get_index
-    from qa.extract import titled_sources
+    from qa.reader.extract import titled_sources
 
     corpus, index_dir = news_index
     index = get_index(index_dir, hash_embedder.name)
@@ -173,7 +173,7 @@ def test_a_title_given_in_its_own_words_unquoted_identifies_the_document(news_in
 
 def test_a_metadata_question_quoting_another_works_title_is_read_from_the_text(tmp_path, hash_embedder):
     """The question asks when a report the document retells was published, not the document."""
-    from qa.metadata_questions import quotes_other_title
+    from qa.reader.metadata_questions import quotes_other_title
 
     assert quotes_other_title("When was the report 'Seal numbers climb again' published?", "Seals return")
     assert not quotes_other_title("When was the report 'Seals return to the bay' published?", "Seals return")
@@ -197,7 +197,7 @@ def answers_on(tmp_path, embedder, text: str, *questions: str):
 def test_a_date_question_about_another_outlets_piece_is_read_from_the_text(tmp_path, hash_embedder):
     """A piece the document translates or retells has a date of its own; its outlet is named with
     capitals in the document's text and is not the document's outlet."""
-    from qa.metadata_questions import names_other_work
+    from qa.reader.metadata_questions import names_other_work
 
     text = "Source: Coastal Wildlife Weekly\nA March 3rd report in the Harbour Times counted seals.\n"
     own = {"Coastal Wildlife Weekly"}

@@ -4,8 +4,8 @@ import pytest
 
 from conftest import make_corpus
 from qa import answer
-from qa.index import build_index
-from qa.naming import asked_class, introduces_unnamed
+from qa.index.build import build_index
+from qa.reader.naming import asked_class, introduces_unnamed
 
 
 @pytest.mark.parametrize("question, expected", [

@@ -30,9 +30,9 @@ from qa.config import Settings
 from qa.embed import HashEmbedder
 from qa.errors import (CorpusError, IndexCorruptError, IndexMismatchError, IndexStaleError,
                        QuestionError)
-from qa.index import build_index, index_is_current, load_index
+from qa.index.build import build_index, index_is_current, load_index
 
-QA_SOURCES = sorted((ROOT / "qa").glob("*.py")) + [ROOT / "ui.py"]
+QA_SOURCES = sorted((ROOT / "qa").rglob("*.py")) + [ROOT / "ui.py"]
 
 
 def assert_citations_exact(result, index_dir) -> None:
@@ -184,7 +184,7 @@ def test_cli_bad_k_is_a_one_line_error(fake_model, hash_index):
 
 
 def main_cli():
-    from qa.cli import main
+    from qa.app.cli import main
 
     return main
 
@@ -193,7 +193,7 @@ class _AnswerView:
     """An ``Answer``-like view of the CLI's JSON output."""
 
     def __init__(self, data: dict) -> None:
-        from qa.extract import Citation
+        from qa.reader.extract import Citation
 
         def cites(rows):
             return tuple(Citation(**{k: r[k] for k in ("doc_id", "title", "start", "end", "quote", "score", "role")})
@@ -590,7 +590,7 @@ def test_an_unwritable_index_folder_is_a_one_line_error_and_keeps_the_old_index(
 BUILD_LOOP = """
 import sys
 from qa.embed import HashEmbedder
-from qa.index import build_index
+from qa.index.build import build_index
 first, second, index_dir = sys.argv[1:4]
 embedder = HashEmbedder()
 print("ready", flush=True)
@@ -751,7 +751,7 @@ def test_queries_during_rebuilds_see_the_old_or_the_new_index_never_a_mix(tmp_pa
 def test_a_swap_between_reading_the_manifest_and_the_files_is_retried_not_reported_corrupt(
         tmp_path, monkeypatch):
     """The reader saw the old manifest, then a rebuild swapped in files of another size."""
-    import qa.index as qa_index
+    import qa.index.build as qa_index
 
     embedder = HashEmbedder()
     generated_corpus(tmp_path / "alpha", "alpha", n=5)
@@ -826,7 +826,7 @@ def test_no_pickle_joblib_or_eval_of_file_contents_in_the_package():
             for match in pattern.finditer(path.read_text(encoding="utf-8")):
                 found.append(f"{path.name}: {match.group(0).strip()}")
     assert found == []
-    index_source = (ROOT / "qa" / "index.py").read_text(encoding="utf-8")
+    index_source = "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "qa" / "index").glob("*.py")))
     loads = re.findall(r"np\.load\(([^)]*)\)", index_source)
     assert loads and all("allow_pickle=False" in args for args in loads)
     import inspect

@@ -1,14 +1,14 @@
-"""qa.render over hand-made values: no index, no model, no Gradio."""
+"""qa.app.render over hand-made values: no index, no model, no Gradio."""
 
 import html
 import re
 
 import pytest
 
-from qa import render
+from qa.app import render
 from qa.answer import Answer
-from qa.evaluate import EvalQuestion, EvalReport, QuestionResult
-from qa.extract import Citation
+from qa.eval.evaluate import EvalQuestion, EvalReport, QuestionResult
+from qa.reader.extract import Citation
 
 HOSTILE = '<img src=x onerror="window.__xss=1"> $$x$$ {{v}} *b*'
 
@@ -96,8 +96,8 @@ def test_evaluation_rows_shorten_answers_only_in_the_table():
 
 
 def test_the_document_view_names_its_outlet_author_and_date_escaped():
-    from qa.ingest import make_document
-    from qa.render import escape_text, render_document
+    from qa.ingest.corpus import make_document
+    from qa.app.render import escape_text, render_document
 
     doc = make_document("d", "Seals return\nCoastal & Wildlife Weekly\nBy Jane Doe\n2024-03-05\n\nSeals rest on sandbanks.\n")
     head = render_document(doc).split('<div class="qa-doc-body', 1)[0]

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import EVAL_FILE, make_corpus
 from qa.errors import VectorStoreError
-from qa.index import build_index, load_index
+from qa.index.build import build_index, load_index
 
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
@@ -74,7 +74,7 @@ def milvus_index(tmp_path_factory, corpus_copy, hash_embedder) -> Path:
 
 
 def test_import_qa_loads_no_scale_out_package():
-    code = ("import sys, qa, qa.index, qa.vectorstore; "
+    code = ("import sys, qa, qa.index.build, qa.vectors.store; "
             "print(sorted(m for m in ('pymilvus', 'milvus_lite', 'ray') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -172,7 +172,7 @@ def test_an_unreachable_server_or_missing_package_is_a_clear_error(tmp_path, has
     from click.testing import CliRunner
 
     from qa import embed
-    from qa.cli import main
+    from qa.app.cli import main
 
     corpus = make_corpus(tmp_path / "c", {"cats.txt": "Cats sleep sixteen hours a day. They purr."})
     with pytest.raises(VectorStoreError, match="cannot reach Milvus at http://127.0.0.1:9"):
@@ -190,7 +190,7 @@ def test_an_unreachable_server_or_missing_package_is_a_clear_error(tmp_path, has
 def test_a_milvus_lite_file_held_by_another_process_is_one_clear_error(tmp_path, capfd):
     """Milvus Lite locks its file; a second process gets our error, naming the cause, and not
     Milvus Lite's own traceback on top of it."""
-    from qa.milvus_store import _connect
+    from qa.vectors.milvus import _connect
 
     db = tmp_path / "held.db"
     holder = subprocess.Popen(
@@ -235,7 +235,7 @@ def local_ray():
 
 
 def test_ray_embeds_in_order_with_the_local_vectors(local_ray, hash_embedder):
-    from qa.ray_embed import RayEmbedder
+    from qa.embed.ray import RayEmbedder
 
     texts = [f"Passage {i} says that item {i * 7 % 13} weighs {i} grams." for i in range(50)]
     done = []
@@ -281,7 +281,7 @@ def test_real_model_ray_build_reads_the_same_passages_as_local(local_ray, tmp_pa
 def test_ray_workers_refuse_an_int8_model_they_do_not_have(tmp_path, monkeypatch):
     """An actor without the driver's int8 export must not fall back to other (fp32) vectors."""
     from qa.errors import EmbedderError
-    from qa.ray_embed import embedder_source
+    from qa.embed.ray import embedder_source
 
     monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "empty-cache"))
 

@@ -26,7 +26,7 @@ def test_off_topic_question_abstains(real_index, real_embedder):
                          ids=["own", "blind", "heldout"])
 def test_every_citation_on_the_question_set_quotes_the_source_exactly(real_index, real_embedder,
                                                                       question_file):
-    from qa.evaluate import load_questions
+    from qa.eval.evaluate import load_questions
 
     questions = load_questions(question_file)
     files = {p.stem: p.read_text(encoding="utf-8") for p in CORPUS.glob("*.txt")}
@@ -42,7 +42,7 @@ def test_every_citation_on_the_question_set_quotes_the_source_exactly(real_index
 
 def set_metrics(question_file, real_index, real_embedder) -> dict:
     """``qa eval``'s metrics of a question set on the shipped index with the real model."""
-    from qa.evaluate import evaluate, load_questions
+    from qa.eval.evaluate import evaluate, load_questions
 
     return evaluate(load_questions(question_file), index_dir=real_index, embedder=real_embedder).metrics
 
@@ -72,7 +72,7 @@ def test_the_sets_written_blind_stay_above_their_floors(real_index, real_embedde
 
 
 def test_the_shipped_index_matches_the_shipped_corpus(real_embedder):
-    from qa.index import index_is_current
+    from qa.index.build import index_is_current
 
     ok, why = index_is_current(ROOT / "index", CORPUS, real_embedder.name)
     assert ok, f"index/ is out of date ({why}): run `make index` and commit it"

@@ -17,7 +17,7 @@ import pytest
 
 import ui
 from qa.embed import HashEmbedder
-from qa.index import build_index
+from qa.index.build import build_index
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE_DOC = (
@@ -289,7 +289,7 @@ def test_question_files_over_5_mb_are_refused_with_a_message(ui_index, embedder,
 
 
 def test_success_at_k_counts_questions_with_a_relevant_document_in_the_top_k():
-    from qa.evaluate import EvalQuestion
+    from qa.eval.evaluate import EvalQuestion
 
     class Row:
         def __init__(self, id, rank):
@@ -360,7 +360,7 @@ def test_api_serves_several_users_at_once(client):
 
 
 def test_answer_words_are_bold_and_still_escaped():
-    from qa.extract import Citation
+    from qa.reader.extract import Citation
     from ui import quote_html
 
     c = Citation("d", "t", 10, 40, "made by <b>Acme</b> in 2019 ok", 0.9, "answer", (33, 37))

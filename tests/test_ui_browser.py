@@ -16,7 +16,7 @@ import pytest
 
 import ui
 from qa.embed import HashEmbedder
-from qa.index import build_index
+from qa.index.build import build_index
 
 pytestmark = pytest.mark.browser
 
@@ -311,7 +311,7 @@ def test_new_collection_upload_and_ask_it(page, tmp_path):
 @pytest.mark.slow
 def test_readme_screenshots(browser, tmp_path):
     from qa.config import DEFAULT_MODEL_NAME, default_index_dir
-    from qa.index import index_is_current, read_manifest, recorded_corpus_dir
+    from qa.index.build import index_is_current, read_manifest, recorded_corpus_dir
 
     index_dir = default_index_dir()
     if not (index_dir / "manifest.json").exists():

@@ -1,7 +1,7 @@
 import pytest
 
-from qa.terms import analyze
-from qa.vocabulary import Vocabulary, same_root
+from qa.lexicon.terms import analyze
+from qa.index.vocabulary import Vocabulary, same_root
 
 
 @pytest.mark.parametrize("a, b, expected", [
@@ -43,7 +43,7 @@ def test_correction_finds_the_corpus_word_a_name_misspells():
 
 
 def test_suggest_gives_the_word_as_the_text_writes_it():
-    from qa.extract import suggest
+    from qa.reader.extract import suggest
 
     vocab = Vocabulary(analyze("Kuaishou’s Kling and Hollywood"))
     assert suggest("Kuaishu", vocab, ["The video came from Kuaishou’s Kling."]) == "Kuaishou"

@@ -4,14 +4,14 @@ Layout of an index folder (no pickle anywhere):
 
 - ``manifest.json``: format version, build id, model name and dimension, chunking parameters,
   source folder, a content hash (and size, mtime) of every source document, counts, warnings
-  (read and checked by ``qa.manifest``).
+  (read and checked by ``qa.index.manifest``).
 - ``documents.jsonl``: one line per document: id, title, path, hash, date, url, source, author,
   page start offsets (PDF), full text, segments.
 - ``sentences.npy`` (int64, n x 3: document row, start, end) and ``chunks.npy`` (int64, n x 3:
   document row, first sentence row, last sentence row exclusive).
 - ``index.faiss``: inner-product FAISS index over the unit chunk vectors, row i = chunk i; or,
   with ``store="milvus"``, a Milvus collection (a Milvus Lite file in the folder, or a server) named
-  in the manifest (``qa.vectorstore``, ``qa.milvus_store``).
+  in the manifest (``qa.vectors.store``, ``qa.vectors.milvus``).
 - ``chunk_vectors.npy``: float32 unit vectors of every chunk, what a later build re-uses.
 - ``sentence_vectors.npy``: float16 unit vectors of every sentence (used by the extractor).
 - ``lexical/``: the bm25s index of the chunk texts.
@@ -19,9 +19,9 @@ Layout of an index folder (no pickle anywhere):
 A build re-uses what it can of the index already in the folder (same format, model and chunking
 settings): the documents of source files whose bytes are unchanged (no re-parsing), and the sentence
 spans and vectors of every document whose text is unchanged, so only new or edited text is embedded.
-The tables it writes are the same as a full build's (``qa.reuse``).
+The tables it writes are the same as a full build's (``qa.index.reuse``).
 
-Writes go to a temporary sibling folder that is swapped into place atomically (``qa.store``), so a
+Writes go to a temporary sibling folder that is swapped into place atomically (``qa.index.atomic``), so a
 reader (or a killed build) only ever sees the old index or the new one.
 """
 
@@ -37,21 +37,21 @@ from typing import Callable
 
 import numpy as np
 
-from qa.chunk import Chunk, Sentence, chunk_documents, passage_text
+from qa.ingest.chunk import Chunk, Sentence, chunk_documents, passage_text
 from qa.config import DEFAULT_SETTINGS, INDEX_FORMAT_VERSION, Settings
 from qa.embed import Embedder
 from qa.errors import (CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
                        IndexStaleError, QAIndexError, VectorStoreError)
-from qa.ingest import Corpus, Document, IngestWarning, Segment, read_corpus
+from qa.ingest.corpus import Corpus, Document, IngestWarning, Segment, read_corpus
 # The manifest's names are re-exported: callers import them from here.
-from qa.manifest import (CHUNK_VECTORS, CHUNKS, DATA_FILES, DOCUMENTS, FAISS_FILE,  # noqa: F401
+from qa.index.manifest import (CHUNK_VECTORS, CHUNKS, DATA_FILES, DOCUMENTS, FAISS_FILE,  # noqa: F401
                          LEXICAL_DIR, MANIFEST, SENTENCE_VECTORS, SENTENCES, CorpusChanges,
                          corpus_changes, current_build_id, data_files, incompatibility,
                          index_is_current, pipeline_fingerprint, read_manifest, recorded_corpus_dir,
                          settings_record, source_records)
-from qa.reuse import Previous, match_documents, previous_index, reused_vectors
-from qa.store import file_sha256, recover, remove_abandoned_temporaries, replacing
-from qa.vectorstore import (StoreChoice, create_store, discard_store, link_previous, open_store,
+from qa.index.reuse import Previous, match_documents, previous_index, reused_vectors
+from qa.index.atomic import file_sha256, recover, remove_abandoned_temporaries, replacing
+from qa.vectors.store import (StoreChoice, create_store, discard_store, link_previous, open_store,
                             recorded_store, retire_previous, store_problem)
 
 
@@ -90,7 +90,7 @@ class LoadedIndex:
     documents: tuple[Document, ...]
     sentence_table: np.ndarray  # (n_sentences, 3) int64: doc row, start, end
     chunk_table: np.ndarray  # (n_chunks, 3) int64: doc row, first sentence, last sentence (excl.)
-    vector_store: object  # qa.vectorstore.VectorStore over the chunk vectors (None: not loaded)
+    vector_store: object  # qa.vectors.store.VectorStore over the chunk vectors (None: not loaded)
     sentence_vectors: np.ndarray  # (n_sentences, dim) float16, unit rows
     lexical: object  # bm25s.BM25 over the chunk texts
     doc_rows: dict = field(default_factory=dict)
@@ -147,9 +147,9 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
     why). ``progress(stage, done, total)`` is called as texts are embedded.
 
     ``store`` ("faiss" or "milvus") and ``uri`` say where the passage vectors go
-    (``qa.vectorstore.StoreChoice``); None keeps what the existing index uses (FAISS for a new
+    (``qa.vectors.store.StoreChoice``); None keeps what the existing index uses (FAISS for a new
     one). Moving an index to another store re-uses its vectors: nothing is embedded again.
-    ``engine="ray"`` embeds with Ray Data (``qa.ray_embed``) instead of in this process; the
+    ``engine="ray"`` embeds with Ray Data (``qa.embed.ray``) instead of in this process; the
     index is the same. Raises ``CorpusError`` if the folder has no indexable document,
     ``QAIndexError`` if the index cannot be written (``VectorStoreError``: the store cannot be used).
     """
@@ -161,7 +161,7 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
     embedder = embedder or default_index_embedder()
     model_record = embedder_record(embedder)  # before a Ray wrapper hides the precision
     if engine == "ray":
-        from qa.ray_embed import RayEmbedder
+        from qa.embed.ray import RayEmbedder
 
         embedder = RayEmbedder(embedder)
     index_dir = Path(index_dir)
@@ -302,7 +302,7 @@ def _write_index_atomically(index_dir: Path, manifest: dict, documents, doc_rows
 def _write_files(tmp: Path, manifest: dict, documents, doc_rows, sentences, chunks, chunk_vectors,
                  sentence_vectors, chunk_texts, choice: StoreChoice, previous_store: dict | None,
                  written: dict) -> None:
-    from qa.retrieve import build_lexical_index
+    from qa.retrieve.retrievers import build_lexical_index
 
     with open(tmp / DOCUMENTS, "w", encoding="utf-8") as fh:
         for d in documents:
@@ -426,7 +426,7 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
     unless the index has no ``chunk_vectors.npy`` (then a flat FAISS index is the only source of
     the passage vectors for re-use).
     """
-    from qa.retrieve import load_lexical_index
+    from qa.retrieve.retrievers import load_lexical_index
 
     rebuild = f"rebuild with `qa index CORPUS_DIR --index-dir {index_dir}`"
     version = manifest.get("format_version")

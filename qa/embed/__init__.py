@@ -163,7 +163,7 @@ def onnx_encoder_ready(folder=None, precision: str = "fp32") -> bool:
     import json
 
     folder = folder or onnx_encoder_dir()
-    from qa.embed_onnx import MODEL_FILES, onnx_model_present
+    from qa.embed.onnx import MODEL_FILES, onnx_model_present
 
     record = folder / "export.json"
     if not (onnx_model_present(folder, precision) and record.is_file()):
@@ -189,7 +189,7 @@ def ensure_onnx_encoder() -> Path:
     folder. An older export without the int8 model is replaced."""
     import json
 
-    from qa.embed_onnx import export_onnx
+    from qa.embed.onnx import export_onnx
 
     folder = onnx_encoder_dir()
     if not onnx_export_complete(folder):
@@ -210,7 +210,7 @@ def default_embedder():
     with _DEFAULT_LOCK:
         if _DEFAULT is None:
             if os.environ.get(EMBEDDER_ENV) != "sentence-transformers" and onnx_encoder_ready():
-                from qa.embed_onnx import OnnxEmbedder
+                from qa.embed.onnx import OnnxEmbedder
 
                 _DEFAULT = OnnxEmbedder(onnx_encoder_dir())
             else:
@@ -247,7 +247,7 @@ def default_index_embedder():
         return default_embedder()
     with _DEFAULT_LOCK:
         if precision not in _DEFAULT_INDEX:
-            from qa.embed_onnx import OnnxEmbedder
+            from qa.embed.onnx import OnnxEmbedder
 
             _DEFAULT_INDEX[precision] = OnnxEmbedder(onnx_encoder_dir(), precision=precision)
         return _DEFAULT_INDEX[precision]

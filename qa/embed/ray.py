@@ -69,7 +69,7 @@ class _BundledModel:
             # Another encoder would give other vectors than the driver's: refuse, do not mix.
             raise EmbedderError(f"this Ray worker has no {self.precision} ONNX export of the model; "
                                 f"run `qa index` once on it or share QA_CACHE_DIR")
-        from qa.embed_onnx import OnnxEmbedder
+        from qa.embed.onnx import OnnxEmbedder
 
         return OnnxEmbedder(onnx_encoder_dir(), precision=self.precision)
 

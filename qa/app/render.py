@@ -74,7 +74,7 @@ def _cite_link(doc_id: str, start: int, end: int, label: str, inner_html: str) -
             f'title="Open {escape_text(doc_id)} at characters {start}-{end}">{inner_html}</a>')
 
 
-#: The ``href`` prefix of a link that asks a question (``qa.ui_assets.BRIDGE_JS`` is built with it).
+#: The ``href`` prefix of a link that asks a question (``qa.app.assets.BRIDGE_JS`` is built with it).
 ASK_PREFIX = "#ask:"
 
 
@@ -359,7 +359,7 @@ def metrics_rows(reports: Sequence) -> list[list[str]]:
 def chart_points(reports: Sequence, questions: Sequence, max_k: int = MAX_CHART_K) -> list[dict]:
     """The chart's points: ``{"k", "share", "mode"}`` for k = 1..max_k in each report, where share
     is ``success_at_k`` (answerable questions with a relevant document in the top k)."""
-    from qa.evaluate import success_at_k
+    from qa.eval.evaluate import success_at_k
 
     return [{"k": k, "share": share, "mode": r.mode}
             for r in reports for k, share in enumerate(success_at_k(r.rows, questions, max_k), start=1)]

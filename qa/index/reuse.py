@@ -1,6 +1,6 @@
 """What a build can take from the index already in the folder, so that only new text is embedded.
 
-A previous index with the same format, model and chunking settings (``qa.manifest``) gives:
+A previous index with the same format, model and chunking settings (``qa.index.manifest``) gives:
 
 - the parsed documents of source files whose bytes are unchanged (``Previous.files``, handed to
   ``read_corpus`` so that they are not parsed again);
@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from qa.chunk import Chunk, Sentence
+from qa.ingest.chunk import Chunk, Sentence
 from qa.errors import IndexCorruptError
-from qa.ingest import Document, ParsedFile, text_key
-from qa.manifest import current_build_id, data_files
-from qa.store import file_sha256
+from qa.ingest.corpus import Document, ParsedFile, text_key
+from qa.index.manifest import current_build_id, data_files
+from qa.index.atomic import file_sha256
 
 if TYPE_CHECKING:
-    from qa.index import LoadedIndex
+    from qa.index.build import LoadedIndex
 
 
 @dataclass(frozen=True)

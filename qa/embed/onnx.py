@@ -36,7 +36,7 @@ import numpy as np
 
 from qa.config import DEFAULT_MODEL_DIM, DEFAULT_MODEL_NAME
 from qa.errors import EmbedderError
-from qa.store import file_sha256
+from qa.index.atomic import file_sha256
 
 MODEL_FILE = "model.onnx"
 INT8_MODEL_FILE = "model.int8.onnx"
@@ -287,7 +287,7 @@ class OnnxEmbedder:
                 if not onnx_model_present(self.model_dir, self.precision):
                     raise EmbedderError(
                         f"no ONNX model in {self.model_dir} (expected {model_file} and {TOKENIZER_FILE}); "
-                        f"create it with qa.embed_onnx.export_onnx({str(self.model_dir)!r})")
+                        f"create it with qa.embed.onnx.export_onnx({str(self.model_dir)!r})")
                 try:
                     import onnxruntime as ort
                     from tokenizers import Tokenizer

@@ -18,16 +18,16 @@ from typing import Collection, Sequence
 import numpy as np
 
 from qa.config import ExtractConfig
-from qa.ingest import ends_like_sentence, reads_as_prose
-from qa.metadata import Field, document_fields, word_key
-from qa.metadata_questions import (described_title, metadata_question, names_other_work, quoted_title,
+from qa.ingest.corpus import ends_like_sentence, reads_as_prose
+from qa.ingest.metadata import Field, document_fields, word_key
+from qa.reader.metadata_questions import (described_title, metadata_question, names_other_work, quoted_title,
                                   quotes_other_title, quotes_title)
-from qa.naming import asked_class, introduces_unnamed
-from qa.retrieve import Hit
-from qa.spans import (answer_span, asked_role, counted_action, counted_noun, counted_words, expected_type,
+from qa.reader.naming import asked_class, introduces_unnamed
+from qa.retrieve.retrievers import Hit
+from qa.reader.spans import (answer_span, asked_role, counted_action, counted_noun, counted_words, expected_type,
                       is_demonym, quantities_disagree, states_role, states_value, value_kind, values_disagree)
-from qa.terms import analyze
-from qa.vocabulary import Vocabulary, index_vocabulary
+from qa.lexicon.terms import analyze
+from qa.index.vocabulary import Vocabulary, index_vocabulary
 
 
 @dataclass(frozen=True)
@@ -298,8 +298,8 @@ _ANAPHOR = re.compile(
 
 def is_heading(sentence: str) -> bool:
     """True for a heading rather than a statement: it does not close like a sentence
-    (``qa.ingest.ends_like_sentence``) and is too short to be one missing its full stop
-    (``qa.ingest.reads_as_prose``), or it ends with a colon ("Practical Tips: Maximizing
+    (``qa.ingest.corpus.ends_like_sentence``) and is too short to be one missing its full stop
+    (``qa.ingest.corpus.reads_as_prose``), or it ends with a colon ("Practical Tips: Maximizing
     Open-Source AI for Your Business:"). It names a topic; it states nothing that could answer."""
     text = sentence.strip()
     return bool(text) and (text.endswith(":") or not ends_like_sentence(text) and not reads_as_prose(text))
@@ -397,7 +397,7 @@ def score_candidates(question: str, query_vector: np.ndarray, hits: Sequence[Hit
 def cite(index, doc_id: str, start: int, end: int, score: float, role: str,
           question: str | None = None, highlight: tuple[int, int] | None = None) -> Citation:
     """The citation of ``document.text[start:end]``; its highlight is ``highlight`` if given, else
-    the words of the span that answer ``question`` (``qa.spans.answer_span``), if any."""
+    the words of the span that answer ``question`` (``qa.reader.spans.answer_span``), if any."""
     doc = index.document(doc_id)
     quote = doc.text[start:end]
     if highlight is None and question:
@@ -413,7 +413,7 @@ _DOC_NOUNS = r"(?:article|report|piece|story|post|newsletter|column|blog|site|we
 
 
 def fields_of(index, doc_id: str) -> tuple[Field, ...]:
-    """The metadata statements of a document (``qa.metadata``), computed once per loaded index."""
+    """The metadata statements of a document (``qa.ingest.metadata``), computed once per loaded index."""
     cache = getattr(index, "_fields_cache", None)
     if cache is None:
         cache = {}
@@ -432,7 +432,7 @@ def _states_metadata(index, cand: Candidate) -> bool:
 
 def metadata_answer(index, field: str, question: str, best: Candidate,
                     hits: Sequence[Hit]) -> Citation | None:
-    """For a ``question`` about a document's ``field`` (``qa.metadata.metadata_question``: "Who
+    """For a ``question`` about a document's ``field`` (``qa.ingest.metadata.metadata_question``: "Who
     wrote the article ...?"), the statement of that field in the document meant: a retrieved one
     whose title the question quotes, else the first retrieved one, else the best sentence's, else
     any retrieved one that states it; cited with the value highlighted. None when no retrieved
@@ -620,12 +620,12 @@ class _CitedSpans:
         return self.index.document(cand.doc_id).text[start:end]
 
 
-#: How a reason names a kind of value (``qa.spans.value_kind``); other kinds read "a <kind>".
+#: How a reason names a kind of value (``qa.reader.spans.value_kind``); other kinds read "a <kind>".
 _KIND_NAMES = {"money": "an amount of money", "age": "an age", "day": "a date",
                "headquarters": "where it is headquartered"}
 
 
-#: Kinds of value (``qa.spans.value_kind``) that are quantities with units.
+#: Kinds of value (``qa.reader.spans.value_kind``) that are quantities with units.
 _QUANTITIES = frozenset({"money", "age", "percentage", "measurement", "length of time", "number"})
 
 
@@ -752,7 +752,7 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
     if named_class:
         # "What is the name of Baidu's chatbot?": when the passage closest to the question speaks
         # of a chatbot without naming it ("a chatbot’s digital mouth"), the corpus most likely
-        # never names it (``qa.naming``).
+        # never names it (``qa.reader.naming``).
         unnamed = introduces_unnamed(named_class, spans.text(candidates[0]))
         if unnamed is not None:
             return Extraction(True, (), (), alternatives, candidates[0], candidates[0].score,

@@ -2,7 +2,7 @@
 "Which outlet published ...?", "When was the report published?", and questions that quote a
 document's title.
 
-Question-time code, kept apart from ``qa.metadata`` (which reads the fields out of a document and
+Question-time code, kept apart from ``qa.ingest.metadata`` (which reads the fields out of a document and
 is part of the indexing code's fingerprint), so that rewording these patterns does not make every
 index stale.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from qa.metadata import word_key
+from qa.ingest.metadata import word_key
 
 _DOC_NOUN = (r"(?:article|report|piece|story|stories|post|blog post|newsletter|column|op-ed|editorial|"
              r"item|interview|press release|write-up|summary|translation|feature|analysis)")

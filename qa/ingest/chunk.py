@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 from qa.config import ChunkConfig
-from qa.ingest import Document, reads_as_prose
+from qa.ingest.corpus import Document, reads_as_prose
 
 
 @dataclass(frozen=True)

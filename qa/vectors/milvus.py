@@ -3,7 +3,7 @@
 The same code serves both; only the URI differs (``pymilvus.MilvusClient``):
 
 - no URI: a Milvus Lite file ``milvus-<build>.db`` *inside* the index folder. It is written into the
-  build's temporary folder and swapped into place with the other files (``qa.store``), so readers
+  build's temporary folder and swapped into place with the other files (``qa.index.atomic``), so readers
   see the old vectors or the new ones, never a mix, and nothing is left to clean up. Its name
   carries the build id because Milvus Lite keeps one in-process server per path: a reader that
   reloads after a rebuild must not be handed the server of the old, deleted files.
@@ -20,9 +20,9 @@ Milvus Lite index, ``qa ask`` from another process fails with a message that say
 processes (or machines) sharing one index need a Milvus server.
 
 Vectors are unit rows searched by inner product ("IP"), the same metric as FAISS, with the chunk
-row as primary key. Collections of fewer than ``qa.ann.EXACT_LIMIT`` vectors are searched exactly
+row as primary key. Collections of fewer than ``qa.vectors.ann.EXACT_LIMIT`` vectors are searched exactly
 (FLAT, the same results as FAISS's flat index); larger ones get IVF_SQ8 with FAISS's list count
-and probes (``qa.ann.choose_index_spec``).
+and probes (``qa.vectors.ann.choose_index_spec``).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.ann import choose_index_spec
+from qa.vectors.ann import choose_index_spec
 from qa.errors import IndexCorruptError, VectorStoreError
 
 INSTALL_HINT = "install the scale-out extra: pip install 'qa[scale]'"
@@ -139,7 +139,7 @@ def _milvus_index(n_vectors: int) -> tuple[dict, dict]:
 
 
 class MilvusStore:
-    """A Milvus collection of passage vectors (``qa.vectorstore.VectorStore``)."""
+    """A Milvus collection of passage vectors (``qa.vectors.store.VectorStore``)."""
 
     kind = "milvus"
 

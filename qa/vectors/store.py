@@ -6,8 +6,8 @@ inner-product top-k queries with FAISS's calling convention, ``search(queries, k
 answers them.
 
 - ``FaissStore`` (the default): an in-process FAISS index written to ``index.faiss`` inside the
-  index folder, flat or IVF-SQ8 by size (``qa.ann``). Nothing to run, nothing to connect to.
-- ``qa.milvus_store.MilvusStore``: a Milvus collection, embedded through Milvus Lite (a local
+  index folder, flat or IVF-SQ8 by size (``qa.vectors.ann``). Nothing to run, nothing to connect to.
+- ``qa.vectors.milvus.MilvusStore``: a Milvus collection, embedded through Milvus Lite (a local
   folder) or on a Milvus server or cluster reached by URI, for corpora that outgrow one machine.
 
 Only the passage vectors move to the engine. The documents, sentence tables, sentence vectors and
@@ -27,9 +27,9 @@ from typing import Protocol
 
 import numpy as np
 
-from qa.ann import IndexSpec, apply_search_params, build_vector_index, choose_index_spec
+from qa.vectors.ann import IndexSpec, apply_search_params, build_vector_index, choose_index_spec
 from qa.errors import IndexCorruptError, IndexMismatchError
-from qa.manifest import FAISS_FILE
+from qa.index.manifest import FAISS_FILE
 
 #: The stores ``qa index --store`` understands.
 STORE_KINDS = ("faiss", "milvus")
@@ -178,7 +178,7 @@ class FaissStore:
         if not np.array_equal(ids, np.arange(start, start + len(ids))):
             raise ValueError(f"FAISS rows are ids: add ids {start}..{start + len(ids) - 1} in order")
         if self.index is None:
-            # Built in one go so that IVF trains on the very vectors it holds (``qa.ann``).
+            # Built in one go so that IVF trains on the very vectors it holds (``qa.vectors.ann``).
             self.index = build_vector_index(vectors, self.spec)
         else:
             self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
@@ -219,7 +219,7 @@ def create_store(choice: StoreChoice, folder: Path, build_id: str, dim: int, n_v
     """An empty store of ``choice`` for a build writing into ``folder``."""
     if choice.kind == "faiss":
         return FaissStore.create(folder, dim, n_vectors)
-    from qa.milvus_store import MilvusStore
+    from qa.vectors.milvus import MilvusStore
 
     return MilvusStore.create(choice.uri, folder, build_id, dim, n_vectors)
 
@@ -241,7 +241,7 @@ def open_store(index_dir: Path, manifest: dict, store: str | None = None, uri: s
         if uri is not None:
             raise ValueError("a URI only goes with the milvus store")
         return FaissStore.open(index_dir, manifest)
-    from qa.milvus_store import MilvusStore
+    from qa.vectors.milvus import MilvusStore
 
     return MilvusStore.open(index_dir, recorded, uri)
 
@@ -249,7 +249,7 @@ def open_store(index_dir: Path, manifest: dict, store: str | None = None, uri: s
 def discard_store(record: dict, folder: Path) -> None:
     """Remove what a failed build wrote outside its own folder (a Milvus collection)."""
     if record.get("kind") == "milvus":
-        from qa.milvus_store import drop_collection
+        from qa.vectors.milvus import drop_collection
 
         drop_collection(record, folder)
 
@@ -288,6 +288,6 @@ def retire_previous(previous: dict | None, current: dict) -> None:
     that still hold it until they reload); FAISS and in-folder Milvus Lite need nothing."""
     if previous is None or current.get("kind") != "milvus":
         return
-    from qa.milvus_store import retire
+    from qa.vectors.milvus import retire
 
     retire(previous, current)

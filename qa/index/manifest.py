@@ -17,8 +17,8 @@ from pathlib import Path
 
 from qa.config import DEFAULT_SETTINGS, INDEX_FORMAT_VERSION, Settings
 from qa.errors import IndexCorruptError, IndexNotFoundError
-from qa.ingest import Corpus, list_corpus_files
-from qa.store import file_sha256
+from qa.ingest.corpus import Corpus, list_corpus_files
+from qa.index.atomic import file_sha256
 
 # The files of an index folder. The manifest is written last: a folder without one is no index.
 MANIFEST = "manifest.json"
@@ -160,7 +160,11 @@ def pipeline_fingerprint() -> str:
     Recorded in the manifest: after an upgrade that changes cleaning or sentence splitting, an old
     index is reported stale and rebuilt, instead of silently disagreeing with a fresh one.
     """
-    from qa import chunk, formats, ingest, metadata, terms
+    from qa.ingest import chunk
+    from qa.ingest import formats
+    from qa.ingest import corpus as ingest
+    from qa.ingest import metadata
+    from qa.lexicon import terms
 
     digest = hashlib.sha256()
     # metadata: the source/author ingest records; terms: what the lexical index holds.

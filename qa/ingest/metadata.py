@@ -1,6 +1,6 @@
 """Facts about a document itself (who wrote it, who translated it, which outlet published it and
 when), found where the document states them. The questions that ask for them are read by
-``qa.metadata_questions``.
+``qa.reader.metadata_questions``.
 
 A question such as "Which outlet carried the report ...?" or "Who wrote the article ...?" is not
 answered by any sentence of the article's body: its answer sits in a byline, a "Source:" line, a
@@ -78,7 +78,7 @@ def _trim_value(text: str, start: int, end: int) -> tuple[int, int]:
 def document_fields(text: str, segments, title: str = "") -> tuple[Field, ...]:
     """Every statement of authorship, translation, source or date in ``text``, in text order.
 
-    ``segments`` are the document's line segments (``qa.ingest.Segment``: ``start``, ``end``,
+    ``segments`` are the document's line segments (``qa.ingest.corpus.Segment``: ``start``, ``end``,
     ``kept``); ``title`` its headline, used to recognise a breadcrumb ("Site • Section • Title").
     Labelled statements ("Author: ...", "translated by ...", "Source: ...") count anywhere; a
     "By ..." line, a date line, an outlet line under the headline and a breadcrumb only in the

@@ -1,5 +1,5 @@
 """The web app's three tabs (Ask, Corpus, Evaluate) as Gradio components, each wired to its
-handlers in ``qa.ui_handlers``.
+handlers in ``qa.app.handlers``.
 
 Each builder is called inside ``gr.Blocks`` / ``gr.Tabs`` by ``ui.build_app``, lays out its tab,
 binds its own events, and returns the components that other parts of the page update (switching
@@ -14,10 +14,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Sequence
 
-from qa import ui_handlers as handlers
+from qa.app import handlers
 from qa.config import DEFAULT_SETTINGS, MODES
-from qa.render import CORPUS_COLUMNS, MAX_CHART_K, QUESTION_COLUMNS, QUESTION_WIDTHS, VIEWER_PLACEHOLDER
-from qa.ui_assets import VIEWER_JS
+from qa.app.render import CORPUS_COLUMNS, MAX_CHART_K, QUESTION_COLUMNS, QUESTION_WIDTHS, VIEWER_PLACEHOLDER
+from qa.app.assets import VIEWER_JS
 
 
 @dataclass(frozen=True)

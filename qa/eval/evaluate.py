@@ -130,7 +130,7 @@ def evaluate(questions: Sequence[EvalQuestion], index_dir=None, k: int = 5, mode
     """Run every question through retrieval and ``answer()``; return metrics and per-question rows."""
     from qa.answer import answer, get_index, validate_question
     from qa.embed import default_embedder
-    from qa.retrieve import make_retriever
+    from qa.retrieve.retrievers import make_retriever
 
     embedder = embedder or default_embedder()
     index = get_index(index_dir, embedder.name)

@@ -13,10 +13,10 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from qa.chunk import Chunk
+from qa.ingest.chunk import Chunk
 from qa.config import HYBRID_ALPHA, HYBRID_FUSION
-from qa.terms import analyze
-from qa.vocabulary import index_vocabulary
+from qa.lexicon.terms import analyze
+from qa.index.vocabulary import index_vocabulary
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ def _progress_bar():
 def index_command(corpus_dir: Path | None, index_dir: Path | None, force: bool, no_onnx: bool,
                   store: str | None, uri: str | None, engine: str, collection: str | None) -> None:
     """Build or refresh the index of CORPUS_DIR (default: corpus/ or $QA_CORPUS_DIR)."""
-    from qa.index import build_index
+    from qa.index.build import build_index
 
     if store == "faiss" and uri:
         raise click.UsageError("--uri goes with --store milvus (FAISS lives in the index folder)")
@@ -133,7 +133,7 @@ def index_command(corpus_dir: Path | None, index_dir: Path | None, force: bool, 
 def status_command(corpus_dir: Path | None, index_dir: Path | None, collection: str | None) -> None:
     """Exit 0 if the index is up to date with CORPUS_DIR, 1 (and say why) if not."""
     from qa.config import DEFAULT_MODEL_NAME
-    from qa.index import index_is_current
+    from qa.index.build import index_is_current
 
     corpus_dir, index_dir = _collection_dirs(collection, corpus_dir, index_dir)
     ok, why = index_is_current(index_dir or default_index_dir(), corpus_dir or default_corpus_dir(),
@@ -214,7 +214,7 @@ def eval_command(questions_file: Path, index_dir: Path | None, k: int, mode: str
                  max_false_abstention: float, collection: str | None) -> None:
     """Evaluate retrieval and answers on a JSONL question file."""
     from qa.answer import resolve_index_dir
-    from qa.evaluate import calibrate_threshold, evaluate, format_report, load_questions
+    from qa.eval.evaluate import calibrate_threshold, evaluate, format_report, load_questions
 
     index_dir = resolve_index_dir(index_dir, collection)
     questions = load_questions(questions_file)

@@ -1,9 +1,9 @@
 """The web app's handlers: plain functions from what a user typed, clicked or uploaded to HTML and
 table rows.
 
-Each handler calls the library (``answer()``, ``qa.collections``, ``qa.evaluate``, ``qa.uploads``)
-and ``qa.render``, and turns a ``QAError`` into a one-line message, so that the app keeps serving.
-They know nothing of Gradio's components (``ui.py`` and ``qa.ui_tabs`` bind them to the page),
+Each handler calls the library (``answer()``, ``qa.collections``, ``qa.eval.evaluate``, ``qa.ingest.uploads``)
+and ``qa.app.render``, and turns a ``QAError`` into a one-line message, so that the app keeps serving.
+They know nothing of Gradio's components (``ui.py`` and ``qa.app.tabs`` bind them to the page),
 so they are tested without a browser.
 
 Most take ``index_dir`` (the app's own index, ``index/`` when None) and ``collection`` (the name
@@ -21,12 +21,12 @@ from typing import Any, Sequence
 from qa.config import (MAX_DOCUMENT_BYTES, MAX_QUESTION_FILE_BYTES, MODES, PROJECT_ROOT,
                        default_index_dir)
 from qa.errors import QAError
-from qa.render import (
+from qa.app.render import (
     MAX_CHART_K, QUESTION_COLUMNS, VIEWER_PLACEHOLDER, chart_points, corpus_rows, escape_text,
     metrics_rows, parse_cite_ref, question_rows, render_answer, render_build_report,
     render_corpus_status, render_document, render_error, render_eval_summary, render_question,
 )
-from qa.uploads import megabytes
+from qa.ingest.uploads import megabytes
 
 
 def _nbsp(text: str) -> str:
@@ -38,7 +38,7 @@ def _nbsp(text: str) -> str:
 BUNDLED_QUESTIONS = PROJECT_ROOT / "eval" / "corpus_qa.jsonl"
 #: How many example questions are offered on an empty chat.
 N_EXAMPLES = 4
-#: File types the "Add documents" area offers (every one has a reader in ``qa.formats``).
+#: File types the "Add documents" area offers (every one has a reader in ``qa.ingest.formats``).
 DOCUMENT_TYPES = [".txt", ".md", ".html", ".htm", ".pdf", ".jsonl"]
 COLLECTIONS_NOTE = (
     "Documents are added to the selected collection and indexed at once. The **default** "
@@ -146,7 +146,7 @@ def answer_json(question: str, mode: str = "hybrid", k: int = 5, threshold: floa
 def example_questions(path: Path = BUNDLED_QUESTIONS, n: int = N_EXAMPLES) -> list[str]:
     """Up to ``n`` answerable questions of a question set, spread evenly over the file (question
     sets are usually grouped by topic), in file order; none if the file is missing or unreadable."""
-    from qa.evaluate import load_questions
+    from qa.eval.evaluate import load_questions
 
     if not Path(path).is_file():
         return []
@@ -243,7 +243,7 @@ def add_to_collection(name: str | None, files: Sequence | None, embedder=None) -
 def check_question_upload(upload: Any) -> str:
     """"" when the uploaded question file (a path, or an object with ``.name``) may be evaluated,
     else a one-line message saying why not (too big, unreadable)."""
-    from qa.uploads import check_question_file
+    from qa.ingest.uploads import check_question_file
 
     path = getattr(upload, "name", upload)
     if not path:
@@ -268,8 +268,8 @@ def run_evaluation(source: str, upload: Any, modes: Sequence[str], k: int, index
     import pandas as pd
 
     from qa.collections import DEFAULT_COLLECTION
-    from qa.evaluate import evaluate, load_questions
-    from qa.uploads import check_question_file
+    from qa.eval.evaluate import evaluate, load_questions
+    from qa.ingest.uploads import check_question_file
 
     empty_chart = pd.DataFrame({"k": [], "share": [], "mode": []})
     if source == "upload":

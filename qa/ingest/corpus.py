@@ -1,6 +1,6 @@
 """Read a corpus folder into ``Document``s and mark which spans of each are worth indexing.
 
-Each file is read by the reader of its format (``qa.formats``): ``Document.text`` is the decoded
+Each file is read by the reader of its format (``qa.ingest.formats``): ``Document.text`` is the decoded
 content of a ``.txt`` file, unchanged, and the extracted plain text of any other format (rendered
 markdown, the main text of an HTML page, the text of a PDF's pages, one ``.jsonl`` record).
 Cleaning never rewrites that text: it only decides which line spans are indexed (``Segment.kept``)
@@ -22,9 +22,9 @@ from typing import Mapping
 
 from qa.config import DEFAULT_SETTINGS, Settings
 from qa.errors import CorpusError
-from qa.formats import BINARY_SUFFIXES, READERS, Extracted, decode_bytes, reader_for
+from qa.ingest.formats import BINARY_SUFFIXES, READERS, Extracted, decode_bytes, reader_for
 
-#: File types read as corpus documents (each has a reader in ``qa.formats.READERS``).
+#: File types read as corpus documents (each has a reader in ``qa.ingest.formats.READERS``).
 CORPUS_SUFFIXES = tuple(READERS)
 #: Kept for callers of the time when only plain text was read.
 TEXT_SUFFIXES = (".txt",)
@@ -284,15 +284,15 @@ def make_document(doc_id: str, text: str, path: str = "", sha256: str | None = N
 
     A ``title``, ``date``, ``source`` or ``author`` not given (from the file's metadata) is found in
     the text: the headline, a date written near the top, an outlet or a byline as
-    ``qa.metadata.document_fields`` finds them.
+    ``qa.ingest.metadata.document_fields`` finds them.
     """
     segments = segment_text(text)
     digest = sha256 or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     title = title or pick_title(text, segments, fallback=doc_id)
     date = date or find_date(text, segments)
     if source is None or author is None:
-        # A "Source: ..." line, an outlet line under the headline, a byline ("qa.metadata").
-        from qa.metadata import document_fields
+        # A "Source: ..." line, an outlet line under the headline, a byline ("qa.ingest.metadata").
+        from qa.ingest.metadata import document_fields
 
         stated = {}
         for f in document_fields(text, segments, title):
@@ -351,7 +351,7 @@ def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETT
                 reuse: Mapping[str, ParsedFile] | None = None) -> Corpus:
     """Read every corpus file under ``corpus_dir``; skip or repair bad files with a warning.
 
-    Each file is read by the reader of its suffix (``qa.formats.READERS``); a ``.jsonl`` file gives
+    Each file is read by the reader of its suffix (``qa.ingest.formats.READERS``); a ``.jsonl`` file gives
     one document per line, with id ``"<file id>/<record id>"``. Files with the same bytes, and
     documents with the same extracted text, are indexed once. A warning's ``path`` is always the
     file's path relative to ``corpus_dir``; problems with one part of a file (a ``.jsonl`` line, a

@@ -1,7 +1,7 @@
 """The words a text is searched by: its content terms (lexical search, term coverage, names).
 
 ``analyze`` decides what the BM25 index of a corpus holds, so this module is part of the indexing
-code's fingerprint (``qa.manifest.pipeline_fingerprint``): changing it makes old indexes stale.
+code's fingerprint (``qa.index.manifest.pipeline_fingerprint``): changing it makes old indexes stale.
 Stemming is PyStemmer's Snowball stemmer; stop words are bm25s's English list.
 """
 

@@ -1,12 +1,12 @@
 """The web app's stylesheet and browser-side scripts (constants only; ``ui.py`` passes them to Gradio).
 
-The CSS styles the classes that ``qa.render`` writes (``qa-cite``, ``qa-hl``, ``qa-boiler``...);
+The CSS styles the classes that ``qa.app.render`` writes (``qa-cite``, ``qa-hl``, ``qa-boiler``...);
 the scripts use Gradio's ``js_on_load`` API (``trigger``, ``watch``, ``element``).
 """
 
 import json
 
-from qa.render import ASK_PREFIX
+from qa.app.render import ASK_PREFIX
 
 CSS = """
 .gradio-container { max-width: 1500px !important; }
