@@ -3,7 +3,7 @@
     .venv/bin/python bench/memory.py [--passages 1000000] [--folder DIR] [--rounds 2]
 
 ``build`` (run first, once; reused while its parameters match) writes an index folder that
-``qa.index.build.load_index`` reads: generated English-like documents, 4-sentence passages overlapping by
+``qa.index.load.load_index`` reads: generated English-like documents, 4-sentence passages overlapping by
 one sentence (the default chunking), the FAISS index ``qa.vectors.ann`` picks for that many passages
 (IVF-SQ8 at 1M), the bm25s lexical index, float16 sentence vectors and a manifest with a source
 record per document. The text comes from a word-frequency model of the SQuAD paragraphs (or of
@@ -53,7 +53,7 @@ SQUAD_FILE = DATA_DIR / "squad" / "dev-v1.1-public.json"
 #: What each variant memory-maps on top of the shipped loader (which already maps the sentence
 #: vectors and the bm25s arrays).
 VARIANTS = {
-    "shipped": "as `qa.index.build.load_index` loads today (since 2026-11-24 20:00 it memory-maps "
+    "shipped": "as `qa.index.load.load_index` loads today (since 2026-11-24 20:00 it memory-maps "
                "`index.faiss` and the two .npy tables too)",
     "mmap": "also memory-maps `index.faiss` (`faiss.IO_FLAG_MMAP`, `IO_FLAG_MMAP_IFC` for a flat index) "
             "and the two .npy tables (a no-op now that the loader does)",
@@ -98,7 +98,7 @@ def build(folder: Path, n_passages: int, seed: int = 0) -> dict:
     from qa.index.manifest import (CHUNKS, DATA_FILES, DOCUMENTS, FAISS_FILE, LEXICAL_DIR, MANIFEST,
                              SENTENCE_VECTORS, SENTENCES, settings_record)
     from qa.retrieve.retrievers import build_lexical_index
-    from qa.index.atomic import file_sha256
+    from qa.checksums import file_sha256
 
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
@@ -301,7 +301,7 @@ def breakdown(folder: str) -> list[tuple[str, float, float]]:
     import bm25s  # noqa: F401  (imports first, so that they count in no part)
     import faiss
 
-    from qa.index.build import _load_documents
+    from qa.index.load import _load_documents
     from qa.index.manifest import (CHUNKS, DOCUMENTS, FAISS_FILE, LEXICAL_DIR, SENTENCE_VECTORS, SENTENCES,
                              read_manifest)
     from qa.retrieve.retrievers import load_lexical_index

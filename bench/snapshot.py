@@ -160,7 +160,7 @@ def snapshot(quick: bool) -> list[dict]:
 
 def compare(rows: list[dict], earlier_path: Path) -> int:
     earlier = {(r["set"], r["id"]): r for r in map(json.loads, earlier_path.read_text().splitlines())}
-    now = {(r["set"], r["id"]): r for r in rows}
+    now = {(r["set"], r["id"]): json.loads(json.dumps(r)) for r in rows}
     differ = [key for key in now.keys() | earlier.keys() if now.get(key) != earlier.get(key)]
     for key in sorted(differ)[:50]:
         print(f"DIFFERS {key}:\n  before {json.dumps(earlier.get(key))[:600]}\n"

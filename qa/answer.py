@@ -6,58 +6,18 @@ import math
 import os
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from qa.types import NOT_FOUND, Answer
 from qa.config import DEFAULT_SETTINGS, MODES, Settings, default_index_dir
 from qa.errors import QuestionError
-from qa.reader.extract import Citation, cite, extract, named_sources, titled_sources
-from qa.index.build import LoadedIndex, load_index
+from qa.reader.extract import cite, extract, named_sources, titled_sources
+from qa.index.load import LoadedIndex, load_index
 from qa.retrieve.retrievers import make_retriever
 
-NOT_FOUND = "The corpus does not say."
 
 
-@dataclass(frozen=True)
-class Answer:
-    """An extracted answer.
-
-    ``text`` is verbatim corpus text (the answer sentence(s)) or, when ``abstained``, the fixed
-    message ``NOT_FOUND``. ``citations`` lists the answer span first, then the spans of other
-    documents that state the same thing; ``passages`` lists the retrieved passages (the closest
-    evidence, also when abstaining); ``alternatives`` the best-scoring candidate sentences, the
-    chosen one first. ``confidence`` is the evidence score compared with the
-    abstention threshold; ``timings`` are milliseconds per stage.
-    """
-
-    question: str
-    text: str
-    abstained: bool
-    citations: tuple[Citation, ...]
-    passages: tuple[Citation, ...] = ()
-    alternatives: tuple[Citation, ...] = ()
-    confidence: float = 0.0
-    mode: str = "hybrid"
-    reason: str = ""
-    timings: dict = field(default_factory=dict)
-    #: When abstaining because the question names something the corpus never writes, and each
-    #: such name looks like a misspelling of a corpus word: the question spelt the corpus's way
-    #: ("What did Kuaishu release?" -> "What did Kuaishou release?"); else "".
-    did_you_mean: str = ""
-
-    @property
-    def disagreement(self) -> bool:
-        """True when a cited source states the same fact with a different value."""
-        return any(c.role == "disagreement" for c in self.citations)
-
-    @property
-    def sources(self) -> int:
-        """How many distinct documents the answer is cited from."""
-        return len({c.doc_id for c in self.citations})
-
-    def to_dict(self) -> dict:
-        """A JSON-ready dict of every field."""
-        return asdict(self)
 
 
 # Loaded indexes, keyed by folder; reloaded when the manifest's build id changes.

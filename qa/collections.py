@@ -218,7 +218,7 @@ def index_overview(index_dir: str | os.PathLike, embedder_name: str | None = Non
 
     A stale index is still listed (the overview says it is stale). ``embedder_name`` is the model
     the index is searched with (None: the one it was built with). Raises the ``QAIndexError`` of
-    ``qa.index.build.load_index`` when there is no readable index.
+    ``qa.index.load.load_index`` when there is no readable index.
     """
     import numpy as np
 

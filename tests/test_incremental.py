@@ -14,7 +14,8 @@ import qa.ingest.corpus
 from conftest import make_corpus
 from qa.embed import HashEmbedder
 from qa.errors import QAIndexError
-from qa.index.build import build_index, load_index
+from qa.index.build import build_index
+from qa.index.load import load_index
 
 TABLES = ("documents.jsonl", "chunks.npy", "sentences.npy", "sentence_vectors.npy", "chunk_vectors.npy",
           "index.faiss")

@@ -17,7 +17,8 @@ from qa.ingest.chunk import chunk_documents, document_sentences, split_sentences
 from qa.config import ChunkConfig
 from qa.embed import HashEmbedder
 from qa.errors import CorpusError
-from qa.ingest.corpus import decode_bytes, looks_binary, make_document, read_corpus
+from qa.ingest.corpus import looks_binary, make_document, read_corpus
+from qa.ingest.formats import decode_bytes
 
 EMBEDDER = HashEmbedder()
 
@@ -152,7 +153,8 @@ def _file_bytes(index_dir: Path) -> dict[str, bytes]:
 @given(st.lists(documents(), min_size=1, max_size=3), st.data())
 def test_index_citations_quote_exactly_and_reindexing_is_byte_identical(texts, data):
     from qa.answer import answer, clear_cache
-    from qa.index.build import build_index, load_index
+    from qa.index.build import build_index
+    from qa.index.load import load_index
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -30,7 +30,8 @@ from qa.config import Settings
 from qa.embed import HashEmbedder
 from qa.errors import (CorpusError, IndexCorruptError, IndexMismatchError, IndexStaleError,
                        QuestionError)
-from qa.index.build import build_index, index_is_current, load_index
+from qa.index.build import build_index, index_is_current
+from qa.index.load import load_index
 
 QA_SOURCES = sorted((ROOT / "qa").rglob("*.py")) + [ROOT / "ui.py"]
 
@@ -751,7 +752,7 @@ def test_queries_during_rebuilds_see_the_old_or_the_new_index_never_a_mix(tmp_pa
 def test_a_swap_between_reading_the_manifest_and_the_files_is_retried_not_reported_corrupt(
         tmp_path, monkeypatch):
     """The reader saw the old manifest, then a rebuild swapped in files of another size."""
-    import qa.index.build as qa_index
+    import qa.index.load as qa_index
 
     embedder = HashEmbedder()
     generated_corpus(tmp_path / "alpha", "alpha", n=5)

@@ -13,7 +13,8 @@ import pytest
 
 from conftest import EVAL_FILE, make_corpus
 from qa.errors import VectorStoreError
-from qa.index.build import build_index, load_index
+from qa.index.build import build_index
+from qa.index.load import load_index
 
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import hashlib
 import os
 import shutil
 import uuid
@@ -57,13 +56,6 @@ def replacing(target: Path) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def file_sha256(path: str | os.PathLike) -> str:
-    """The SHA-256 hex digest of the bytes of ``path``, read in 1 MiB blocks; raises ``OSError``."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def fsync_tree(folder: Path) -> None:

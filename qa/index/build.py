@@ -37,12 +37,12 @@ from typing import Callable
 
 import numpy as np
 
-from qa.ingest.chunk import Chunk, Sentence, chunk_documents, passage_text
+from qa.ingest.chunk import chunk_documents, passage_text
 from qa.config import DEFAULT_SETTINGS, INDEX_FORMAT_VERSION, Settings
 from qa.embed import Embedder
-from qa.errors import (CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
-                       IndexStaleError, QAIndexError, VectorStoreError)
-from qa.ingest.corpus import Corpus, Document, IngestWarning, Segment, read_corpus
+from qa.errors import (CorpusError, IndexCorruptError, IndexNotFoundError,
+                       QAIndexError)
+from qa.ingest.corpus import Corpus, IngestWarning, read_corpus
 # The manifest's names are re-exported: callers import them from here.
 from qa.index.manifest import (CHUNK_VECTORS, CHUNKS, DATA_FILES, DOCUMENTS, FAISS_FILE,  # noqa: F401
                          LEXICAL_DIR, MANIFEST, SENTENCE_VECTORS, SENTENCES, CorpusChanges,
@@ -50,9 +50,10 @@ from qa.index.manifest import (CHUNK_VECTORS, CHUNKS, DATA_FILES, DOCUMENTS, FAI
                          index_is_current, pipeline_fingerprint, read_manifest, recorded_corpus_dir,
                          settings_record, source_records)
 from qa.index.reuse import Previous, match_documents, previous_index, reused_vectors
-from qa.index.atomic import file_sha256, recover, remove_abandoned_temporaries, replacing
-from qa.vectors.store import (StoreChoice, create_store, discard_store, link_previous, open_store,
-                            recorded_store, retire_previous, store_problem)
+from qa.checksums import file_sha256
+from qa.index.atomic import remove_abandoned_temporaries, replacing
+from qa.index.load import _load_files
+from qa.vectors.store import (StoreChoice, create_store, discard_store, link_previous, recorded_store, retire_previous, store_problem)
 
 
 @dataclass(frozen=True)
@@ -81,53 +82,6 @@ class BuildReport:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class LoadedIndex:
-    """An index in memory, ready to search. Rows of every table align with vector-store ids."""
-
-    path: str
-    manifest: dict
-    documents: tuple[Document, ...]
-    sentence_table: np.ndarray  # (n_sentences, 3) int64: doc row, start, end
-    chunk_table: np.ndarray  # (n_chunks, 3) int64: doc row, first sentence, last sentence (excl.)
-    vector_store: object  # qa.vectors.store.VectorStore over the chunk vectors (None: not loaded)
-    sentence_vectors: np.ndarray  # (n_sentences, dim) float16, unit rows
-    lexical: object  # bm25s.BM25 over the chunk texts
-    doc_rows: dict = field(default_factory=dict)
-    chunk_vectors: np.ndarray | None = None  # (n_chunks, dim) float32, memory-mapped; None if absent
-
-    @property
-    def faiss_index(self):
-        """The vector store (its old name: the retrievers call ``search(queries, k)`` on it)."""
-        return self.vector_store
-
-    @property
-    def build_id(self) -> str:
-        return self.manifest["build_id"]
-
-    @property
-    def n_chunks(self) -> int:
-        return int(self.chunk_table.shape[0])
-
-    def document(self, doc_id: str) -> Document:
-        """The document with that id (``KeyError`` if it is not in the index)."""
-        return self.documents[self.doc_rows[doc_id]]
-
-    def sentence(self, row: int) -> Sentence:
-        d, s, e = (int(x) for x in self.sentence_table[row])
-        return Sentence(self.documents[d].doc_id, s, e)
-
-    def chunk(self, row: int) -> Chunk:
-        d, a, b = (int(x) for x in self.chunk_table[row])
-        start = int(self.sentence_table[a, 1])
-        end = int(self.sentence_table[b - 1, 2])
-        return Chunk(row, self.documents[d].doc_id, start, end, a, b)
-
-    def chunk_text(self, row: int) -> str:
-        """The searchable text of chunk ``row`` (its sentences joined by spaces)."""
-        d, a, b = (int(x) for x in self.chunk_table[row])
-        text = self.documents[d].text
-        return " ".join(text[int(s):int(e)] for _, s, e in self.sentence_table[a:b])
 
 
 # --- building ------------------------------------------------------------------------------------
@@ -345,145 +299,9 @@ def _write_files(tmp: Path, manifest: dict, documents, doc_rows, sentences, chun
 
 # --- loading -------------------------------------------------------------------------------------
 
-def _table_range_problems(documents, sentences: np.ndarray, chunks: np.ndarray) -> list[str]:
-    """Which tables point outside the documents or the sentence table (a same-size corruption)."""
-    problems = []
-    if sentences.dtype.kind not in "iu" or chunks.dtype.kind not in "iu":
-        return ["table types"]
-    n_docs, n_sent = len(documents), sentences.shape[0]
-    lengths = np.array([len(d.text) for d in documents], dtype=np.int64)
-    doc, start, end = sentences[:, 0], sentences[:, 1], sentences[:, 2]
-    in_docs = (doc >= 0) & (doc < n_docs)
-    if not in_docs.all() or not ((start >= 0) & (start <= end) & (end <= lengths[np.where(in_docs, doc, 0)])).all():
-        problems.append("sentence offsets")
-    if any(list(d.pages) != sorted(d.pages) or (d.pages and not 0 <= d.pages[0] <= d.pages[-1] <= len(d.text))
-           for d in documents):
-        problems.append("page offsets")
-    cdoc, first, last = chunks[:, 0], chunks[:, 1], chunks[:, 2]
-    if not ((cdoc >= 0) & (cdoc < n_docs) & (first >= 0) & (first < last) & (last <= n_sent)).all():
-        problems.append("chunk rows")
-    return problems
 
 
-def _load_documents(path: Path) -> tuple[Document, ...]:
-    docs = []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            segments = tuple(Segment(int(s), int(e), bool(k), str(r)) for s, e, k, r in row["segments"])
-            pages = tuple(int(p) for p in row.get("pages") or ())
-            docs.append(Document(row["doc_id"], row["title"], row["text"], row["path"], row["sha256"],
-                                 segments, row.get("date"), row.get("url"), row.get("source"),
-                                 row.get("author"), pages, tuple(row.get("copies") or ())))
-    return tuple(docs)
 
 
-def load_index(index_dir: str | os.PathLike, embedder_name: str | None = None,
-               corpus_dir: str | os.PathLike | None = None, check_stale: bool = True,
-               *, store: str | None = None, uri: str | None = None) -> LoadedIndex:
-    """Load and validate an index folder.
-
-    ``store`` and ``uri`` override where the manifest says the passage vectors are (a Milvus
-    server that moved). Raises ``IndexNotFoundError`` (nothing there), ``IndexMismatchError``
-    (other format version, model or store), ``IndexCorruptError`` (missing, truncated or
-    inconsistent files), ``VectorStoreError`` (Milvus unreachable, collection gone) or
-    ``IndexStaleError`` (``check_stale`` and the source folder recorded in the manifest, or
-    ``corpus_dir``, changed). Each message says what to run.
-    """
-    index_dir = Path(index_dir)
-    recover(index_dir, MANIFEST)
-    for _attempt in range(3):
-        manifest = read_manifest(index_dir)
-        try:
-            loaded = _load_files(index_dir, manifest, embedder_name, store=store, uri=uri)
-        except IndexCorruptError:
-            # Files read across a swap disagree with each other: that is a rebuild, not damage.
-            if current_build_id(index_dir) != manifest["build_id"]:
-                continue
-            raise
-        # A rebuild may have swapped the folder while we read it: make sure we saw one build.
-        if current_build_id(index_dir) == manifest["build_id"]:
-            break
-    else:
-        raise IndexCorruptError(f"{index_dir} kept changing while it was read; try again")
-    if check_stale:
-        source = corpus_dir or recorded_corpus_dir(index_dir, manifest)
-        if source and Path(source).is_dir():
-            changes = corpus_changes(manifest, source)
-            if not changes.fresh:
-                raise IndexStaleError(
-                    f"the corpus {source} changed since the index was built ({changes.summary()}); "
-                    f"rebuild with `qa index {source} --index-dir {index_dir}`")
-    return loaded
 
 
-def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
-                lexical: bool = True, vectors: bool = True, store: str | None = None,
-                uri: str | None = None) -> LoadedIndex:
-    """The files of an index, checked against ``manifest``.
-
-    ``lexical=False`` skips the bm25s index; ``vectors=False`` does not open the vector store
-    unless the index has no ``chunk_vectors.npy`` (then a flat FAISS index is the only source of
-    the passage vectors for re-use).
-    """
-    from qa.retrieve.retrievers import load_lexical_index
-
-    rebuild = f"rebuild with `qa index CORPUS_DIR --index-dir {index_dir}`"
-    version = manifest.get("format_version")
-    if version != INDEX_FORMAT_VERSION:
-        raise IndexMismatchError(
-            f"{index_dir} has index format {version}, this version reads format "
-            f"{INDEX_FORMAT_VERSION}; {rebuild}")
-    model = manifest.get("model", {})
-    if embedder_name is not None and model.get("name") != embedder_name:
-        raise IndexMismatchError(
-            f"{index_dir} was built with model {model.get('name')!r}, not {embedder_name!r}; {rebuild}")
-    for name in data_files(manifest):
-        path = index_dir / name
-        if not path.exists():
-            raise IndexCorruptError(f"{path} is missing; {rebuild}")
-        expected = manifest.get("files", {}).get(name)
-        if expected is not None and path.stat().st_size != expected:
-            raise IndexCorruptError(f"{path} is truncated or altered (size differs); {rebuild}")
-    try:
-        documents = _load_documents(index_dir / DOCUMENTS)
-        # Memory-mapped, like the vectors: pages of the files, shared and reclaimable, not copies.
-        sentences = np.load(index_dir / SENTENCES, allow_pickle=False, mmap_mode="r")
-        chunks = np.load(index_dir / CHUNKS, allow_pickle=False, mmap_mode="r")
-        sentence_vectors = np.load(index_dir / SENTENCE_VECTORS, allow_pickle=False, mmap_mode="r")
-        chunk_vectors = (np.load(index_dir / CHUNK_VECTORS, allow_pickle=False, mmap_mode="r")
-                         if CHUNK_VECTORS in data_files(manifest) else None)
-        lexical_index = load_lexical_index(index_dir / LEXICAL_DIR) if lexical else None
-        vector_store = (open_store(index_dir, manifest, store, uri)
-                        if vectors or chunk_vectors is None else None)
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError, UnicodeDecodeError,
-            json.JSONDecodeError) as exc:
-        raise IndexCorruptError(f"cannot read the index in {index_dir} ({type(exc).__name__}); {rebuild}") from exc
-    counts = manifest.get("counts", {})
-    dim = model.get("dim")
-    problems = []
-    if len(documents) != counts.get("documents"):
-        problems.append("document count")
-    if sentences.ndim != 2 or sentences.shape != (counts.get("sentences"), 3):
-        problems.append("sentence table")
-    if chunks.ndim != 2 or chunks.shape != (counts.get("chunks"), 3):
-        problems.append("chunk table")
-    if vector_store is not None and (vector_store.count() != counts.get("chunks") or vector_store.dim != dim):
-        problems.append(("FAISS index" if vector_store.kind == "faiss" else "Milvus collection")
-                        + " size or dimension")
-    if sentence_vectors.shape != (counts.get("sentences"), dim):
-        problems.append("sentence vectors")
-    if chunk_vectors is not None and (chunk_vectors.shape != (counts.get("chunks"), dim)
-                                      or chunk_vectors.dtype != np.float32):
-        problems.append("chunk vectors")
-    if lexical and getattr(lexical_index, "scores", {}).get("num_docs") != counts.get("chunks"):
-        problems.append("lexical index size")
-    if not problems:
-        problems += _table_range_problems(documents, sentences, chunks)
-    if problems:
-        if vector_store is not None:
-            vector_store.close()
-        raise IndexCorruptError(f"{index_dir} is inconsistent ({', '.join(problems)}); {rebuild}")
-    return LoadedIndex(str(index_dir), manifest, documents, sentences, chunks, vector_store,
-                       sentence_vectors, lexical_index, {d.doc_id: i for i, d in enumerate(documents)},
-                       chunk_vectors)

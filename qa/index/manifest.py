@@ -18,7 +18,7 @@ from pathlib import Path
 from qa.config import DEFAULT_SETTINGS, INDEX_FORMAT_VERSION, Settings
 from qa.errors import IndexCorruptError, IndexNotFoundError
 from qa.ingest.corpus import Corpus, list_corpus_files
-from qa.index.atomic import file_sha256
+from qa.checksums import file_sha256
 
 # The files of an index folder. The manifest is written last: a folder without one is no index.
 MANIFEST = "manifest.json"

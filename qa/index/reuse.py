@@ -23,10 +23,10 @@ from qa.ingest.chunk import Chunk, Sentence
 from qa.errors import IndexCorruptError
 from qa.ingest.corpus import Document, ParsedFile, text_key
 from qa.index.manifest import current_build_id, data_files
-from qa.index.atomic import file_sha256
+from qa.checksums import file_sha256
 
 if TYPE_CHECKING:
-    from qa.index.build import LoadedIndex
+    from qa.index.load import LoadedIndex
 
 
 @dataclass(frozen=True)

@@ -8,36 +8,15 @@ document's text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
+from qa.types import Chunk, Sentence
 from qa.config import ChunkConfig
 from qa.ingest.corpus import Document, reads_as_prose
 
 
-@dataclass(frozen=True)
-class Sentence:
-    """One sentence: ``document.text[start:end]``."""
-
-    doc_id: str
-    start: int
-    end: int
 
 
-@dataclass(frozen=True)
-class Chunk:
-    """A passage of consecutive sentences of one document.
-
-    ``first_sentence``/``last_sentence`` index the global sentence table (``last`` exclusive);
-    ``start``/``end`` are the character span from the first sentence's start to the last one's end.
-    """
-
-    chunk_id: int
-    doc_id: str
-    start: int
-    end: int
-    first_sentence: int
-    last_sentence: int
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None,

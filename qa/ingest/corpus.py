@@ -11,7 +11,6 @@ bullets, repeated headlines). Every offset anywhere in the pipeline is a Python 
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import os
 import re
@@ -20,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from qa.types import Document, Segment
 from qa.config import DEFAULT_SETTINGS, Settings
 from qa.errors import CorpusError
-from qa.ingest.formats import BINARY_SUFFIXES, READERS, Extracted, decode_bytes, reader_for
+from qa.ingest.formats import BINARY_SUFFIXES, READERS, Extracted, reader_for
 
 #: File types read as corpus documents (each has a reader in ``qa.ingest.formats.READERS``).
 CORPUS_SUFFIXES = tuple(READERS)
@@ -30,58 +30,8 @@ CORPUS_SUFFIXES = tuple(READERS)
 TEXT_SUFFIXES = (".txt",)
 
 
-@dataclass(frozen=True)
-class Segment:
-    """One non-blank line of a document: ``text[start:end]``, kept for indexing or not (and why)."""
-
-    start: int
-    end: int
-    kept: bool
-    reason: str = ""
 
 
-@dataclass(frozen=True)
-class Document:
-    """A source document with its exact text and the cleaning decisions made on it.
-
-    ``path`` is the corpus file it was read from (relative to the corpus folder) and ``sha256``
-    that file's hash; ``text`` is the text extracted from it, which every offset points into.
-    ``url``, ``source`` (site or publisher) and ``author`` come from the file's metadata when it
-    has some. ``pages`` holds the offset in ``text`` where each page starts (PDFs only).
-    """
-
-    doc_id: str
-    title: str
-    text: str
-    path: str
-    sha256: str
-    segments: tuple[Segment, ...]
-    date: str | None = None
-    url: str | None = None
-    source: str | None = None
-    author: str | None = None
-    pages: tuple[int, ...] = ()
-    #: Other files of the corpus with exactly this content (indexed once, cited as copies).
-    copies: tuple[str, ...] = ()
-
-    def page_of(self, offset: int) -> int | None:
-        """The 1-based page holding character ``offset`` of ``text``; None without page data.
-
-        ``offset`` may be ``len(text)`` (the end of a span); an offset outside the text gives None.
-        """
-        if not self.pages or not 0 <= offset <= len(self.text):
-            return None
-        return max(1, bisect.bisect_right(self.pages, offset))
-
-    @property
-    def kept_spans(self) -> list[tuple[int, int]]:
-        """The (start, end) spans that are indexed, in document order."""
-        return [(s.start, s.end) for s in self.segments if s.kept]
-
-    @property
-    def boilerplate_spans(self) -> list[tuple[int, int, str]]:
-        """The (start, end, reason) spans that cleaning left out of the index."""
-        return [(s.start, s.end, s.reason) for s in self.segments if not s.kept]
 
 
 @dataclass(frozen=True)

@@ -17,36 +17,19 @@ from typing import Collection, Sequence
 
 import numpy as np
 
+from qa.types import Citation, Hit
 from qa.config import ExtractConfig
 from qa.ingest.corpus import ends_like_sentence, reads_as_prose
 from qa.ingest.metadata import Field, document_fields, word_key
 from qa.reader.metadata_questions import (described_title, metadata_question, names_other_work, quoted_title,
                                   quotes_other_title, quotes_title)
 from qa.reader.naming import asked_class, introduces_unnamed
-from qa.retrieve.retrievers import Hit
 from qa.reader.spans import (answer_span, asked_role, counted_action, counted_noun, counted_words, expected_type,
                       is_demonym, quantities_disagree, states_role, states_value, value_kind, values_disagree)
 from qa.lexicon.terms import analyze
 from qa.index.vocabulary import Vocabulary, index_vocabulary
 
 
-@dataclass(frozen=True)
-class Citation:
-    """A verbatim span of a document: ``document.text[start:end] == quote``, always."""
-
-    doc_id: str
-    title: str
-    start: int
-    end: int
-    quote: str
-    score: float
-    role: str = "answer"  # "answer", "corroboration", "disagreement", "alternative" or "passage"
-    #: Document offsets of the words that answer the question, inside [start, end], if found.
-    highlight: tuple[int, int] | None = None
-    #: The 1-based page of ``start`` for paged documents (PDF); None otherwise.
-    page: int | None = None
-    #: Other corpus files with exactly the same content as this document (indexed once).
-    copies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,27 +7,17 @@ Lexical search is BM25 from bm25s over stemmed, stop-word-free terms (PyStemmer'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
 
-from qa.ingest.chunk import Chunk
+from qa.types import Hit
 from qa.config import HYBRID_ALPHA, HYBRID_FUSION
 from qa.lexicon.terms import analyze
 from qa.index.vocabulary import index_vocabulary
 
 
-@dataclass(frozen=True)
-class Hit:
-    """A retrieved passage with its fused score and rank, and the raw score of each retriever."""
-
-    chunk: Chunk
-    score: float
-    rank: int
-    dense_score: float | None = None
-    lexical_score: float | None = None
 
 
 class Retriever(Protocol):
