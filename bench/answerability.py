@@ -192,7 +192,7 @@ def squad_report(score, embedder, articles, rng: random.Random, per_article: int
 
 
 def own_report(score, embedder) -> dict:
-    from qa.answer import get_index
+    from qa.index.cache import get_index
     from qa.config import DEFAULT_SETTINGS
     from qa.eval.evaluate import contains_answer, load_questions
     from qa.reader.extract import _states_metadata, _with_context, score_candidates
@@ -203,7 +203,7 @@ def own_report(score, embedder) -> dict:
     rows = []
     for q in load_questions(ROOT / "eval" / "corpus_qa.jsonl"):
         qv = embedder.encode([q.question])[0]
-        hits = retriever.search(q.question, 5, query_vector=qv)
+        hits = retriever.search(q.question, 5, vector=qv)
         cands = [c for c in score_candidates(q.question, qv, hits, index, DEFAULT_SETTINGS.extract)
                  if not _states_metadata(index, c)][:12]
         ce = score(q.question, [index.document(c.doc_id).text[c.start:c.end] for c in cands])

@@ -112,7 +112,7 @@ def bench_scifact(model_dir: Path, n_queries: int, n_docs: int) -> dict | None:
 
 
 def bench_corpus_eval(model_dir: Path) -> dict:
-    from qa.answer import clear_cache
+    from qa.index.cache import clear_cache
     from qa.embed.onnx import OnnxEmbedder
     from qa.eval.evaluate import evaluate, load_questions
     from qa.index.build import build_index

@@ -3,8 +3,8 @@
 Usage: ``.venv/bin/python bench/fusion.py [--questions 1500]``
 
 The hybrid retriever fuses the dense and BM25 candidate lists either by reciprocal rank
-(``qa.retrieve.retrievers.reciprocal_rank_fusion``, k=60) or by a convex mix of min-max-normalised scores
-(``qa.retrieve.retrievers.convex_fusion``, weight ``alpha`` on the dense side). This script measures both on
+(``qa.retrieve.fusion.reciprocal_rank_fusion``, k=60) or by a convex mix of min-max-normalised scores
+(``qa.retrieve.fusion.convex_fusion``, weight ``alpha`` on the dense side). This script measures both on
 the indexes ``bench/quality.py`` keeps in its cache (SQuAD paragraphs; the SciFact abstracts it
 indexed) and on the shipped corpus, with the same embedder and the same extractor, so that the
 default is chosen by measurement. SQuAD questions are those ``bench/quality.py`` does not sample.
@@ -33,7 +33,7 @@ def evaluate(index_dir: Path, questions: list[dict], embedder, with_answers: boo
     """Per variant: recall@1, MRR@10, nDCG@10 of documents and (optionally) answer hit@1."""
     from ir_measures import RR, R, nDCG
 
-    from qa.answer import get_index
+    from qa.index.cache import get_index
     from qa.config import DEFAULT_SETTINGS
     from qa.eval.evaluate import contains_answer, ranked_documents
     from qa.reader.extract import extract
@@ -48,7 +48,7 @@ def evaluate(index_dir: Path, questions: list[dict], embedder, with_answers: boo
         retriever = HybridRetriever(index, embedder, fusion=fusion, alpha=alpha or 0.5)
         run, hits_at_1 = {}, 0
         for q, qv in zip(questions, vectors):
-            hits = retriever.search(q["question"], 50, query_vector=qv)
+            hits = retriever.search(q["question"], 50, vector=qv)
             run[q["id"]] = quality.ranked_run(ranked_documents(hits)[:10])
             if with_answers:
                 result = extract(q["question"], qv, hits[:5], index, DEFAULT_SETTINGS.extract, threshold=-1e9)

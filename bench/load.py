@@ -580,7 +580,7 @@ def section_reliability(r: dict) -> str:
         "requests. An error is an exception, an error event, a result that is not JSON or not an Answer, "
         f"or, in {QUOTE_SAMPLE} answers sampled at random per scenario, a citation, passage or "
         "alternative whose `quote` is not `document.text[start:end]` (checked with "
-        "`qa.answer.get_index` on the same index). Every answer is also compared with the in-process "
+        "`qa.index.cache.get_index` on the same index). Every answer is also compared with the in-process "
         "answer to the same question (text, abstention and cited spans).",
         "",
         "| scenario | answers | answers/s | p50 / p95 / max ms | errors | quotes checked | not identical to in-process | server RSS MiB (peak) |",
@@ -690,7 +690,7 @@ def main() -> int:
         log(f"  {server.url} answered after {r['ready_s']:.1f} s (pid {server.pid})")
 
         log("in-process answers to every question (warm-up, and the reference for consistency) ...")
-        from qa.answer import get_index
+        from qa.index.cache import get_index
 
         index = get_index(INDEX_DIR)
         expected = in_process_answers(questions)

@@ -10,7 +10,7 @@ record per document. The text comes from a word-frequency model of the SQuAD par
 ``corpus/``); vectors are unit vectors clustered around random centres (a passage's vector is the
 mean of its sentences'), not a model's, so dense hits carry no meaning but cost what real ones
 cost. The FAISS and bm25s files are written by the project's own functions
-(``qa.vectors.ann.build_vector_index``, ``qa.retrieve.retrievers.build_lexical_index``); the tables, documents and
+(``qa.vectors.ann.build_vector_index``, ``qa.index.lexical.build_lexical_index``); the tables, documents and
 manifest are written here in the format ``qa.index.build`` writes, because the full ``build_index`` would
 hold every sentence vector in float32 (4.6 GB at 1M passages) and embed 4M texts.
 
@@ -97,7 +97,7 @@ def build(folder: Path, n_passages: int, seed: int = 0) -> dict:
     from qa.embed import HashEmbedder
     from qa.index.manifest import (CHUNKS, DATA_FILES, DOCUMENTS, FAISS_FILE, LEXICAL_DIR, MANIFEST,
                              SENTENCE_VECTORS, SENTENCES, settings_record)
-    from qa.retrieve.retrievers import build_lexical_index
+    from qa.index.lexical import build_lexical_index
     from qa.checksums import file_sha256
 
     t0 = time.perf_counter()
@@ -266,7 +266,8 @@ def _apply_variant(variant: str) -> None:
 def probe(folder: str, variant: str, n_questions: int) -> dict:
     import faiss  # noqa: F401  (imported before the first reading: what a server has loaded)
 
-    from qa.answer import answer, get_index
+    from qa.answer import answer
+    from qa.index.cache import get_index
     from qa.embed import HashEmbedder
 
     _apply_variant(variant)
@@ -304,7 +305,7 @@ def breakdown(folder: str) -> list[tuple[str, float, float]]:
     from qa.index.load import _load_documents
     from qa.index.manifest import (CHUNKS, DOCUMENTS, FAISS_FILE, LEXICAL_DIR, SENTENCE_VECTORS, SENTENCES,
                              read_manifest)
-    from qa.retrieve.retrievers import load_lexical_index
+    from qa.index.lexical import load_lexical_index
 
     folder = Path(folder)
     keep, parts = [], []

@@ -217,10 +217,7 @@ def project_doc_ranking(retriever, mode: str, query: str, query_vector, depth_do
     """Documents in the order of their best retrieved passage (at most ``depth_docs``)."""
     from qa.eval.evaluate import ranked_documents
 
-    if mode == "lexical":
-        hits = retriever.search(query, passages)
-    else:
-        hits = retriever.search(query, passages, query_vector=query_vector)
+    hits = retriever.search(query, passages, vector=query_vector)
     return ranked_documents(hits)[:depth_docs]
 
 
@@ -565,7 +562,7 @@ def run_scifact(profile: Profile, cache: Path, naive_model, embedder) -> Section
     run = {q: ranked_run(bm25.search(t, 100)) for q, t in zip(qids, query_texts)}
     rows.append(("bm25", {**measure(run_qrels, run, names), "seconds": round(time.perf_counter() - t0, 1)}))
 
-    from qa.answer import get_index
+    from qa.index.cache import get_index
 
     index = get_index(index_dir, embedder.name)
     t0 = time.perf_counter()

@@ -40,7 +40,7 @@ GRID = {
 def features(questions, index_dir: Path, embedder, k: int = 5):
     """Per question: an array of candidate evidence (dense, lexical, passage, type, echo, length
     ratio) and which candidates contain a gold answer."""
-    from qa.answer import get_index
+    from qa.index.cache import get_index
     from qa.config import DEFAULT_SETTINGS
     from qa.eval.evaluate import contains_answer
     from qa.reader.extract import score_candidates
@@ -54,7 +54,7 @@ def features(questions, index_dir: Path, embedder, k: int = 5):
     vectors = embedder.encode([q["question"] for q in questions])
     out = []
     for q, qv in zip(questions, vectors):
-        hits = retriever.search(q["question"], k, query_vector=qv)
+        hits = retriever.search(q["question"], k, vector=qv)
         cands = score_candidates(q["question"], qv, hits, index, cfg)
         if not cands:
             continue

@@ -4,62 +4,26 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from qa.types import NOT_FOUND, Answer
-from qa.config import DEFAULT_SETTINGS, MODES, Settings, default_index_dir
+from qa.config import DEFAULT_SETTINGS, MODES, Settings
 from qa.errors import QuestionError
 from qa.reader.extract import cite, extract, named_sources, titled_sources
-from qa.index.load import LoadedIndex, load_index
+from qa.index.cache import get_index
+from qa.index.load import LoadedIndex
 from qa.retrieve.retrievers import make_retriever
 
 
 
 
 
-# Loaded indexes, keyed by folder; reloaded when the manifest's build id changes.
-_CACHE: dict[str, tuple[str, float, LoadedIndex]] = {}
-_CACHE_LOCK = threading.Lock()
-#: Seconds between two checks of the corpus folder for changes while an index is cached.
-STALE_CHECK_SECONDS = 2.0
 
 
-def get_index(index_dir: str | os.PathLike | None = None, embedder_name: str | None = None,
-              check_stale: bool = True, *, store: str | None = None, uri: str | None = None) -> LoadedIndex:
-    """The loaded index of ``index_dir`` (default ``index/``), cached across calls and threads.
-
-    ``store``/``uri`` override where the manifest says the passage vectors are (``load_index``).
-    """
-    path = str(Path(index_dir or default_index_dir()).resolve())
-    key = path if store is None and uri is None else f"{path}\0{store}\0{uri}"
-    manifest_path = Path(path) / "manifest.json"
-    with _CACHE_LOCK:
-        try:
-            stamp = str(manifest_path.stat().st_mtime_ns)
-        except OSError:
-            stamp = ""
-        cached = _CACHE.get(key)
-        now = time.monotonic()
-        if cached and cached[0] == stamp and stamp:
-            loaded = cached[2]
-            if not check_stale or now - cached[1] < STALE_CHECK_SECONDS:
-                _check_model(loaded, embedder_name, path)
-                return loaded
-        loaded = load_index(path, embedder_name=embedder_name, check_stale=check_stale, store=store, uri=uri)
-        _CACHE[key] = (stamp, now, loaded)
-        return loaded
 
 
-def _check_model(loaded: LoadedIndex, embedder_name: str | None, path: str) -> None:
-    from qa.errors import IndexMismatchError
-
-    model = loaded.manifest.get("model", {}).get("name")
-    if embedder_name is not None and model != embedder_name:
-        raise IndexMismatchError(f"{path} was built with model {model!r}, not {embedder_name!r}; "
-                                 f"rebuild with `qa index CORPUS_DIR --index-dir {path}`")
 
 
 def _check_dimension(loaded: LoadedIndex, embedder) -> None:
@@ -72,10 +36,6 @@ def _check_dimension(loaded: LoadedIndex, embedder) -> None:
             f"rebuild with `qa index CORPUS_DIR --index-dir {loaded.path}`")
 
 
-def clear_cache() -> None:
-    """Forget every loaded index (the next call reloads from disk)."""
-    with _CACHE_LOCK:
-        _CACHE.clear()
 
 
 def resolve_index_dir(index_dir: str | os.PathLike | None = None,
@@ -159,11 +119,7 @@ class MetadataTable:
 
 def metadata_table(index: LoadedIndex) -> MetadataTable:
     """The index's ``MetadataTable`` (computed on first use, then kept with the index)."""
-    table = getattr(index, "_metadata_table", None)
-    if table is None:
-        table = MetadataTable.of(index.documents)
-        object.__setattr__(index, "_metadata_table", table)
-    return table
+    return index.derived.get("metadata_table", lambda: MetadataTable.of(index.documents))
 
 
 def document_filter(index: LoadedIndex, source: str | None = None, date_from: str | None = None,
@@ -192,27 +148,6 @@ def document_filter(index: LoadedIndex, source: str | None = None, date_from: st
                               iso_date(date_to) if date_to else None)
         keep = dated if keep is None else keep & dated
     return keep if keep is not None else set()
-
-
-def _filtered_search(retriever, mode: str, text: str, k: int, query_vector, allowed: set[str] | None,
-                     n_chunks: int):
-    """The ``k`` best hits whose document is in ``allowed`` (all documents when None)."""
-    from dataclasses import replace
-
-    def search(n: int):
-        if mode == "lexical":
-            return retriever.search(text, n)
-        return retriever.search(text, n, query_vector=query_vector)
-
-    if allowed is None:
-        return search(k)
-    # Over-fetch, then keep the allowed documents' passages; widen to every passage if needed.
-    n = min(n_chunks, max(10 * k, 200))
-    while True:
-        hits = [h for h in search(n) if h.chunk.doc_id in allowed]
-        if len(hits) >= k or n >= n_chunks:
-            return [replace(h, rank=i + 1) for i, h in enumerate(hits[:k])]
-        n = n_chunks
 
 
 def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None, *,
@@ -259,7 +194,7 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
     t2 = time.perf_counter()
     retriever = make_retriever(mode, index, embedder)
     allowed = document_filter(index, source, date_from, date_to)
-    hits = _filtered_search(retriever, mode, text, k, query_vector, allowed, index.n_chunks)
+    hits = retriever.search(text, k, vector=query_vector, allowed=allowed)
     # A question that names the outlet of a retrieved document ("the ICARO Media Group article")
     # is about that document: read only its passages.
     retrieved = [h.chunk.doc_id for h in hits]
@@ -271,7 +206,7 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
     if named and unnamed:
         if len(named) < len(set(retrieved)):
             scope = named if allowed is None else named & allowed
-            hits = _filtered_search(retriever, mode, text, k, query_vector, scope, index.n_chunks) or hits
+            hits = retriever.search(text, k, vector=query_vector, allowed=scope) or hits
         asked = unnamed
     t3 = time.perf_counter()
     result = extract(asked, query_vector, hits, index, settings.extract, threshold, full_question=text,

@@ -222,7 +222,7 @@ def index_overview(index_dir: str | os.PathLike, embedder_name: str | None = Non
     """
     import numpy as np
 
-    from qa.answer import get_index
+    from qa.index.cache import get_index
     from qa.index.manifest import corpus_changes, index_is_current, recorded_corpus_dir
 
     folder = Path(index_dir)

@@ -38,7 +38,8 @@ def test_a_large_collection_is_indexed_with_ivf_and_answers(tmp_path, hash_embed
 
     from conftest import make_corpus
     from qa.vectors import ann
-    from qa.answer import answer, get_index
+    from qa.answer import answer
+    from qa.index.cache import get_index
 
     monkeypatch.setattr(ann, "EXACT_LIMIT", 50)
     docs = {f"d{i:03d}.txt": f"Item {i} is a widget of colour {i % 7} and weight {i} grams. "

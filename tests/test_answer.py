@@ -6,7 +6,7 @@ from qa.errors import QuestionError
 
 
 def _check_citations(result, index_dir):
-    from qa.answer import get_index
+    from qa.index.cache import get_index
 
     idx = get_index(index_dir, check_stale=False)
     for c in (*result.citations, *result.passages, *result.alternatives):

@@ -314,7 +314,7 @@ def test_a_short_lead_is_read_with_the_sentence_that_goes_on_about_its_subject(s
 
 def scored_sentences(tmp_path, embedder, text: str, question: str):
     """Index ``text`` as one document and score its sentences for ``question``: (index, candidates)."""
-    from qa.answer import get_index
+    from qa.index.cache import get_index
     from qa.config import DEFAULT_SETTINGS
     from qa.reader.extract import score_candidates
     from qa.retrieve.retrievers import make_retriever
@@ -322,7 +322,7 @@ def scored_sentences(tmp_path, embedder, text: str, question: str):
     build_index(make_corpus(tmp_path / "c", {"doc.txt": text}), tmp_path / "i", embedder=embedder)
     index = get_index(tmp_path / "i", embedder.name)
     qv = embedder.encode([question])[0]
-    hits = make_retriever("hybrid", index, embedder).search(question, 2, query_vector=qv)
+    hits = make_retriever("hybrid", index, embedder).search(question, 2, vector=qv)
     return index, score_candidates(question, qv, hits, index, DEFAULT_SETTINGS.extract)
 
 

@@ -68,7 +68,8 @@ def test_the_date_table_keeps_exactly_the_documents_whose_date_cut_to_the_bound_
 
 
 def test_sources_are_looked_up_by_name_or_url_host_and_a_blank_one_is_refused(news, hash_embedder):
-    from qa.answer import document_filter, get_index
+    from qa.answer import document_filter
+    from qa.index.cache import get_index
 
     index = get_index(news, hash_embedder.name)
     assert document_filter(index, source="  DAILY planet ") == {"news/a"}

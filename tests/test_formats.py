@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import make_corpus
-from qa.answer import answer, get_index
+from qa.answer import answer
+from qa.index.cache import get_index
 from qa.embed import HashEmbedder
 from qa.ingest.formats import parse_front_matter, read_html, read_jsonl, read_markdown, read_pdf, reflow_page
 from qa.index.build import build_index, index_is_current

@@ -152,7 +152,8 @@ def _file_bytes(index_dir: Path) -> dict[str, bytes]:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(documents(), min_size=1, max_size=3), st.data())
 def test_index_citations_quote_exactly_and_reindexing_is_byte_identical(texts, data):
-    from qa.answer import answer, clear_cache
+    from qa.answer import answer
+    from qa.index.cache import clear_cache
     from qa.index.build import build_index
     from qa.index.load import load_index
 

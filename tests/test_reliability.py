@@ -25,7 +25,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT, make_corpus
-from qa.answer import answer, clear_cache
+from qa.answer import answer
+from qa.index.cache import clear_cache
 from qa.config import Settings
 from qa.embed import HashEmbedder
 from qa.errors import (CorpusError, IndexCorruptError, IndexMismatchError, IndexStaleError,

@@ -1,6 +1,6 @@
 import pytest
 
-from qa.retrieve.retrievers import convex_fusion, minmax, reciprocal_rank_fusion
+from qa.retrieve.fusion import convex_fusion, minmax, reciprocal_rank_fusion
 from qa.lexicon.terms import analyze
 
 
@@ -37,7 +37,7 @@ def test_an_abbreviation_with_periods_is_the_same_term_as_without():
 
 
 def test_dense_lexical_and_hybrid_find_the_kling_passage(hash_index, hash_embedder):
-    from qa.answer import get_index
+    from qa.index.cache import get_index
     from qa.retrieve.retrievers import make_retriever
 
     index = get_index(hash_index, hash_embedder.name)
@@ -53,7 +53,7 @@ def test_dense_lexical_and_hybrid_find_the_kling_passage(hash_index, hash_embedd
 
 def test_a_query_word_the_corpus_uses_in_another_form_is_searched_in_that_form(hash_index, hash_embedder):
     """The shipped corpus says "American", never "America": BM25 searches the form it has."""
-    from qa.answer import get_index
+    from qa.index.cache import get_index
     from qa.retrieve.retrievers import LexicalRetriever
 
     index = get_index(hash_index, hash_embedder.name)
@@ -64,7 +64,7 @@ def test_a_query_word_the_corpus_uses_in_another_form_is_searched_in_that_form(h
 
 
 def test_hybrid_fuses_by_convex_mix_by_default_and_refuses_unknown_fusions(hash_index, hash_embedder):
-    from qa.answer import get_index
+    from qa.index.cache import get_index
     from qa.config import HYBRID_FUSION
     from qa.retrieve.retrievers import HybridRetriever
 
@@ -81,7 +81,7 @@ def test_the_lexical_index_is_the_same_bytes_whatever_the_hash_seed(tmp_path):
     import sys
     from pathlib import Path
 
-    code = ("import sys; from pathlib import Path; from qa.retrieve.retrievers import build_lexical_index; "
+    code = ("import sys; from pathlib import Path; from qa.index.lexical import build_lexical_index; "
             "build_lexical_index(['Cats sleep all day.', 'Dogs bark at night.', 'Owls hunt mice.', ''], "
             "Path(sys.argv[1]))")
     root = Path(__file__).resolve().parent.parent

@@ -83,7 +83,7 @@ def visible_text(rendered: str) -> str:
 # --- asking ---------------------------------------------------------------------------------------
 
 def test_answer_is_a_cited_verbatim_quote(ui_index, embedder):
-    from qa.answer import get_index
+    from qa.index.cache import get_index
 
     history = ask("Who co-founded 01.AI?", ui_index, embedder)
     assert [m["role"] for m in history] == ["user", "assistant"]
@@ -180,7 +180,7 @@ def test_escape_text_leaves_nothing_for_a_renderer_to_interpret():
 # --- reading the source ---------------------------------------------------------------------------
 
 def test_document_view_highlights_the_span_and_dims_boilerplate(ui_index, embedder):
-    from qa.answer import get_index
+    from qa.index.cache import get_index
 
     doc = get_index(ui_index).document("zz_hostile")
     start = doc.text.index("The kettle")
@@ -194,7 +194,7 @@ def test_document_view_highlights_the_span_and_dims_boilerplate(ui_index, embedd
 
 
 def test_document_text_survives_rendering_exactly(ui_index):
-    from qa.answer import get_index
+    from qa.index.cache import get_index
 
     for doc in get_index(ui_index).documents:
         view = ui.render_document(doc, 10, 50, "[1]")

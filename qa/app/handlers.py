@@ -83,7 +83,7 @@ def embedder_or_default(embedder):
 def loaded_index(index_dir, embedder):
     """The loaded index, for reading documents. A stale index is still readable (the Corpus tab
     reports staleness, and ``answer()`` refuses to answer from it), so staleness is not checked."""
-    from qa.answer import get_index
+    from qa.index.cache import get_index
 
     return get_index(index_dir, embedder_or_default(embedder).name, check_stale=False)
 

@@ -128,7 +128,8 @@ def ranking_metrics(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, f
 def evaluate(questions: Sequence[EvalQuestion], index_dir=None, k: int = 5, mode: str = "hybrid",
              threshold: float | None = None, embedder=None) -> EvalReport:
     """Run every question through retrieval and ``answer()``; return metrics and per-question rows."""
-    from qa.answer import answer, get_index, validate_question
+    from qa.answer import answer, validate_question
+    from qa.index.cache import get_index
     from qa.embed import default_embedder
     from qa.retrieve.retrievers import make_retriever
 
@@ -143,10 +144,7 @@ def evaluate(questions: Sequence[EvalQuestion], index_dir=None, k: int = 5, mode
         result = answer(q.question, k=k, index_dir=index.path, mode=mode, threshold=threshold,
                         embedder=embedder, query_vector=query_vector)
         latency = (time.perf_counter() - t0) * 1e3
-        if mode == "lexical":
-            hits = retriever.search(result.question, RANK_DEPTH)
-        else:
-            hits = retriever.search(result.question, RANK_DEPTH, query_vector=query_vector)
+        hits = retriever.search(result.question, RANK_DEPTH, vector=query_vector)
         docs = ranked_documents(hits)
         if q.answerable and q.relevant_docs:
             qrels[q.id] = {d: 1 for d in q.relevant_docs}

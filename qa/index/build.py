@@ -256,7 +256,7 @@ def _write_index_atomically(index_dir: Path, manifest: dict, documents, doc_rows
 def _write_files(tmp: Path, manifest: dict, documents, doc_rows, sentences, chunks, chunk_vectors,
                  sentence_vectors, chunk_texts, choice: StoreChoice, previous_store: dict | None,
                  written: dict) -> None:
-    from qa.retrieve.retrievers import build_lexical_index
+    from qa.index.lexical import build_lexical_index
 
     with open(tmp / DOCUMENTS, "w", encoding="utf-8") as fh:
         for d in documents:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,27 @@ from qa.index.manifest import (CHUNK_VECTORS, CHUNKS, DOCUMENTS, LEXICAL_DIR, MA
                                recorded_corpus_dir)
 from qa.types import Chunk, Document, Segment, Sentence
 from qa.vectors.store import open_store
+
+
+class DerivedData:
+    """Values computed from a loaded index on first use and kept with it (document frequencies,
+    the vocabulary, metadata tables, ...), so that each is built once per loaded index.
+
+    Thread-safe: two threads asking at once may both compute a value, and both get the first one
+    stored. ``get(key, build)`` returns the value under ``key``, calling ``build()`` if absent.
+    """
+
+    def __init__(self) -> None:
+        self._values: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, build):
+        with self._lock:
+            if key in self._values:
+                return self._values[key]
+        value = build()
+        with self._lock:
+            return self._values.setdefault(key, value)
 
 
 @dataclass(frozen=True)
@@ -34,6 +56,8 @@ class LoadedIndex:
     lexical: object  # bm25s.BM25 over the chunk texts
     doc_rows: dict = field(default_factory=dict)
     chunk_vectors: np.ndarray | None = None  # (n_chunks, dim) float32, memory-mapped; None if absent
+    #: What readers derive from the tables once per loaded index (``DerivedData``).
+    derived: DerivedData = field(default_factory=DerivedData, compare=False, repr=False)
 
     @property
     def faiss_index(self):
@@ -150,7 +174,7 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
     unless the index has no ``chunk_vectors.npy`` (then a flat FAISS index is the only source of
     the passage vectors for re-use).
     """
-    from qa.retrieve.retrievers import load_lexical_index
+    from qa.index.lexical import load_lexical_index
 
     rebuild = f"rebuild with `qa index CORPUS_DIR --index-dir {index_dir}`"
     version = manifest.get("format_version")

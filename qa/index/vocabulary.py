@@ -85,9 +85,5 @@ class Vocabulary:
 
 
 def index_vocabulary(index) -> Vocabulary:
-    """The vocabulary of an index's lexical side, built once and cached on the index object."""
-    cached = getattr(index, "_vocabulary_cache", None)
-    if cached is None:
-        cached = Vocabulary(index.lexical.vocab_dict)
-        object.__setattr__(index, "_vocabulary_cache", cached)
-    return cached
+    """The vocabulary of an index's lexical side, built once per loaded index."""
+    return index.derived.get("vocabulary", lambda: Vocabulary(index.lexical.vocab_dict))

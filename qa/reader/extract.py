@@ -397,10 +397,7 @@ _DOC_NOUNS = r"(?:article|report|piece|story|post|newsletter|column|blog|site|we
 
 def fields_of(index, doc_id: str) -> tuple[Field, ...]:
     """The metadata statements of a document (``qa.ingest.metadata``), computed once per loaded index."""
-    cache = getattr(index, "_fields_cache", None)
-    if cache is None:
-        cache = {}
-        object.__setattr__(index, "_fields_cache", cache)
+    cache = index.derived.get("document_fields", dict)
     if doc_id not in cache:
         doc = index.document(doc_id)
         cache[doc_id] = document_fields(doc.text, doc.segments, doc.title)

@@ -7,13 +7,15 @@ Lexical search is BM25 from bm25s over stemmed, stop-word-free terms (PyStemmer'
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Protocol, Sequence
+from dataclasses import replace
+
+from typing import Callable, Collection, Protocol
 
 import numpy as np
 
 from qa.types import Hit
 from qa.config import HYBRID_ALPHA, HYBRID_FUSION
+from qa.retrieve.fusion import convex_fusion, reciprocal_rank_fusion
 from qa.lexicon.terms import analyze
 from qa.index.vocabulary import index_vocabulary
 
@@ -21,77 +23,51 @@ from qa.index.vocabulary import index_vocabulary
 
 
 class Retriever(Protocol):
-    def search(self, query: str, k: int) -> list[Hit]:
-        """The ``k`` best passages for ``query``, best first."""
+    """What every retriever offers (dense, lexical, hybrid): one signature."""
+
+    def search(self, query: str, k: int, *, vector: np.ndarray | None = None,
+               allowed: Collection[str] | None = None) -> list[Hit]:
+        """The ``k`` best passages for ``query``, best first, ranks from 1.
+
+        ``vector`` is the query already embedded (a retriever that needs none ignores it);
+        ``allowed`` keeps only the passages of those document ids (None: every document).
+        """
         ...
 
 
 # --- pure fusion maths ---------------------------------------------------------------------------
 
-def reciprocal_rank_fusion(rankings: Sequence[Sequence[int]], k: int = 60,
-                           weights: Sequence[float] | None = None) -> list[tuple[int, float]]:
-    """Fuse ranked id lists: score(id) = sum_i w_i / (k + rank_i(id)), ranks from 1.
-
-    Returns (id, score) pairs, best first; ties keep the order in which ids were first seen.
-    """
-    weights = weights or [1.0] * len(rankings)
-    scores: dict[int, float] = {}
-    for ranking, w in zip(rankings, weights):
-        for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + w / (k + rank)
-    return sorted(scores.items(), key=lambda kv: -kv[1])
 
 
-def minmax(scores: Sequence[float]) -> np.ndarray:
-    """Scores rescaled to [0, 1] (all equal -> all 1)."""
-    arr = np.asarray(scores, dtype=np.float64)
-    if arr.size == 0:
-        return arr
-    lo, hi = float(arr.min()), float(arr.max())
-    if hi - lo < 1e-12:
-        return np.ones_like(arr)
-    return (arr - lo) / (hi - lo)
 
 
-def convex_fusion(dense: dict[int, float], lexical: dict[int, float], alpha: float = 0.5
-                  ) -> list[tuple[int, float]]:
-    """Fuse two score maps: alpha * minmax(dense) + (1 - alpha) * minmax(lexical).
-
-    An id missing from one map gets 0 from it. Returns (id, score) pairs, best first.
-    """
-    ids = list(dict.fromkeys([*dense, *lexical]))
-    d = dict(zip(dense, minmax(list(dense.values()))))
-    lx = dict(zip(lexical, minmax(list(lexical.values()))))
-    fused = [(i, alpha * d.get(i, 0.0) + (1 - alpha) * lx.get(i, 0.0)) for i in ids]
-    return sorted(fused, key=lambda kv: -kv[1])
 
 
 # --- lexical index -------------------------------------------------------------------------------
 
-def build_lexical_index(texts: Sequence[str], folder: Path) -> None:
-    """Write a BM25 index of ``texts`` (row i = text i) into ``folder`` as plain bm25s files."""
-    import bm25s
-
-    from bm25s.tokenization import Tokenized
-
-    retriever = bm25s.BM25()
-    tokens = [analyze(t) or ["\u2205"] for t in texts]  # an empty row would break bm25s
-    # Term ids in sorted order: bm25s would number terms in set order, which follows Python's
-    # per-process string hashing, so two builds of the same texts would write different bytes.
-    vocab = {term: i for i, term in enumerate(sorted({t for row in tokens for t in row}))}
-    retriever.index(Tokenized(ids=[[vocab[t] for t in row] for row in tokens], vocab=vocab),
-                    show_progress=False)
-    retriever.save(str(folder))
 
 
-def load_lexical_index(folder: Path):
-    """Load a BM25 index written by ``build_lexical_index`` (memory-mapped)."""
-    import bm25s
-
-    return bm25s.BM25.load(str(folder), mmap=True)
 
 
 # --- retrievers ----------------------------------------------------------------------------------
+
+def search_allowed(best: Callable[[int], list[Hit]], k: int, allowed: Collection[str] | None,
+                   n_chunks: int) -> list[Hit]:
+    """The ``k`` best hits of ``best(n)`` (the ``n`` best passages) whose document is in ``allowed``.
+
+    Without a filter this is ``best(k)``. With one, it over-fetches (ten times ``k``, at least
+    200 passages) and widens to every passage when too few allowed ones came back; the kept hits
+    are ranked again from 1.
+    """
+    if allowed is None:
+        return best(k)
+    n = min(n_chunks, max(10 * k, 200))
+    while True:
+        hits = [h for h in best(n) if h.chunk.doc_id in allowed]
+        if len(hits) >= k or n >= n_chunks:
+            return [replace(h, rank=i + 1) for i, h in enumerate(hits[:k])]
+        n = n_chunks
+
 
 def _top(scores: np.ndarray, k: int) -> list[int]:
     k = min(k, scores.shape[0])
@@ -116,9 +92,13 @@ class DenseRetriever:
         sims, rows = self.index.faiss_index.search(q, k)
         return {int(r): float(s) for r, s in zip(rows[0], sims[0]) if r >= 0}
 
-    def search(self, query: str, k: int, query_vector: np.ndarray | None = None) -> list[Hit]:
-        found = self.scores(query, k, query_vector)
-        return [Hit(self.index.chunk(r), s, i + 1, dense_score=s) for i, (r, s) in enumerate(found.items())]
+    def search(self, query: str, k: int, *, vector: np.ndarray | None = None,
+               allowed: Collection[str] | None = None) -> list[Hit]:
+        def best(n: int) -> list[Hit]:
+            found = self.scores(query, n, vector)
+            return [Hit(self.index.chunk(r), s, i + 1, dense_score=s) for i, (r, s) in enumerate(found.items())]
+
+        return search_allowed(best, k, allowed, self.index.n_chunks)
 
 
 class LexicalRetriever:
@@ -134,9 +114,14 @@ class LexicalRetriever:
         scores = np.asarray(self.index.lexical.get_scores(terms), dtype=np.float64)
         return {r: float(scores[r]) for r in _top(scores, k) if scores[r] > 0}
 
-    def search(self, query: str, k: int) -> list[Hit]:
-        found = self.scores(query, k)
-        return [Hit(self.index.chunk(r), s, i + 1, lexical_score=s) for i, (r, s) in enumerate(found.items())]
+    def search(self, query: str, k: int, *, vector: np.ndarray | None = None,
+               allowed: Collection[str] | None = None) -> list[Hit]:
+        """BM25 needs no query vector: ``vector`` is accepted and ignored."""
+        def best(n: int) -> list[Hit]:
+            found = self.scores(query, n)
+            return [Hit(self.index.chunk(r), s, i + 1, lexical_score=s) for i, (r, s) in enumerate(found.items())]
+
+        return search_allowed(best, k, allowed, self.index.n_chunks)
 
 
 class HybridRetriever:
@@ -155,16 +140,20 @@ class HybridRetriever:
         self.rrf_k = rrf_k
         self.candidates = candidates
 
-    def search(self, query: str, k: int, query_vector: np.ndarray | None = None) -> list[Hit]:
-        n = max(self.candidates, k)
-        dense = self.dense.scores(query, n, query_vector)
-        lexical = self.lexical.scores(query, n)
-        if self.fusion == "convex":
-            fused = convex_fusion(dense, lexical, self.alpha)
-        else:
-            fused = reciprocal_rank_fusion([list(dense), list(lexical)], k=self.rrf_k)
-        return [Hit(self.index.chunk(r), s, i + 1, dense.get(r), lexical.get(r))
-                for i, (r, s) in enumerate(fused[:k])]
+    def search(self, query: str, k: int, *, vector: np.ndarray | None = None,
+               allowed: Collection[str] | None = None) -> list[Hit]:
+        def best(want: int) -> list[Hit]:
+            n = max(self.candidates, want)
+            dense = self.dense.scores(query, n, vector)
+            lexical = self.lexical.scores(query, n)
+            if self.fusion == "convex":
+                fused = convex_fusion(dense, lexical, self.alpha)
+            else:
+                fused = reciprocal_rank_fusion([list(dense), list(lexical)], k=self.rrf_k)
+            return [Hit(self.index.chunk(r), s, i + 1, dense.get(r), lexical.get(r))
+                    for i, (r, s) in enumerate(fused[:want])]
+
+        return search_allowed(best, k, allowed, self.index.n_chunks)
 
 
 def make_retriever(mode: str, index, embedder):
