@@ -17,23 +17,10 @@ from pathlib import Path
 from typing import Sequence
 
 from qa.errors import QAError
-from qa.eval.evaluate import success_at_k  # noqa: F401  (part of ui's public names)
-# Rendering lives in qa.app.render and the handlers in qa.app.handlers; these names stay importable
-# from ``ui`` for existing callers.
-from qa.app.render import (  # noqa: F401
-    CITE_PREFIX, CORPUS_COLUMNS, MAX_CHART_K, METRIC_LABELS, N_CLOSEST, QUESTION_COLUMNS,
-    QUESTION_WIDTHS, VIEWER_PLACEHOLDER, chart_points, cite_href, corpus_rows, escape_inline,
-    escape_text, metrics_rows, parse_cite_ref, question_rows, quote_html, render_abstention,
-    render_answer, render_build_report, render_corpus_status, render_document, render_error,
-    render_eval_summary, render_question,
-)
 from qa.app.assets import BRIDGE_JS, CSS
-from qa.app.handlers import (  # noqa: F401
-    BUNDLED_QUESTIONS, COLLECTIONS_NOTE, DOCUMENT_TYPES, N_EXAMPLES, QUESTION_FORMAT,
-    add_to_collection, answer_json, app_index_dir, chat_turn, check_question_upload,
-    corpus_overview, embedder_or_default, example_questions, header_markdown, loaded_index,
-    new_collection, open_citation, open_document_row, run_evaluation,
-)
+from qa.app.handlers import (BUNDLED_QUESTIONS, add_to_collection, answer_json, embedder_or_default,
+                             example_questions, header_markdown, loaded_index)
+from qa.app.render import VIEWER_PLACEHOLDER
 from qa.ingest.uploads import MAX_UPLOAD_BYTES
 
 #: Requests answered at the same time; the library is thread-safe, and with 2-4 cores a few

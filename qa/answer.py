@@ -6,12 +6,12 @@ import math
 import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from qa.types import NOT_FOUND, Answer
 from qa.config import DEFAULT_SETTINGS, MODES, Settings
 from qa.errors import QuestionError
 from qa.reader.extract import cite, extract, named_sources, titled_sources
+from qa.collections import resolve_index_dir
 from qa.index.cache import get_index
 from qa.index.load import LoadedIndex
 from qa.retrieve.retrievers import make_retriever
@@ -38,21 +38,6 @@ def _check_dimension(loaded: LoadedIndex, embedder) -> None:
 
 
 
-def resolve_index_dir(index_dir: str | os.PathLike | None = None,
-                      collection: str | None = None) -> Path | None:
-    """The index folder to read: ``index_dir``, or the index of the collection named ``collection``.
-
-    ``None`` for both means the default index. Raises ``QuestionError`` when both are given, and
-    an ``IndexNotFoundError`` for a collection that does not exist (the message lists those that
-    do) or has no index yet.
-    """
-    if collection is None:
-        return Path(index_dir) if index_dir is not None else None
-    if index_dir is not None:
-        raise QuestionError("give either index_dir or collection, not both")
-    from qa.collections import collection_index_dir
-
-    return collection_index_dir(collection)
 
 
 def validate_question(question: object, settings: Settings = DEFAULT_SETTINGS) -> str:

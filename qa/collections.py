@@ -22,7 +22,7 @@ from typing import Sequence
 
 from qa.config import (DEFAULT_SETTINGS, MAX_DOCUMENT_BYTES, PROJECT_ROOT, Settings,
                        default_corpus_dir, default_index_dir)
-from qa.errors import CorpusError, EmptyCollectionError, UnknownCollectionError
+from qa.errors import CorpusError, EmptyCollectionError, QuestionError, UnknownCollectionError
 from qa.ingest.corpus import CORPUS_SUFFIXES
 from qa.index.manifest import MANIFEST
 from qa.ingest.uploads import check_size
@@ -267,3 +267,18 @@ def index_overview(index_dir: str | os.PathLike, embedder_name: str | None = Non
     entries += [DocumentEntry(path, "", Path(path).name, "", None, None, None, NOT_INDEXED)
                 for path in added]
     return IndexOverview(folder, corpus_dir, manifest, fresh, why, tuple(entries))
+
+
+def resolve_index_dir(index_dir: str | os.PathLike | None = None,
+                      collection: str | None = None) -> Path | None:
+    """The index folder to read: ``index_dir``, or the index of the collection named ``collection``.
+
+    ``None`` for both means the default index. Raises ``QuestionError`` when both are given, and
+    an ``IndexNotFoundError`` for a collection that does not exist (the message lists those that
+    do) or has no index yet.
+    """
+    if collection is None:
+        return Path(index_dir) if index_dir is not None else None
+    if index_dir is not None:
+        raise QuestionError("give either index_dir or collection, not both")
+    return collection_index_dir(collection)

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 import ui
+from qa.app import handlers, render
+from qa.eval import evaluate
 from qa.embed import HashEmbedder
 from qa.index.build import build_index
 
@@ -64,7 +66,7 @@ def questions_file(tmp_path_factory) -> Path:
 
 
 def ask(question, index_dir, embedder, history=None, **settings):
-    history, box = ui.chat_turn(question, history or [], settings.get("mode", "hybrid"),
+    history, box = handlers.chat_turn(question, history or [], settings.get("mode", "hybrid"),
                                 settings.get("k", 5), settings.get("threshold"),
                                 index_dir=index_dir, embedder=embedder)
     assert box == ""  # the question box is cleared after every turn
@@ -92,7 +94,7 @@ def test_answer_is_a_cited_verbatim_quote(ui_index, embedder):
     assert "Sources" in reply and "answered in" in reply
     hrefs = cite_hrefs(reply)
     assert hrefs, "the answer carries clickable citations"
-    doc_id, start, end, label = ui.parse_cite_ref(hrefs[0])
+    doc_id, start, end, label = render.parse_cite_ref(hrefs[0])
     assert label == "[1]"
     quote = get_index(ui_index).document(doc_id).text[start:end]
     assert quote in visible_text(reply)  # the marker points at exactly the quoted text
@@ -117,7 +119,7 @@ def test_off_topic_question_abstains_and_lists_passages_as_such(ui_index, embedd
     assert "The corpus does not say." in text
     assert "Closest passages (not an answer)" in text
     assert "Sources" not in text and "sources agree" not in text
-    assert all(ui.parse_cite_ref(h)[3] == "passage" for h in cite_hrefs(reply))
+    assert all(render.parse_cite_ref(h)[3] == "passage" for h in cite_hrefs(reply))
 
 
 def test_settings_reach_the_library(ui_index, embedder):
@@ -143,7 +145,7 @@ def test_missing_index_is_a_message_not_a_crash(tmp_path, embedder):
     missing = tmp_path / "nowhere"
     reply = ask("Who co-founded 01.AI?", missing, embedder)[-1]["content"]
     assert 'class="qa-error"' in reply and "no index" in reply
-    status, rows = ui.corpus_overview(missing, embedder)
+    status, rows = handlers.corpus_overview(missing, embedder)
     assert "no index" in status and rows == []
     ui.build_app(index_dir=missing, embedder=embedder, examples=[])  # still builds
 
@@ -164,17 +166,17 @@ def test_html_in_a_document_is_shown_literally(ui_index, embedder):
     assert "<img" not in reply
     assert '<img src=x onerror="window.__xss=1">' in visible_text(reply)
     href = next(h for h in cite_hrefs(reply) if "zz_hostile" in h)
-    viewer = ui.open_citation(href, ui_index, embedder)
+    viewer = handlers.open_citation(href, ui_index, embedder)
     assert "<img" not in viewer and "${" not in viewer and "{{" not in viewer
     assert "[link](javascript:alert(1))" in visible_text(viewer)
 
 
 def test_escape_text_leaves_nothing_for_a_renderer_to_interpret():
     raw = "<b>&amp;</b> `code` *x* _y_ [l](u) $$m$$ ${t} {{h}} # h ~s~ | \\ ! ="
-    escaped = ui.escape_text(raw)
+    escaped = render.escape_text(raw)
     assert not set(re.sub(r"&#[0-9]+;", "", escaped)) & set("<>&`*_[](){}$~|#!\\=\"'")
     assert html.unescape(escaped) == raw
-    assert "<br>" in ui.escape_inline("a\nb") and "\n" not in ui.escape_inline("a\r\nb\rc")
+    assert "<br>" in render.escape_inline("a\nb") and "\n" not in render.escape_inline("a\r\nb\rc")
 
 
 # --- reading the source ---------------------------------------------------------------------------
@@ -185,7 +187,7 @@ def test_document_view_highlights_the_span_and_dims_boilerplate(ui_index, embedd
     doc = get_index(ui_index).document("zz_hostile")
     start = doc.text.index("The kettle")
     end = doc.text.index("old texts.") + len("old texts.")
-    view = ui.render_document(doc, start, end, "[1]")
+    view = render.render_document(doc, start, end, "[1]")
     body = view.split('<div class="qa-doc-body">', 1)[1]
     marked = "".join(re.findall(r'<mark class="qa-hl">(.*?)</mark>', body))
     assert html.unescape(marked) == doc.text[start:end]
@@ -197,19 +199,19 @@ def test_document_text_survives_rendering_exactly(ui_index):
     from qa.index.cache import get_index
 
     for doc in get_index(ui_index).documents:
-        view = ui.render_document(doc, 10, 50, "[1]")
+        view = render.render_document(doc, 10, 50, "[1]")
         body = view.split('<div class="qa-doc-body">', 1)[1][:-len("</div></div>")]
         assert html.unescape(re.sub(r"<[^>]*>", "", body)) == doc.text
 
 
 @pytest.mark.parametrize("ref", [None, "", "#cite:", "#cite:%5B1%2C2%5D", "#cite:not-json",
-                                 ui.cite_href("x", 5, 1, "[1]").replace("5", "-5")])
+                                 render.cite_href("x", 5, 1, "[1]").replace("5", "-5")])
 def test_malformed_citation_reference_shows_the_placeholder(ui_index, embedder, ref):
-    assert ui.open_citation(ref, ui_index, embedder) == ui.VIEWER_PLACEHOLDER
+    assert handlers.open_citation(ref, ui_index, embedder) == render.VIEWER_PLACEHOLDER
 
 
 def test_citation_to_a_vanished_document_is_a_message(ui_index, embedder):
-    view = ui.open_citation(ui.cite_href("gone", 0, 4, "[1]"), ui_index, embedder)
+    view = handlers.open_citation(render.cite_href("gone", 0, 4, "[1]"), ui_index, embedder)
     assert "no longer in the index" in view
 
 
@@ -220,38 +222,38 @@ def test_corpus_overview_lists_documents_and_freshness(tmp_path, ui_corpus, embe
     shutil.copytree(ui_corpus, corpus)
     index_dir = tmp_path / "index"
     report = build_index(corpus, index_dir, embedder=embedder)
-    status, rows = ui.corpus_overview(index_dir, embedder)
+    status, rows = handlers.corpus_overview(index_dir, embedder)
     assert "up to date" in status and "not up to date" not in status
     assert len(rows) == report.documents
     assert sum(r[4] for r in rows) == report.chunks
     hostile = next(r for r in rows if r[1] == "zz_hostile")
     assert hostile[3] == len(HOSTILE_DOC) and hostile[5] != "0%"
     (corpus / "new.txt").write_text("A brand new document about something else entirely.\n", encoding="utf-8")
-    status, stale_rows = ui.corpus_overview(index_dir, embedder)
+    status, stale_rows = handlers.corpus_overview(index_dir, embedder)
     assert "not up to date" in status and "added 1" in status and "qa index" in status
     assert stale_rows[:-1] == rows  # a stale index still lists what it holds
     assert stale_rows[-1] == ["new.txt", "", "", "", "", "", "not indexed yet"]
     assert all(r[6] == "indexed" for r in rows)
-    assert "not indexed" in visible_text(ui.open_document_row(stale_rows[-1], index_dir, embedder))
-    assert "zz_hostile" in visible_text(ui.open_document_row(hostile, index_dir, embedder))
+    assert "not indexed" in visible_text(handlers.open_document_row(stale_rows[-1], index_dir, embedder))
+    assert "zz_hostile" in visible_text(handlers.open_document_row(hostile, index_dir, embedder))
 
 
 def test_evaluation_gives_metrics_chart_rows_and_csv(ui_index, embedder, questions_file, tmp_path):
-    summary, metrics, chart, rows, csv_path = ui.run_evaluation(
+    summary, metrics, chart, rows, csv_path = handlers.run_evaluation(
         "bundled", None, ["hybrid", "lexical"], 5, ui_index, embedder, bundled=questions_file)
     assert "3 questions (2 answerable, 1 unanswerable)" in summary
     labels = [m[0] for m in metrics]
     assert "recall@5" in labels and "answer hit@1" in labels and "abstention recall" in labels
     assert all(len(m) == 3 for m in metrics)
-    assert sorted(set(chart["mode"])) == ["hybrid", "lexical"] and len(chart) == 2 * ui.MAX_CHART_K
+    assert sorted(set(chart["mode"])) == ["hybrid", "lexical"] and len(chart) == 2 * render.MAX_CHART_K
     assert chart["share"].between(0, 1).all() and chart.groupby("mode")["share"].is_monotonic_increasing.all()
     assert len(rows) == 2 * len(QUESTIONS)
     lines = Path(csv_path).read_text(encoding="utf-8").splitlines()
-    assert lines[0].split(",") == ui.QUESTION_COLUMNS and len(lines) == 1 + 2 * len(QUESTIONS)
+    assert lines[0].split(",") == render.QUESTION_COLUMNS and len(lines) == 1 + 2 * len(QUESTIONS)
 
     upload = tmp_path / "mine.jsonl"
     upload.write_text(json.dumps(QUESTIONS[0]) + "\n", encoding="utf-8")
-    summary, _, _, rows, _ = ui.run_evaluation("upload", str(upload), ["dense"], 3, ui_index, embedder)
+    summary, _, _, rows, _ = handlers.run_evaluation("upload", str(upload), ["dense"], 3, ui_index, embedder)
     assert "1 question (1 answerable" in summary and "mine.jsonl" in summary and len(rows) == 1
 
 
@@ -260,14 +262,14 @@ def test_evaluation_problems_are_messages(ui_index, embedder, tmp_path):
     bad.write_text("{broken\n", encoding="utf-8")
     for args in (("upload", None, ["hybrid"]), ("upload", str(bad), ["hybrid"]),
                  ("bundled", None, [])):
-        summary, metrics, _, rows, csv_path = ui.run_evaluation(*args, 5, ui_index, embedder,
+        summary, metrics, _, rows, csv_path = handlers.run_evaluation(*args, 5, ui_index, embedder,
                                                                 bundled=tmp_path / "missing.jsonl")
         assert 'class="qa-error"' in summary and metrics == [] and rows == [] and csv_path is None
-    assert "bad.jsonl:1" in ui.run_evaluation("upload", str(bad), ["hybrid"], 5, ui_index, embedder)[0]
+    assert "bad.jsonl:1" in handlers.run_evaluation("upload", str(bad), ["hybrid"], 5, ui_index, embedder)[0]
 
 
 def test_the_bundled_questions_are_not_run_against_a_user_collection(embedder, questions_file):
-    summary, metrics, _, rows, csv_path = ui.run_evaluation("bundled", None, ["hybrid"], 5, None, embedder,
+    summary, metrics, _, rows, csv_path = handlers.run_evaluation("bundled", None, ["hybrid"], 5, None, embedder,
                                                             bundled=questions_file, collection="notes")
     assert "about the shipped corpus, not the collection 'notes'" in visible_text(summary)
     assert metrics == [] and rows == [] and csv_path is None
@@ -277,15 +279,15 @@ def test_question_files_over_5_mb_are_refused_with_a_message(ui_index, embedder,
     big = tmp_path / "big.jsonl"
     line = json.dumps(QUESTIONS[0]) + "\n"
     big.write_text(line * (6 * 1024 * 1024 // len(line) + 1), encoding="utf-8")  # over 5 MB
-    message = ui.check_question_upload(str(big))
+    message = handlers.check_question_upload(str(big))
     assert 'class="qa-error"' in message and "the limit is 5 MB" in visible_text(message)
-    summary, metrics, _, rows, csv_path = ui.run_evaluation("upload", str(big), ["hybrid"], 5,
+    summary, metrics, _, rows, csv_path = handlers.run_evaluation("upload", str(big), ["hybrid"], 5,
                                                             ui_index, embedder)
     assert "the limit is 5 MB" in visible_text(summary) and rows == [] and csv_path is None
     small = tmp_path / "small.jsonl"
     small.write_text(line, encoding="utf-8")
-    assert ui.check_question_upload(str(small)) == "" and ui.check_question_upload(None) == ""
-    assert "5\u00a0MB" in ui.QUESTION_FORMAT and "20\u00a0MB" in ui.COLLECTIONS_NOTE  # the limits are told
+    assert handlers.check_question_upload(str(small)) == "" and handlers.check_question_upload(None) == ""
+    assert "5\u00a0MB" in handlers.QUESTION_FORMAT and "20\u00a0MB" in handlers.COLLECTIONS_NOTE  # the limits are told
 
 
 def test_success_at_k_counts_questions_with_a_relevant_document_in_the_top_k():
@@ -298,13 +300,13 @@ def test_success_at_k_counts_questions_with_a_relevant_document_in_the_top_k():
     questions = [EvalQuestion("a", "?", (), ("d1",), True), EvalQuestion("b", "?", (), ("d2",), True),
                  EvalQuestion("c", "?", (), (), False)]
     rows = [Row("a", 1), Row("b", None), Row("c", None)]
-    assert ui.success_at_k(rows, questions, 3) == [0.5, 0.5, 0.5]
-    assert ui.success_at_k([Row("a", 3), Row("b", 2)], questions, 3) == [0.0, 0.5, 1.0]
+    assert evaluate.success_at_k(rows, questions, 3) == [0.5, 0.5, 0.5]
+    assert evaluate.success_at_k([Row("a", 3), Row("b", 2)], questions, 3) == [0.0, 0.5, 1.0]
 
 
 def test_example_questions_come_from_the_question_set(questions_file, tmp_path):
-    assert ui.example_questions(questions_file) == [q["question"] for q in QUESTIONS if q["answerable"]]
-    assert ui.example_questions(tmp_path / "missing.jsonl") == []
+    assert handlers.example_questions(questions_file) == [q["question"] for q in QUESTIONS if q["answerable"]]
+    assert handlers.example_questions(tmp_path / "missing.jsonl") == []
 
 
 # --- the app and its API --------------------------------------------------------------------------
@@ -361,7 +363,7 @@ def test_api_serves_several_users_at_once(client):
 
 def test_answer_words_are_bold_and_still_escaped():
     from qa.reader.extract import Citation
-    from ui import quote_html
+    from qa.app.render import quote_html
 
     c = Citation("d", "t", 10, 40, "made by <b>Acme</b> in 2019 ok", 0.9, "answer", (33, 37))
     html = quote_html(c)
@@ -372,37 +374,37 @@ def test_answer_words_are_bold_and_still_escaped():
 
 def test_collections_from_the_ui_create_add_and_refuse_the_default(tmp_path, monkeypatch, embedder):
     monkeypatch.setenv("QA_COLLECTIONS_DIR", str(tmp_path / "collections"))
-    notice, names, selected = ui.new_collection("Bad Name")
+    notice, names, selected = handlers.new_collection("Bad Name")
     assert "not a valid collection name" in notice and selected is None and names == ["default"]
-    notice, names, selected = ui.new_collection("mine")
+    notice, names, selected = handlers.new_collection("mine")
     assert "created" in notice and names == ["default", "mine"] and selected == "mine"
-    assert ui.app_index_dir("default", tmp_path / "app-index") == tmp_path / "app-index"
-    assert ui.app_index_dir(None, tmp_path / "app-index") == tmp_path / "app-index"
+    assert handlers.app_index_dir("default", tmp_path / "app-index") == tmp_path / "app-index"
+    assert handlers.app_index_dir(None, tmp_path / "app-index") == tmp_path / "app-index"
     # An empty collection says so wherever it is used: chat, header, Corpus tab.
-    history, _ = ui.chat_turn("Why?", [], collection="mine", embedder=embedder)
+    history, _ = handlers.chat_turn("Why?", [], collection="mine", embedder=embedder)
     assert [m["role"] for m in history] == ["user", "assistant"]
     assert "no documents yet" in history[-1]["content"]
-    assert "no documents yet" in ui.header_markdown(collection="mine", embedder=embedder)
-    assert "no documents yet" in ui.corpus_overview(embedder=embedder, collection="mine")[0]
+    assert "no documents yet" in handlers.header_markdown(collection="mine", embedder=embedder)
+    assert "no documents yet" in handlers.corpus_overview(embedder=embedder, collection="mine")[0]
     doc = tmp_path / "up" / "<b>otter.txt"
     doc.parent.mkdir()
     doc.write_text("Otters hold hands while they sleep so that they do not drift apart.\n", encoding="utf-8")
-    assert "read-only" in ui.add_to_collection("default", [str(doc)], embedder)
-    assert "Choose one or more" in ui.add_to_collection("mine", [], embedder)
-    report = ui.add_to_collection("mine", [str(doc)], embedder)
+    assert "read-only" in handlers.add_to_collection("default", [str(doc)], embedder)
+    assert "Choose one or more" in handlers.add_to_collection("mine", [], embedder)
+    report = handlers.add_to_collection("mine", [str(doc)], embedder)
     assert "1 added" in report and "<b>" not in report  # the file name is escaped
-    history, _ = ui.chat_turn("Why do otters hold hands while they sleep?", [], collection="mine",
+    history, _ = handlers.chat_turn("Why do otters hold hands while they sleep?", [], collection="mine",
                               embedder=embedder)
     assert "drift apart" in visible_text(history[-1]["content"])
-    status, rows = ui.corpus_overview(embedder=embedder, collection="mine")
+    status, rows = handlers.corpus_overview(embedder=embedder, collection="mine")
     assert "up to date" in status and [r[1] for r in rows] == ["<b>otter"]
-    assert "no documents yet" not in ui.header_markdown(collection="mine", embedder=embedder)
+    assert "no documents yet" not in handlers.header_markdown(collection="mine", embedder=embedder)
     # A file that is then skipped while indexing is not reported as added.
     good, empty = tmp_path / "up" / "seals.txt", tmp_path / "up" / "blank.txt"
     good.write_text("Seals sleep in the water with half of their brain awake.\n", encoding="utf-8")
     empty.write_text("   \n", encoding="utf-8")
-    report = ui.add_to_collection("mine", [str(good), str(empty)], embedder)
+    report = handlers.add_to_collection("mine", [str(good), str(empty)], embedder)
     assert "added</span> seals.txt to" in report
     assert "Not indexed: blank.txt" in report and "blank.txt: skipped: no indexable text" in report
-    report = ui.add_to_collection("mine", [str(empty)], embedder)
+    report = handlers.add_to_collection("mine", [str(empty)], embedder)
     assert "nothing added" in report and "✓ added" not in report

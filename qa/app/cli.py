@@ -213,7 +213,7 @@ def eval_command(questions_file: Path, index_dir: Path | None, k: int, mode: str
                  compare: bool, as_json: bool, details: bool, calibrate: bool,
                  max_false_abstention: float, collection: str | None) -> None:
     """Evaluate retrieval and answers on a JSONL question file."""
-    from qa.answer import resolve_index_dir
+    from qa.collections import resolve_index_dir
     from qa.eval.evaluate import calibrate_threshold, evaluate, format_report, load_questions
 
     index_dir = resolve_index_dir(index_dir, collection)

@@ -58,13 +58,13 @@ def app_index_dir(collection: str | None, index_dir=None):
     """The index folder for ``collection``: the app's own ``index_dir`` for the default collection
     (None or "default"), else ``qa.collections.collection_index_dir(collection)``, which raises
     ``UnknownCollectionError`` or ``EmptyCollectionError``."""
-    from qa.collections import DEFAULT_COLLECTION, collection_index_dir
+    from qa.collections import DEFAULT_COLLECTION, resolve_index_dir
     from qa.errors import EmptyCollectionError
 
     if not collection or collection == DEFAULT_COLLECTION:
         return index_dir
     try:
-        return collection_index_dir(collection)
+        return resolve_index_dir(None, collection)
     except EmptyCollectionError:
         # The library's message names the folder and the CLI; here the user adds documents in a tab.
         raise EmptyCollectionError(f"The collection {collection!r} has no documents yet: add some "

@@ -160,16 +160,15 @@ def pipeline_fingerprint() -> str:
     Recorded in the manifest: after an upgrade that changes cleaning or sentence splitting, an old
     index is reported stale and rebuilt, instead of silently disagreeing with a fresh one.
     """
-    from qa.ingest import chunk
-    from qa.ingest import formats
-    from qa.ingest import corpus as ingest
-    from qa.ingest import metadata
-    from qa.lexicon import terms
+    import qa.ingest
+    import qa.lexicon
 
     digest = hashlib.sha256()
-    # metadata: the source/author ingest records; terms: what the lexical index holds.
-    for module in (ingest, formats, metadata, chunk, terms):
-        digest.update(Path(module.__file__).read_bytes())
+    # Every module of reading and cleaning, and the language data and term analyser the lexical
+    # index holds, in a fixed order.
+    for package in (qa.ingest, qa.lexicon):
+        for path in sorted(Path(package.__file__).parent.glob("*.py")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -12,7 +12,8 @@ from typing import Iterable, Mapping, Sequence
 
 from qa.types import Chunk, Sentence
 from qa.config import ChunkConfig
-from qa.ingest.corpus import Document, reads_as_prose
+from qa.ingest.corpus import Document
+from qa.ingest.clean import reads_as_prose
 
 
 

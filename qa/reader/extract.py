@@ -19,7 +19,7 @@ import numpy as np
 
 from qa.types import Citation, Hit
 from qa.config import ExtractConfig
-from qa.ingest.corpus import ends_like_sentence, reads_as_prose
+from qa.ingest.clean import ends_like_sentence, reads_as_prose
 from qa.ingest.metadata import Field, document_fields, word_key
 from qa.reader.metadata_questions import (described_title, metadata_question, names_other_work, quoted_title,
                                   quotes_other_title, quotes_title)
@@ -281,8 +281,8 @@ _ANAPHOR = re.compile(
 
 def is_heading(sentence: str) -> bool:
     """True for a heading rather than a statement: it does not close like a sentence
-    (``qa.ingest.corpus.ends_like_sentence``) and is too short to be one missing its full stop
-    (``qa.ingest.corpus.reads_as_prose``), or it ends with a colon ("Practical Tips: Maximizing
+    (``qa.ingest.clean.ends_like_sentence``) and is too short to be one missing its full stop
+    (``qa.ingest.clean.reads_as_prose``), or it ends with a colon ("Practical Tips: Maximizing
     Open-Source AI for Your Business:"). It names a topic; it states nothing that could answer."""
     text = sentence.strip()
     return bool(text) and (text.endswith(":") or not ends_like_sentence(text) and not reads_as_prose(text))
