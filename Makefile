@@ -80,10 +80,10 @@ test-fast: install-test
 	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 bench: install-test index
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
 bench-quality: install-test
-	$(BIN)/python bench/quality.py
+	$(BIN)/python -m bench.quality
 
 clean:
 	rm -rf $(VENV) index .pytest_cache

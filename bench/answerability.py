@@ -1,6 +1,6 @@
 """Would a sentence cross-encoder trained here fix abstention? An experiment, not part of the product.
 
-Usage: ``.venv/bin/python bench/answerability.py [--pairs N] [--out DIR]`` (about 20 min on 2 cores).
+Usage: ``.venv/bin/python -m bench.answerability [--pairs N] [--out DIR]`` (about 20 min on 2 cores).
 
 The extractor scores a question against each sentence with a bi-encoder: question and sentence are
 embedded apart, so "How many employees does 01.AI have?" and a sentence about 01.AI's valuation
@@ -26,17 +26,14 @@ import argparse
 import json
 import math
 import random
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-import quality  # noqa: E402  (the dataset folder)
+from bench import quality
 
 SEED = 0
 MAX_LENGTH = 160

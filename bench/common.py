@@ -1,12 +1,11 @@
 """What the benchmark scripts share: an offline environment and the project's paths.
 
-Imported first by each script (``python bench/NAME.py`` puts ``bench/`` on ``sys.path``).
+Imported first by each script; run them from the project folder as ``python -m bench.NAME``.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 for _name, _value in {"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
@@ -15,8 +14,6 @@ for _name, _value in {"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
     os.environ.setdefault(_name, _value)
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 INDEX_DIR = ROOT / "index"
 CORPUS_DIR = ROOT / "corpus"

@@ -1,6 +1,6 @@
 """What building an index with the int8 encoder costs in retrieval quality, against fp32.
 
-    .venv/bin/python bench/encoders.py [--scifact-queries 300] [--scifact-docs 1500]
+    .venv/bin/python -m bench.encoders [--scifact-queries 300] [--scifact-docs 1500]
 
 Questions are embedded in fp32 (as ``answer()`` does); passages by ONNX fp32 (the same vectors as
 sentence-transformers) or ONNX int8 (``qa index``'s default). Two measurements:
@@ -28,9 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import BENCH_DOC, CORPUS_DIR, DATA_DIR, QUESTIONS_FILE, RESULTS, replace_marked_section  # noqa: E402
+from bench.common import BENCH_DOC, CORPUS_DIR, DATA_DIR, QUESTIONS_FILE, RESULTS, replace_marked_section
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 BEGIN, END = "<!-- encoders:begin -->", "<!-- encoders:end -->"
 SCIFACT = DATA_DIR / "scifact"

@@ -1,6 +1,6 @@
 """Reciprocal-rank fusion against a convex score mix, on public data and on ours, in one run.
 
-Usage: ``.venv/bin/python bench/fusion.py [--questions 1500]``
+Usage: ``.venv/bin/python -m bench.fusion [--questions 1500]``
 
 The hybrid retriever fuses the dense and BM25 candidate lists either by reciprocal rank
 (``qa.retrieve.fusion.reciprocal_rank_fusion``, k=60) or by a convex mix of min-max-normalised scores
@@ -21,10 +21,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-import quality  # noqa: E402
+from bench import quality
 
 VARIANTS = (("rrf", None), ("convex", 0.3), ("convex", 0.5), ("convex", 0.7))
 

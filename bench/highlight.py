@@ -1,7 +1,7 @@
 """How often the highlighted words of an answer are the answer: ``qa.reader.spans.answer_span`` on the
 sentence that holds a gold answer.
 
-Usage: ``.venv/bin/python bench/highlight.py``
+Usage: ``.venv/bin/python -m bench.highlight``
 
 The citation always covers a whole sentence; inside it, the extractor highlights the value of the
 type the question asks for (a date, a number, a name). This measures that choice alone, apart from
@@ -19,8 +19,8 @@ import json
 import sys
 from collections import Counter
 
-import common  # noqa: F401  (paths, offline environment)
-from common import DATA_DIR, ROOT
+import bench.common  # noqa: F401  (paths, offline environment)
+from bench.common import DATA_DIR, ROOT
 
 from qa.ingest.chunk import split_sentences
 from qa.reader.spans import answer_span, expected_type

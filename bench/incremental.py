@@ -1,6 +1,6 @@
 """Time a full build against an incremental one after one document changed.
 
-Usage: ``.venv/bin/python bench/incremental.py [--docs 5000] [--real-docs 2000] [--no-real]``
+Usage: ``.venv/bin/python -m bench.incremental [--docs 5000] [--real-docs 2000] [--no-real]``
 
 The corpus is SciFact abstracts (``/work/shared/datasets/scifact/corpus.jsonl``, or
 ``$SCIFACT_CORPUS``) written as ``.txt`` files into a temporary folder. For each embedder (the
@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 SCIFACT = Path(os.environ.get("SCIFACT_CORPUS", "/work/shared/datasets/scifact/corpus.jsonl"))
@@ -132,7 +131,7 @@ def report(rows: list[dict], notes: list[str]) -> str:
 
 
 def write_doc(section: str) -> None:
-    from common import replace_marked_section
+    from bench.common import replace_marked_section
 
     replace_marked_section(DOC, START, END, section, "# Incremental indexing", lead="\n\n## Measured\n\n")
 

@@ -10,7 +10,7 @@ the same questions answered sequentially in this process by ``qa.answer.answer()
 one user gets without HTTP. Half of it runs before the scenarios and half after, so that a change
 in the machine's load shows.
 
-    .venv/bin/python bench/load.py [--quick] [--users N --seconds S] [--client httpx|gradio]
+    .venv/bin/python -m bench.load [--quick] [--users N --seconds S] [--client httpx|gradio]
 
 Without ``--users`` it runs the standard scenarios (1 user 15 s, 8 users 30 s, 20 users 60 s;
 ``--quick``: 5 s each) and replaces the "Concurrency (HTTP API)" section of docs/benchmarks.md
@@ -34,9 +34,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import BENCH_DOC, INDEX_DIR, QUESTIONS_FILE, RESULTS, ROOT, cpu_model  # noqa: E402
+from bench.common import BENCH_DOC, INDEX_DIR, QUESTIONS_FILE, RESULTS, ROOT, cpu_model
 
-import numpy as np  # noqa: E402
+import numpy as np
 RELIABILITY_DOC = ROOT / "docs" / "reliability.md"
 BENCH_HEADING = "## Concurrency (HTTP API)"
 RELIABILITY_HEADING = "## Load test"

@@ -1,6 +1,6 @@
 """Resident memory and answer latency of a serving process, on a synthetic 1M-passage index.
 
-    .venv/bin/python bench/memory.py [--passages 1000000] [--folder DIR] [--rounds 2]
+    .venv/bin/python -m bench.memory [--passages 1000000] [--folder DIR] [--rounds 2]
 
 ``build`` (run first, once; reused while its parameters match) writes an index folder that
 ``qa.index.load.load_index`` reads: generated English-like documents, 4-sentence passages overlapping by
@@ -39,9 +39,9 @@ import time
 import uuid
 from pathlib import Path
 
-from common import BENCH_DOC, CORPUS_DIR, DATA_DIR, RESULTS, ROOT, cpu_model, replace_marked_section  # noqa: E402
+from bench.common import BENCH_DOC, CORPUS_DIR, DATA_DIR, RESULTS, ROOT, cpu_model, replace_marked_section
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 BEGIN, END = "<!-- memory:begin -->", "<!-- memory:end -->"
 DIM = 384
@@ -331,7 +331,7 @@ def breakdown(folder: str) -> list[tuple[str, float, float]]:
 
 
 def run_probe(folder: Path, variant: str, n_questions: int) -> dict:
-    done = subprocess.run([sys.executable, __file__, "probe", str(folder), variant, str(n_questions)],
+    done = subprocess.run([sys.executable, "-m", "bench.memory", "probe", str(folder), variant, str(n_questions)],
                           capture_output=True, text=True, cwd=ROOT, timeout=1800)
     if done.returncode != 0:
         raise RuntimeError(f"probe {variant} failed:\n{done.stderr[-3000:]}")

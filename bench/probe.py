@@ -1,10 +1,10 @@
 """One measurement in a fresh process, printed as one JSON line; ``bench/run.py`` starts these.
 
-    python bench/probe.py cold-naive  INDEX_DIR QUESTION
-    python bench/probe.py cold-onnx   INDEX_DIR QUESTION ONNX_DIR
-    python bench/probe.py memory      INDEX_DIR QUESTION torch|ONNX_DIR
-    python bench/probe.py warm        INDEX_DIR QUESTIONS_JSON torch|ONNX_DIR
-    python bench/probe.py wired       INDEX_DIR
+    python -m bench.probe cold-naive  INDEX_DIR QUESTION
+    python -m bench.probe cold-onnx   INDEX_DIR QUESTION ONNX_DIR
+    python -m bench.probe memory      INDEX_DIR QUESTION torch|ONNX_DIR
+    python -m bench.probe warm        INDEX_DIR QUESTIONS_JSON torch|ONNX_DIR
+    python -m bench.probe wired       INDEX_DIR
 
 ``cold-*`` time everything after interpreter start-up: imports, model load, encoding one question
 and a top-10 search of the index's FAISS file. ``torch`` names the sentence-transformers embedder
@@ -23,7 +23,6 @@ import time
 T_START = time.perf_counter()
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _rss_kib() -> dict:

@@ -1,6 +1,6 @@
 """Retrieval and answer quality on public data sets, against two naive baselines measured in the same run.
 
-Usage: ``.venv/bin/python bench/quality.py [--quick] [--cache-dir DIR] [--write-docs | --no-write-docs]``
+Usage: ``.venv/bin/python -m bench.quality [--quick] [--cache-dir DIR] [--write-docs | --no-write-docs]``
 (``make bench-quality``). Data are read from ``../shared/datasets`` (``QA_BENCH_DATA`` overrides);
 a missing data set is reported and skipped. Nothing is copied into the repository: the documents are
 written as ``.txt`` files into a cache folder outside it (default ``/tmp/qa-bench-cache``), where the
@@ -35,10 +35,9 @@ from typing import Callable, Sequence
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 DATA_DIR = Path(os.environ.get("QA_BENCH_DATA", ROOT.parent / "shared" / "datasets"))
 DEFAULT_CACHE = Path(os.environ.get("QA_BENCH_CACHE", "/tmp/qa-bench-cache"))

@@ -5,7 +5,7 @@ lines: sentence-transformers + a flat FAISS search), because the machine is shar
 timings drift. Workloads are interleaved (A, B, A, B, ...) so that a burst of load from another
 process hits both sides, and medians are reported.
 
-    .venv/bin/python bench/run.py [--quick]
+    .venv/bin/python -m bench.run [--quick]
 
 Needs the shipped index (``make index``). The ONNX model is exported once into
 ``bench/results/onnx-model`` (ignored by git) and reused.
@@ -24,9 +24,9 @@ import sys
 import time
 from pathlib import Path
 
-from common import BENCH_DOC, DATA_DIR, INDEX_DIR, QUESTIONS_FILE, RESULTS, ROOT, cpu_model  # noqa: E402
+from bench.common import BENCH_DOC, DATA_DIR, INDEX_DIR, QUESTIONS_FILE, RESULTS, ROOT, cpu_model
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 SQUAD_FILE = DATA_DIR / "squad" / "dev-v1.1-public.json"
 ONNX_DIR = RESULTS / "onnx-model"

@@ -4,7 +4,7 @@ The vectors are synthetic: 384-d unit vectors drawn around random cluster centre
 embeddings are clustered, which is what makes IVF and HNSW work), and the queries come from the
 same distribution. Recall@10 is measured against an exact flat search.
 
-    .venv/bin/python bench/scale.py [--sizes 10000,100000,1000000] [--queries 200]
+    .venv/bin/python -m bench.scale [--sizes 10000,100000,1000000] [--queries 200]
 
 Writes ``bench/results/scale.md`` and the section "FAISS at scale" of ``docs/benchmarks.md``.
 """
@@ -145,7 +145,7 @@ def to_markdown(rows: list[dict], n_queries: int) -> str:
 
 
 def splice_into_doc(section: str) -> None:
-    from common import replace_marked_section
+    from bench.common import replace_marked_section
 
     replace_marked_section(DOC, BEGIN, END, f"{BEGIN}\n{section}\n{END}", "# Benchmarks")
 

@@ -10,7 +10,7 @@
    bundled model, in this process vs through Ray Data on a local Ray (``qa.embed.ray``), with
    Ray's start-up time reported apart.
 
-    .venv/bin/python bench/scaling.py [--sizes 10000,100000] [--passages 1500] [--skip-embed]
+    .venv/bin/python -m bench.scaling [--sizes 10000,100000] [--passages 1500] [--skip-embed]
 
 Writes ``bench/results/scaling.md`` and the measured section of ``docs/scaling.md``. Each run
 stays under ~10 minutes on 2 cores; it is not run by ``make test``.
@@ -21,16 +21,14 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CORPUS_DIR, RESULTS, ROOT, cpu_model, replace_marked_section  # noqa: E402
-from scale import DIM, clustered_unit_vectors  # noqa: E402
+from bench.common import CORPUS_DIR, RESULTS, ROOT, cpu_model, replace_marked_section
+from bench.scale import DIM, clustered_unit_vectors
 
 DOC = ROOT / "docs" / "scaling.md"
 LOAD_AT_START = os.getloadavg()[0]

@@ -1,6 +1,6 @@
 """Answer every SQuAD question (public half) on the full index and compare with an earlier run.
 
-Usage: ``.venv/bin/python bench/squad_answers.py [--save RUN.json] [--compare EARLIER.json]
+Usage: ``.venv/bin/python -m bench.squad_answers [--save RUN.json] [--compare EARLIER.json]
 [--absent] [--cache-dir DIR]``
 
 A rule about what a question asks for, or when to abstain, is checked here before it lands: every
@@ -18,16 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-import quality  # noqa: E402  (the same SQuAD loading and cached indexes)
+from bench import quality
 
 
 def ask_all(questions, index_dir: Path, embedder, expect_answer: bool) -> dict[str, dict]:

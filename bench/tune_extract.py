@@ -1,6 +1,6 @@
 """Fit the sentence-scoring weights of ``qa.config.ExtractConfig`` on public data, check them on ours.
 
-Usage: ``.venv/bin/python bench/tune_extract.py [--questions 1500] [--cache-dir DIR]``
+Usage: ``.venv/bin/python -m bench.tune_extract [--questions 1500] [--cache-dir DIR]``
 
 The weights (dense cosine, question-term coverage, passage prior, answer-type bonus, and a length
 damping of the coverage) decide which sentence of the retrieved passages is returned. Fitting them
@@ -23,10 +23,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-import quality  # noqa: E402  (bench/quality.py: the same SQuAD loading and cached index)
+from bench import quality
 
 GRID = {
     "w_dense": (0.45, 0.55, 0.65, 0.75),
