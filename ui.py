@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 from typing import Sequence
 
+from qa.config import APP_CONCURRENCY
 from qa.errors import QAError
 from qa.app.assets import BRIDGE_JS, CSS
 from qa.app.handlers import (BUNDLED_QUESTIONS, add_to_collection, answer_json, embedder_or_default,
@@ -23,9 +24,8 @@ from qa.app.handlers import (BUNDLED_QUESTIONS, add_to_collection, answer_json, 
 from qa.app.render import VIEWER_PLACEHOLDER
 from qa.ingest.uploads import MAX_UPLOAD_BYTES
 
-#: Requests answered at the same time; the library is thread-safe, and with 2-4 cores a few
-#: parallel answers keep every user responsive without oversubscribing the CPU.
-CONCURRENCY = 4
+#: Requests answered at the same time (``qa.config.APP_CONCURRENCY``).
+CONCURRENCY = APP_CONCURRENCY
 
 
 def _theme():

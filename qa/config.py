@@ -110,6 +110,15 @@ DEFAULT_SETTINGS = Settings()
 #: (nDCG@10 0.846 vs 0.836) and the shipped set (MRR@10 0.961 vs 0.933).
 HYBRID_FUSION = "convex"
 HYBRID_ALPHA = 0.5
+#: Candidates each side of the hybrid retriever contributes before fusion, and reciprocal-rank
+#: fusion's k (pyserini's and the RRF paper's 60).
+HYBRID_CANDIDATES = 50
+RRF_K = 60
+#: Seconds between two checks of the corpus folder for changes while an index is cached in memory.
+STALE_CHECK_SECONDS = 2.0
+#: Requests the web app answers at the same time; the library is thread-safe, and with 2-4 cores
+#: a few parallel answers keep every user responsive without oversubscribing the CPU.
+APP_CONCURRENCY = 4
 
 #: Retrieval modes understood by ``answer()`` and the CLI.
 MODES = ("hybrid", "dense", "lexical")

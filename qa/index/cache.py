@@ -9,15 +9,13 @@ import threading
 import time
 from pathlib import Path
 
-from qa.config import default_index_dir
+from qa.config import STALE_CHECK_SECONDS, default_index_dir
 from qa.index.load import LoadedIndex, load_index
 
 
 # Loaded indexes, keyed by folder; reloaded when the manifest's build id changes.
 _CACHE: dict[str, tuple[str, float, LoadedIndex]] = {}
 _CACHE_LOCK = threading.Lock()
-#: Seconds between two checks of the corpus folder for changes while an index is cached.
-STALE_CHECK_SECONDS = 2.0
 
 
 def get_index(index_dir: str | os.PathLike | None = None, embedder_name: str | None = None,

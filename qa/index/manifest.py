@@ -19,13 +19,13 @@ from qa.config import DEFAULT_SETTINGS, INDEX_FORMAT_VERSION, Settings
 from qa.errors import IndexCorruptError, IndexNotFoundError
 from qa.ingest.corpus import Corpus, list_corpus_files
 from qa.checksums import file_sha256
+from qa.vectors.store import FAISS_FILE
 
 # The files of an index folder. The manifest is written last: a folder without one is no index.
 MANIFEST = "manifest.json"
 DOCUMENTS = "documents.jsonl"
 SENTENCES = "sentences.npy"
 CHUNKS = "chunks.npy"
-FAISS_FILE = "index.faiss"
 SENTENCE_VECTORS = "sentence_vectors.npy"
 #: float32 passage vectors, row i = chunk i: what a later build re-uses, whatever the store (an
 #: IVF index or a Milvus collection cannot give exact vectors back). Indexes written before it

@@ -14,7 +14,7 @@ from typing import Callable, Collection, Protocol
 import numpy as np
 
 from qa.types import Hit
-from qa.config import HYBRID_ALPHA, HYBRID_FUSION
+from qa.config import HYBRID_ALPHA, HYBRID_CANDIDATES, HYBRID_FUSION, RRF_K
 from qa.retrieve.fusion import convex_fusion, reciprocal_rank_fusion
 from qa.lexicon.terms import analyze
 from qa.index.vocabulary import index_vocabulary
@@ -129,7 +129,7 @@ class HybridRetriever:
     or by reciprocal rank."""
 
     def __init__(self, index, embedder, fusion: str = HYBRID_FUSION, alpha: float = HYBRID_ALPHA,
-                 rrf_k: int = 60, candidates: int = 50) -> None:
+                 rrf_k: int = RRF_K, candidates: int = HYBRID_CANDIDATES) -> None:
         if fusion not in ("convex", "rrf"):
             raise ValueError(f"unknown fusion {fusion!r}: use 'convex' or 'rrf'")
         self.dense = DenseRetriever(index, embedder)

@@ -29,7 +29,9 @@ import numpy as np
 
 from qa.vectors.ann import IndexSpec, apply_search_params, build_vector_index, choose_index_spec
 from qa.errors import IndexCorruptError, IndexMismatchError
-from qa.index.manifest import FAISS_FILE
+
+#: The file of a FAISS vector store inside an index folder.
+FAISS_FILE = "index.faiss"
 
 #: The stores ``qa index --store`` understands.
 STORE_KINDS = ("faiss", "milvus")
