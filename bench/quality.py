@@ -610,7 +610,7 @@ def write_markdown(path: Path, sections: Sequence[Section], quick: bool, elapsed
         "- **hybrid / dense / lexical**: the project. Documents are written as `.txt` files into a cache "
         "folder outside the repository and indexed with `qa.index.build.build_index` (default embedder, default "
         "settings). Retrieval metrics rank documents by their best passage "
-        "(`qa.evaluate.evaluate` for SQuAD: 20 passages; SciFact: 800 passages, top 100 documents). "
+        "(`qa.eval.evaluate.evaluate` for SQuAD: 20 passages; SciFact: 800 passages, top 100 documents). "
         f"Answer metrics come from `qa.answer.answer(question, k={ANSWER_K}, mode=...)`: hit@1 means the "
         "answer was not abstained and its text contains a gold answer (`qa.eval.evaluate.contains_answer`).",
         "- **naive-dense**: all-MiniLM-L6-v2 (sentence-transformers, same weights as the project) encoding "
