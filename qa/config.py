@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Bumped whenever the on-disk layout of an index changes; loading checks it.
-INDEX_FORMAT_VERSION = 1
+INDEX_FORMAT_VERSION = 2
 
 #: Name recorded in the manifest for the bundled embedding model.
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"

@@ -546,8 +546,12 @@ def test_embedder_dimension_differing_from_the_index_is_a_mismatch_error(copy_of
 
 
 def test_manifest_from_a_newer_format_says_what_to_run(copy_of):
-    _edit_manifest(copy_of, format_version=2)
-    _expect_error_everywhere(copy_of, IndexMismatchError, r"index format 2, this version reads format 1; rebuild")
+    from qa.config import INDEX_FORMAT_VERSION
+
+    newer = INDEX_FORMAT_VERSION + 1
+    _edit_manifest(copy_of, format_version=newer)
+    _expect_error_everywhere(copy_of, IndexMismatchError,
+                             rf"index format {newer}, this version reads format {INDEX_FORMAT_VERSION}; rebuild")
 
 
 @pytest.mark.parametrize("change", ["edit", "add", "remove"])

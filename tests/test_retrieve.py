@@ -93,3 +93,17 @@ def test_the_lexical_index_is_the_same_bytes_whatever_the_hash_seed(tmp_path):
     assert names and names == sorted(p.name for p in (tmp_path / "2").iterdir())
     for name in names:
         assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
+
+
+def test_document_frequencies_count_the_passages_holding_each_term(hash_index, hash_embedder):
+    """Written at build time beside the BM25 files: the reader's IDF weights come from here."""
+    from qa.index.cache import get_index
+    from qa.index.lexical import document_frequencies
+
+    index = get_index(hash_index, hash_embedder.name)
+    df, n = document_frequencies(index)
+    assert n == index.n_chunks
+    passages = [set(analyze(index.chunk_text(r))) for r in range(index.n_chunks)]
+    for term in ("kling", "kuaishou", "video"):
+        assert df[term] == sum(term in p for p in passages) > 0
+    assert set(df) == set().union(*passages)

@@ -27,6 +27,7 @@ from qa.reader.naming import asked_class, introduces_unnamed
 from qa.reader.spans import (answer_span, asked_role, counted_action, counted_noun, counted_words, expected_type,
                       is_demonym, quantities_disagree, states_role, states_value, value_kind, values_disagree)
 from qa.lexicon.terms import analyze
+from qa.index.lexical import document_frequencies
 from qa.index.vocabulary import Vocabulary, index_vocabulary
 
 
@@ -302,16 +303,8 @@ def needs_context(sentence: str) -> bool:
 # --- wiring to an index --------------------------------------------------------------------------
 
 def _document_frequencies(index) -> tuple[dict[str, int], int]:
-    """Per-term chunk frequency from the BM25 index (cached on the index object)."""
-    cached = getattr(index, "_df_cache", None)
-    if cached is None:
-        lex = index.lexical
-        indptr = np.asarray(lex.scores["indptr"])
-        counts = np.diff(indptr)
-        df = {term: int(counts[i]) for term, i in lex.vocab_dict.items() if i < counts.shape[0]}
-        cached = (df, int(lex.scores["num_docs"]))
-        object.__setattr__(index, "_df_cache", cached)
-    return cached
+    """Per-term passage frequency of the index's lexical side, and the number of passages."""
+    return document_frequencies(index)
 
 
 #: A term that is a number or a month: a sentence that adds one to the question's words ("Within
