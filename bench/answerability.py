@@ -17,7 +17,7 @@ sentences an unanswerable question meets. It then reports, on the other half of 
   the threshold that keeps 95 % of the questions with it (5 % false abstentions);
 
 and, on the project's own set, abstention at 4 false abstentions of 89 and answer hit@1 when the
-cross-encoder's probability is added to the library's sentence score. Findings in docs/evaluation.md.
+cross-encoder's probability is added to the library's sentence score. Findings in docs/notes/topics.md.
 """
 
 from __future__ import annotations

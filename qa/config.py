@@ -82,7 +82,7 @@ class ExtractConfig:
     #: Abstain when the answer's document mentions none of the names the question is about ("In
     #: what year was Kuaishou founded?" answered from an article that never names Kuaishou). Right
     #: for documents that name their subject (articles, reports); a corpus of short fragments that
-    #: leave it implicit (paragraphs cut from one long text) may want it off (docs/evaluation.md).
+    #: leave it implicit (paragraphs cut from one long text) may want it off (docs/notes/stop-19.md).
     require_named_document: bool = True
 
 
