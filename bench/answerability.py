@@ -192,7 +192,9 @@ def own_report(score, embedder) -> dict:
     from qa.index.cache import get_index
     from qa.config import DEFAULT_SETTINGS
     from qa.eval.evaluate import contains_answer, load_questions
-    from qa.reader.extract import _states_metadata, _with_context, score_candidates
+    from qa.reader.metadata_answers import states_metadata
+    from qa.reader.context import with_context
+    from qa.reader.scoring import score_candidates
     from qa.retrieve.retrievers import make_retriever
 
     index = get_index(ROOT / "index", embedder.name)
@@ -202,9 +204,9 @@ def own_report(score, embedder) -> dict:
         qv = embedder.encode([q.question])[0]
         hits = retriever.search(q.question, 5, vector=qv)
         cands = [c for c in score_candidates(q.question, qv, hits, index, DEFAULT_SETTINGS.extract)
-                 if not _states_metadata(index, c)][:12]
+                 if not states_metadata(index, c)][:12]
         ce = score(q.question, [index.document(c.doc_id).text[c.start:c.end] for c in cands])
-        good = [contains_answer(index.document(c.doc_id).text[slice(*_with_context(index, c))], q.answers)
+        good = [contains_answer(index.document(c.doc_id).text[slice(*with_context(index, c))], q.answers)
                 for c in cands]
         rows.append((q.answerable, np.array([c.score for c in cands]), 1 / (1 + np.exp(-ce)), good))
     out = {}

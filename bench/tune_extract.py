@@ -41,7 +41,7 @@ def features(questions, index_dir: Path, embedder, k: int = 5):
     from qa.index.cache import get_index
     from qa.config import DEFAULT_SETTINGS
     from qa.eval.evaluate import contains_answer
-    from qa.reader.extract import score_candidates
+    from qa.reader.scoring import score_candidates
     from qa.retrieve.retrievers import make_retriever
     from qa.reader.spans import answer_span, expected_type
     from qa.lexicon.terms import analyze
@@ -104,7 +104,7 @@ def main() -> int:
     own = features([q for q in own_questions if q.get("answerable", True)], ROOT / "index", embedder)
     print(f"evidence of {len(squad)} SQuAD and {len(own)} own questions in {time.perf_counter() - t0:.0f} s")
     for name, data in (("SQuAD", squad), ("own", own)):
-        print(f"{name}: the library's own choice (qa.reader.extract.score_candidates) holds a gold answer for "
+        print(f"{name}: the library's own choice (qa.reader.scoring.score_candidates) holds a gold answer for "
               f"{np.mean([bool(g[0]) for _, g in data]):.3f}")
         print(f"{name}: a candidate sentence holds a gold answer for {np.mean([g.any() for _, g in data]):.3f} "
               "of the questions (the ceiling of any re-weighting)")

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from qa.types import NOT_FOUND, Answer
 from qa.config import DEFAULT_SETTINGS, MODES, Settings
 from qa.errors import QuestionError
-from qa.reader.extract import cite, extract, named_sources, titled_sources
+from qa.reader.extract import extract
+from qa.reader.metadata_answers import named_sources, titled_sources
+from qa.reader.context import cite
 from qa.collections import resolve_index_dir
 from qa.index.cache import get_index
 from qa.index.load import LoadedIndex

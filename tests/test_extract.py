@@ -4,8 +4,9 @@ import pytest
 from conftest import make_corpus
 from qa import answer
 from qa.config import ExtractConfig, Settings
-from qa.reader.extract import (asked_names, combine_scores, continues_quote, coverage, needs_context, term_weights,
-                        unmentioned, without_document_references)
+from qa.reader.context import continues_quote, needs_context
+from qa.reader.names import asked_names, unmentioned, without_document_references
+from qa.reader.scoring import combine_scores, coverage, term_weights
 from qa.index.build import build_index
 from qa.reader.spans import (answer_span, asked_role, counted_action, counted_words, expected_type, states_role, states_value,
                       value_kind, value_spans, values_disagree)
@@ -171,7 +172,7 @@ def test_sources_that_agree_are_all_cited_and_disagreement_is_shown(tmp_path, ha
 
 
 def test_questions_about_names_the_corpus_never_uses_abstain(hash_index, hash_embedder):
-    from qa.reader.extract import unknown_names
+    from qa.reader.names import unknown_names
 
     vocab = {"kling", "kuaishou", "openai", "sora", "01", "ai"}
     assert unknown_names("Which models has Tencent released?", vocab) == ["Tencent"]
@@ -201,7 +202,7 @@ def test_questions_about_names_the_corpus_never_uses_abstain(hash_index, hash_em
 
 
 def test_an_acronym_the_passages_write_out_is_mentioned_and_read_in_full():
-    from qa.reader.extract import expand_acronyms, spelled_out, unknown_names
+    from qa.reader.names import expand_acronyms, spelled_out, unknown_names
 
     read = ["It was reported by the New York Times in July.",
             "At the World Artificial Intelligence Conference in Shanghai, Kling was shown."]
@@ -224,15 +225,15 @@ def test_an_acronym_the_passages_write_out_is_mentioned_and_read_in_full():
 
 
 def test_what_a_question_quotes_is_not_its_answer():
-    from qa.reader.extract import _quoted_by
+    from qa.reader.metadata_answers import quoted_by
 
     q = "In the article 'Otters are back in the river valley', how many otters were counted?"
-    assert _quoted_by(q, "Otters are back in the river valley")  # the title line itself
-    assert _quoted_by(q, "Otters are back in the river valley – 04/11/2024 – Nature")  # a heading
+    assert quoted_by(q, "Otters are back in the river valley")  # the title line itself
+    assert quoted_by(q, "Otters are back in the river valley – 04/11/2024 – Nature")  # a heading
     # A sentence that only starts with the quoted words may well answer: "Who said ...?"
     q = "Who said 'Open source AI is the foundation of AI development'?"
-    assert not _quoted_by(q, "Open source AI is the foundation of AI development, said Clement Delangue.")
-    assert not _quoted_by("How many otters were counted?", "Otters are back in the river valley")
+    assert not quoted_by(q, "Open source AI is the foundation of AI development, said Clement Delangue.")
+    assert not quoted_by("How many otters were counted?", "Otters are back in the river valley")
 
 
 def test_values_with_qualifiers_agree():
@@ -240,7 +241,7 @@ def test_values_with_qualifiers_agree():
 
 
 def test_headings_are_told_from_statements():
-    from qa.reader.extract import is_heading
+    from qa.reader.context import is_heading
 
     assert is_heading("Practical Tips: Maximizing Open-Source AI for Your Business:")
     assert is_heading("The Rise of Chinese AI Models")
@@ -307,7 +308,7 @@ def test_an_adjective_of_nationality_is_not_a_name():
     ("Kling's capabilities are truly impressive.", "OpenAI launched Sora in February.", False),
 ])
 def test_a_short_lead_is_read_with_the_sentence_that_goes_on_about_its_subject(sentence, following, expected):
-    from qa.reader.extract import introduces
+    from qa.reader.context import introduces
 
     assert introduces(sentence, following) is expected
 
@@ -316,7 +317,7 @@ def scored_sentences(tmp_path, embedder, text: str, question: str):
     """Index ``text`` as one document and score its sentences for ``question``: (index, candidates)."""
     from qa.index.cache import get_index
     from qa.config import DEFAULT_SETTINGS
-    from qa.reader.extract import score_candidates
+    from qa.reader.scoring import score_candidates
     from qa.retrieve.retrievers import make_retriever
 
     build_index(make_corpus(tmp_path / "c", {"doc.txt": text}), tmp_path / "i", embedder=embedder)
@@ -335,7 +336,7 @@ def unadjusted(cand) -> float:
 
 
 def test_a_quotation_is_scored_with_the_sentence_that_names_its_speaker(tmp_path, hash_embedder):
-    from qa.reader.extract import _document_frequencies
+    from qa.reader.scoring import _document_frequencies
     from qa.lexicon.terms import analyze
 
     text = ("Firms are under pressure, said Chris Nicholson, an investor at Page One Ventures. "
@@ -403,7 +404,7 @@ def test_a_quotation_that_goes_on_in_the_next_sentence_is_detected(sentence, fol
     ("The models were “not very good”.", "Jenny Xiao said Chinese firms rely on Western models.", False),
 ])
 def test_a_quotation_whose_speaker_is_named_in_the_sentence_before(sentence, previous, expected):
-    from qa.reader.extract import quotes_speaker_before
+    from qa.reader.context import quotes_speaker_before
 
     assert quotes_speaker_before(sentence, previous) is expected
 

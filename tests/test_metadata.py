@@ -136,7 +136,7 @@ def test_an_outlet_named_by_its_first_word_before_a_document_noun(news_index, ha
 
 def test_a_question_quoting_a_title_reads_that_document_without_the_title_words(news_index, hash_embedder):
     from qa.index.cache import get_index
-    from qa.reader.extract import titled_sources
+    from qa.reader.metadata_answers import titled_sources
 
     corpus, index_dir = news_index
     question = "In the article 'Otters are back in the river valley', how many animals were counted?"
@@ -151,7 +151,7 @@ def test_a_question_quoting_a_title_reads_that_document_without_the_title_words(
 
 def test_a_title_given_in_its_own_words_unquoted_identifies_the_document(news_index, hash_embedder):
     from qa.index.cache import get_index
-    from qa.reader.extract import titled_sources
+    from qa.reader.metadata_answers import titled_sources
 
     corpus, index_dir = news_index
     index = get_index(index_dir, hash_embedder.name)

@@ -43,7 +43,7 @@ def test_correction_finds_the_corpus_word_a_name_misspells():
 
 
 def test_suggest_gives_the_word_as_the_text_writes_it():
-    from qa.reader.extract import suggest
+    from qa.reader.names import suggest
 
     vocab = Vocabulary(analyze("Kuaishou’s Kling and Hollywood"))
     assert suggest("Kuaishu", vocab, ["The video came from Kuaishou’s Kling."]) == "Kuaishou"
