@@ -16,12 +16,19 @@ import threading
 from pathlib import Path
 from typing import Sequence
 
+from qa.app.assets import BRIDGE_JS, CSS
+from qa.app.handlers import (
+    BUNDLED_QUESTIONS,
+    add_to_collection,
+    answer_json,
+    embedder_or_default,
+    example_questions,
+    header_markdown,
+    loaded_index,
+)
+from qa.app.render import VIEWER_PLACEHOLDER
 from qa.config import APP_CONCURRENCY
 from qa.errors import QAError
-from qa.app.assets import BRIDGE_JS, CSS
-from qa.app.handlers import (BUNDLED_QUESTIONS, add_to_collection, answer_json, embedder_or_default,
-                             example_questions, header_markdown, loaded_index)
-from qa.app.render import VIEWER_PLACEHOLDER
 from qa.ingest.uploads import MAX_UPLOAD_BYTES
 
 #: Requests answered at the same time (``qa.config.APP_CONCURRENCY``).
@@ -52,8 +59,8 @@ def build_app(index_dir=None, embedder=None, examples: Sequence[str] | None = No
     """
     import gradio as gr
 
-    from qa.collections import DEFAULT_COLLECTION, list_collections
     from qa.app.tabs import AppBinding, ask_tab, corpus_tab, evaluate_tab
+    from qa.collections import DEFAULT_COLLECTION, list_collections
 
     app = AppBinding(index_dir, embedder)
     questions_file = Path(questions_file or BUNDLED_QUESTIONS)

@@ -1,4 +1,4 @@
-"""How often the highlighted words of an answer are the answer: ``qa.reader.spans.answer_span`` on the
+"""How often the highlighted words of an answer are the answer: ``qa.reader.highlight.answer_span`` on the
 sentence that holds a gold answer.
 
 Usage: ``.venv/bin/python -m bench.highlight``
@@ -23,7 +23,8 @@ import bench.common  # noqa: F401  (paths, offline environment)
 from bench.common import DATA_DIR, ROOT
 
 from qa.ingest.chunk import split_sentences
-from qa.reader.spans import answer_span, expected_type
+from qa.reader.kinds import expected_type
+from qa.reader.highlight import answer_span
 
 
 def gold_sentence(text: str, answers: list[str], at: int | None = None) -> str | None:

@@ -5,7 +5,7 @@ Usage: ``.venv/bin/python -m bench.squad_answers [--save RUN.json] [--compare EA
 
 A rule about what a question asks for, or when to abstain, is checked here before it lands: every
 one of the 5,397 questions is asked of the index of all 1,023 paragraphs (so each is answerable),
-and the run reports answer hit@1 and false abstentions overall and by ``qa.reader.spans.value_kind``.
+and the run reports answer hit@1 and false abstentions overall and by ``qa.reader.kinds.value_kind``.
 With ``--absent`` the questions of the articles left out of the half index (``bench/quality.py``'s
 absent-article set: the same random half of the articles is indexed) are asked of it as well, and must be
 abstained on. ``--compare`` lists every question whose outcome changed against a saved run: a
@@ -31,7 +31,7 @@ def ask_all(questions, index_dir: Path, embedder, expect_answer: bool) -> dict[s
     """One row per question: abstained, hit (a gold string in the answer), answer, kind."""
     from qa.answer import answer
     from qa.eval.evaluate import contains_answer
-    from qa.reader.spans import value_kind
+    from qa.reader.kinds import value_kind
 
     rows = {}
     vectors = embedder.encode([q.question for q in questions])

@@ -43,7 +43,8 @@ def features(questions, index_dir: Path, embedder, k: int = 5):
     from qa.eval.evaluate import contains_answer
     from qa.reader.scoring import score_candidates
     from qa.retrieve.retrievers import make_retriever
-    from qa.reader.spans import answer_span, expected_type
+    from qa.reader.kinds import expected_type
+    from qa.reader.highlight import answer_span
     from qa.lexicon.terms import analyze
 
     cfg = DEFAULT_SETTINGS.extract

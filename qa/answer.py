@@ -7,25 +7,16 @@ import os
 import time
 from dataclasses import dataclass
 
-from qa.types import NOT_FOUND, Answer
+from qa.collections import resolve_index_dir
 from qa.config import DEFAULT_SETTINGS, MODES, Settings
 from qa.errors import QuestionError
-from qa.reader.extract import extract
-from qa.reader.metadata_answers import named_sources, titled_sources
-from qa.reader.context import cite
-from qa.collections import resolve_index_dir
 from qa.index.cache import get_index
 from qa.index.load import LoadedIndex
+from qa.reader.context import cite
+from qa.reader.extract import extract
+from qa.reader.metadata_answers import named_sources, titled_sources
 from qa.retrieve.retrievers import make_retriever
-
-
-
-
-
-
-
-
-
+from qa.types import NOT_FOUND, Answer
 
 
 def _check_dimension(loaded: LoadedIndex, embedder) -> None:
@@ -77,7 +68,7 @@ class MetadataTable:
     def of(cls, documents) -> "MetadataTable":
         from urllib.parse import urlparse
 
-        from qa.reader.spans import iso_date
+        from qa.reader.values import iso_date
 
         by_source: dict[str, set[str]] = {}
         dated = []
@@ -117,7 +108,7 @@ def document_filter(index: LoadedIndex, source: str | None = None, date_from: st
     and ``date_to`` are inclusive ISO dates ("2024-07-01"; a prefix like "2024" works too); a
     document without a readable date does not pass a date filter.
     """
-    from qa.reader.spans import iso_date
+    from qa.reader.values import iso_date
 
     if source is None and date_from is None and date_to is None:
         return None

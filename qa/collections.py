@@ -20,11 +20,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from qa.config import (DEFAULT_SETTINGS, MAX_DOCUMENT_BYTES, PROJECT_ROOT, Settings,
-                       default_corpus_dir, default_index_dir)
-from qa.errors import CorpusError, EmptyCollectionError, QuestionError, UnknownCollectionError
-from qa.ingest.corpus import CORPUS_SUFFIXES
+from qa.config import (
+    DEFAULT_SETTINGS,
+    MAX_DOCUMENT_BYTES,
+    PROJECT_ROOT,
+    Settings,
+    default_corpus_dir,
+    default_index_dir,
+)
+from qa.errors import (
+    CorpusError,
+    EmptyCollectionError,
+    QuestionError,
+    UnknownCollectionError,
+)
 from qa.index.manifest import MANIFEST
+from qa.ingest.corpus import CORPUS_SUFFIXES
 from qa.ingest.uploads import check_size
 
 #: The shipped corpus and its index, always listed first and never written to.

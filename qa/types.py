@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import asdict, dataclass, field
 
+
 @dataclass(frozen=True)
 class Segment:
     """One non-blank line of a document: ``text[start:end]``, kept for indexing or not (and why)."""

@@ -35,11 +35,11 @@ def test_ivf_index_finds_the_same_neighbours_as_exact_search():
 def test_a_large_collection_is_indexed_with_ivf_and_answers(tmp_path, hash_embedder, monkeypatch):
     """With the exact limit lowered, the build writes an IVF index and loading re-applies nprobe."""
     import faiss
-
     from conftest import make_corpus
-    from qa.vectors import ann
+
     from qa.answer import answer
     from qa.index.cache import get_index
+    from qa.vectors import ann
 
     monkeypatch.setattr(ann, "EXACT_LIMIT", 50)
     docs = {f"d{i:03d}.txt": f"Item {i} is a widget of colour {i % 7} and weight {i} grams. "

@@ -1,5 +1,10 @@
-from qa.ingest.chunk import chunk_documents, passage_text, split_sentences, window_sentences
 from qa.config import ChunkConfig
+from qa.ingest.chunk import (
+    chunk_documents,
+    passage_text,
+    split_sentences,
+    window_sentences,
+)
 from qa.ingest.corpus import make_document
 
 

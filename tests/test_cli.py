@@ -1,10 +1,9 @@
 import json
 
 import pytest
-
 from click.testing import CliRunner
-
 from conftest import make_corpus
+
 from qa.app.cli import main
 
 

@@ -5,8 +5,13 @@ import os
 import pytest
 
 from qa.answer import answer
-from qa.collections import (DEFAULT_COLLECTION, add_documents, collection_paths, create_collection,
-                            list_collections)
+from qa.collections import (
+    DEFAULT_COLLECTION,
+    add_documents,
+    collection_paths,
+    create_collection,
+    list_collections,
+)
 from qa.config import default_index_dir
 from qa.embed import HashEmbedder
 from qa.errors import CorpusError
@@ -121,7 +126,11 @@ def test_missing_collection_and_empty_batch_are_errors(root, embedder):
 
 def test_collection_index_dir_resolves_names_and_says_which_exist(root, tmp_path, embedder):
     from qa.collections import collection_index_dir
-    from qa.errors import EmptyCollectionError, IndexNotFoundError, UnknownCollectionError
+    from qa.errors import (
+        EmptyCollectionError,
+        IndexNotFoundError,
+        UnknownCollectionError,
+    )
 
     assert collection_index_dir(DEFAULT_COLLECTION) == default_index_dir()
     create_collection("notes")

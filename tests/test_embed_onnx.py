@@ -15,8 +15,15 @@ import pytest
 from qa import embed
 from qa.config import DEFAULT_MODEL_NAME, INDEX_PRECISION_ENV
 from qa.embed import HashEmbedder, embedder_record
-from qa.embed.onnx import (INT8_MODEL_FILE, MODEL_FILE, TOKENIZER_FILE, OnnxEmbedder, length_sorted_batches,
-                           mean_pool_normalize, onnx_model_present)
+from qa.embed.onnx import (
+    INT8_MODEL_FILE,
+    MODEL_FILE,
+    TOKENIZER_FILE,
+    OnnxEmbedder,
+    length_sorted_batches,
+    mean_pool_normalize,
+    onnx_model_present,
+)
 from qa.errors import EmbedderError
 
 ROOT = Path(__file__).resolve().parent.parent

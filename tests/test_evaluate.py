@@ -3,7 +3,13 @@ import json
 import pytest
 
 from qa.errors import EvaluationError
-from qa.eval.evaluate import contains_answer, evaluate, format_report, load_questions, summarize
+from qa.eval.evaluate import (
+    contains_answer,
+    evaluate,
+    format_report,
+    load_questions,
+    summarize,
+)
 
 
 def _write(tmp_path, rows):

@@ -1,15 +1,23 @@
 import numpy as np
 import pytest
-
 from conftest import make_corpus
+
 from qa import answer
 from qa.config import ExtractConfig, Settings
+from qa.index.build import build_index
 from qa.reader.context import continues_quote, needs_context
+from qa.reader.highlight import answer_span, value_spans
+from qa.reader.kinds import (
+    asked_role,
+    counted_action,
+    counted_words,
+    expected_type,
+    value_kind,
+)
 from qa.reader.names import asked_names, unmentioned, without_document_references
 from qa.reader.scoring import combine_scores, coverage, term_weights
-from qa.index.build import build_index
-from qa.reader.spans import (answer_span, asked_role, counted_action, counted_words, expected_type, states_role, states_value,
-                      value_kind, value_spans, values_disagree)
+from qa.reader.states import states_role, states_value
+from qa.reader.values import values_disagree
 
 
 def test_rare_question_terms_weigh_more_and_unknown_terms_weigh_most():
@@ -71,7 +79,7 @@ def test_answer_span_finds_the_value_the_question_asks_for(question, sentence, e
 
 
 def test_numbers_and_dates_are_not_names():
-    from qa.reader.spans import value_spans
+    from qa.reader.highlight import value_spans
 
     s = "The Carolina Panthers 24 lost a 1-yard run in 1538 and on 30 November 1963 to 01.AI."
     assert [s[a:b] for a, b in value_spans(s, "name")] == ["Carolina Panthers", "01.AI"]
@@ -125,7 +133,7 @@ def test_a_name_of_the_question_s_own_words_in_another_form_is_not_the_answer():
 
 
 def test_an_apposition_describes_the_name_before_it():
-    from qa.reader.spans import _APPOSITION
+    from qa.reader.highlight import _APPOSITION
 
     assert _APPOSITION.fullmatch(", a Chinese internet ")  # "Kuaishou, a Chinese internet company"
     assert _APPOSITION.fullmatch(", the ")  # "Baidu, the company"
@@ -315,8 +323,8 @@ def test_a_short_lead_is_read_with_the_sentence_that_goes_on_about_its_subject(s
 
 def scored_sentences(tmp_path, embedder, text: str, question: str):
     """Index ``text`` as one document and score its sentences for ``question``: (index, candidates)."""
-    from qa.index.cache import get_index
     from qa.config import DEFAULT_SETTINGS
+    from qa.index.cache import get_index
     from qa.reader.scoring import score_candidates
     from qa.retrieve.retrievers import make_retriever
 
@@ -336,8 +344,8 @@ def unadjusted(cand) -> float:
 
 
 def test_a_quotation_is_scored_with_the_sentence_that_names_its_speaker(tmp_path, hash_embedder):
-    from qa.reader.scoring import _document_frequencies
     from qa.lexicon.terms import analyze
+    from qa.reader.scoring import _document_frequencies
 
     text = ("Firms are under pressure, said Chris Nicholson, an investor at Page One Ventures. "
             "The launch of ChatGPT was “yet another Sputnik moment that China felt it needed to answer.”\n")
@@ -637,7 +645,7 @@ def test_a_question_for_a_kind_of_value_no_sentence_states_is_not_in_the_corpus(
 
 
 def test_quantities_of_the_same_unit_that_differ_disagree():
-    from qa.reader.spans import quantities_disagree
+    from qa.reader.values import quantities_disagree
 
     assert quantities_disagree("Within just six months, 01.AI unveiled a model.",
                                "01.AI had only been around for eight months.")

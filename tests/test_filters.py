@@ -1,12 +1,12 @@
 import json
 
 import pytest
-
 from conftest import make_corpus
+
 from qa import answer
 from qa.errors import QuestionError
 from qa.index.build import build_index
-from qa.reader.spans import iso_date
+from qa.reader.values import iso_date
 
 
 def test_iso_dates_from_the_ways_documents_write_them():

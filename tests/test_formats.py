@@ -12,14 +12,21 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-
 from conftest import make_corpus
+
 from qa.answer import answer
-from qa.index.cache import get_index
 from qa.embed import HashEmbedder
-from qa.ingest.formats import parse_front_matter, read_html, read_jsonl, read_markdown, read_pdf, reflow_page
 from qa.index.build import build_index, index_is_current
+from qa.index.cache import get_index
 from qa.ingest.corpus import list_corpus_files, make_document, read_corpus
+from qa.ingest.formats import (
+    parse_front_matter,
+    read_html,
+    read_jsonl,
+    read_markdown,
+    read_pdf,
+    reflow_page,
+)
 
 EMBEDDER = HashEmbedder()
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import make_corpus
 
 import qa.ingest.corpus
-from conftest import make_corpus
 from qa.embed import HashEmbedder
 from qa.errors import QAIndexError
 from qa.index.build import build_index

@@ -1,10 +1,15 @@
 import json
 
 import pytest
-
 from conftest import make_corpus
-from qa.errors import (CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
-                       IndexStaleError)
+
+from qa.errors import (
+    CorpusError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    IndexStaleError,
+)
 from qa.index.build import build_index, index_is_current
 from qa.index.load import load_index
 

@@ -1,8 +1,9 @@
 from pathlib import Path
 
 from conftest import CORPUS, make_corpus
-from qa.ingest.corpus import make_document, read_corpus
+
 from qa.ingest.clean import classify_line, segment_text
+from qa.ingest.corpus import make_document, read_corpus
 
 
 def test_cleaning_never_moves_offsets_and_drops_shipped_boilerplate():

@@ -2,8 +2,8 @@
 a document's outlet: found where the document states them, cited verbatim."""
 
 import pytest
-
 from conftest import make_corpus
+
 from qa import answer
 from qa.index.build import build_index
 from qa.ingest.corpus import make_document

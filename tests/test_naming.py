@@ -1,8 +1,8 @@
 """A question for the name of a thing is not answered by a sentence that speaks of it unnamed."""
 
 import pytest
-
 from conftest import make_corpus
+
 from qa import answer
 from qa.index.build import build_index
 from qa.reader.naming import asked_class, introduces_unnamed

@@ -13,10 +13,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from qa.ingest.chunk import chunk_documents, document_sentences, split_sentences
 from qa.config import ChunkConfig
 from qa.embed import HashEmbedder
 from qa.errors import CorpusError
+from qa.ingest.chunk import chunk_documents, document_sentences, split_sentences
 from qa.ingest.corpus import looks_binary, make_document, read_corpus
 from qa.ingest.formats import decode_bytes
 
@@ -153,8 +153,8 @@ def _file_bytes(index_dir: Path) -> dict[str, bytes]:
 @given(st.lists(documents(), min_size=1, max_size=3), st.data())
 def test_index_citations_quote_exactly_and_reindexing_is_byte_identical(texts, data):
     from qa.answer import answer
-    from qa.index.cache import clear_cache
     from qa.index.build import build_index
+    from qa.index.cache import clear_cache
     from qa.index.load import load_index
 
     with tempfile.TemporaryDirectory() as tmp:

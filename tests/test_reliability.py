@@ -23,15 +23,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-
 from conftest import ROOT, make_corpus
+
 from qa.answer import answer
-from qa.index.cache import clear_cache
 from qa.config import Settings
 from qa.embed import HashEmbedder
-from qa.errors import (CorpusError, IndexCorruptError, IndexMismatchError, IndexStaleError,
-                       QuestionError)
+from qa.errors import (
+    CorpusError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexStaleError,
+    QuestionError,
+)
 from qa.index.build import build_index, index_is_current
+from qa.index.cache import clear_cache
 from qa.index.load import load_index
 
 QA_SOURCES = sorted((ROOT / "qa").rglob("*.py")) + [ROOT / "ui.py"]

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from qa.app import render
 from qa.answer import Answer
+from qa.app import render
 from qa.eval.evaluate import EvalQuestion, EvalReport, QuestionResult
 from qa.reader.extract import Citation
 
@@ -96,8 +96,8 @@ def test_evaluation_rows_shorten_answers_only_in_the_table():
 
 
 def test_the_document_view_names_its_outlet_author_and_date_escaped():
-    from qa.ingest.corpus import make_document
     from qa.app.render import escape_text, render_document
+    from qa.ingest.corpus import make_document
 
     doc = make_document("d", "Seals return\nCoastal & Wildlife Weekly\nBy Jane Doe\n2024-03-05\n\nSeals rest on sandbanks.\n")
     head = render_document(doc).split('<div class="qa-doc-body', 1)[0]

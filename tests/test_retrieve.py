@@ -1,7 +1,7 @@
 import pytest
 
-from qa.retrieve.fusion import convex_fusion, minmax, reciprocal_rank_fusion
 from qa.lexicon.terms import analyze
+from qa.retrieve.fusion import convex_fusion, minmax, reciprocal_rank_fusion
 
 
 def test_rrf_rewards_agreement_between_rankings():
@@ -64,8 +64,8 @@ def test_a_query_word_the_corpus_uses_in_another_form_is_searched_in_that_form(h
 
 
 def test_hybrid_fuses_by_convex_mix_by_default_and_refuses_unknown_fusions(hash_index, hash_embedder):
-    from qa.index.cache import get_index
     from qa.config import HYBRID_FUSION
+    from qa.index.cache import get_index
     from qa.retrieve.retrievers import HybridRetriever
 
     index = get_index(hash_index, hash_embedder.name)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import EVAL_FILE, make_corpus
+
 from qa.errors import VectorStoreError
 from qa.index.build import build_index
 from qa.index.load import load_index
@@ -108,8 +108,9 @@ def test_milvus_scores_equal_faiss_scores(milvus_index, hash_index, hash_embedde
 
 
 def test_a_milvus_index_is_updated_in_place_and_keeps_answering(tmp_path, hash_embedder):
-    from qa.answer import answer
     from test_incremental import CountingEmbedder
+
+    from qa.answer import answer
 
     corpus = make_corpus(tmp_path / "c", {"cats.txt": "Cats sleep sixteen hours a day. They purr.",
                                           "dogs.txt": "Dogs bark at strangers. Dogs need walks."})
@@ -281,8 +282,8 @@ def test_real_model_ray_build_reads_the_same_passages_as_local(local_ray, tmp_pa
 
 def test_ray_workers_refuse_an_int8_model_they_do_not_have(tmp_path, monkeypatch):
     """An actor without the driver's int8 export must not fall back to other (fp32) vectors."""
-    from qa.errors import EmbedderError
     from qa.embed.ray import embedder_source
+    from qa.errors import EmbedderError
 
     monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "empty-cache"))
 

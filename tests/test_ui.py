@@ -17,8 +17,8 @@ import pytest
 
 import ui
 from qa.app import handlers, render
-from qa.eval import evaluate
 from qa.embed import HashEmbedder
+from qa.eval import evaluate
 from qa.index.build import build_index
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -362,8 +362,8 @@ def test_api_serves_several_users_at_once(client):
 
 
 def test_answer_words_are_bold_and_still_escaped():
-    from qa.reader.extract import Citation
     from qa.app.render import quote_html
+    from qa.reader.extract import Citation
 
     c = Citation("d", "t", 10, 40, "made by <b>Acme</b> in 2019 ok", 0.9, "answer", (33, 37))
     html = quote_html(c)

@@ -1,7 +1,7 @@
 import pytest
 
-from qa.lexicon.terms import analyze
 from qa.index.vocabulary import Vocabulary, same_root
+from qa.lexicon.terms import analyze
 
 
 @pytest.mark.parametrize("a, b, expected", [

@@ -214,7 +214,12 @@ def eval_command(questions_file: Path, index_dir: Path | None, k: int, mode: str
                  max_false_abstention: float, collection: str | None) -> None:
     """Evaluate retrieval and answers on a JSONL question file."""
     from qa.collections import resolve_index_dir
-    from qa.eval.evaluate import calibrate_threshold, evaluate, format_report, load_questions
+    from qa.eval.evaluate import (
+        calibrate_threshold,
+        evaluate,
+        format_report,
+        load_questions,
+    )
 
     index_dir = resolve_index_dir(index_dir, collection)
     questions = load_questions(questions_file)

@@ -18,14 +18,32 @@ import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
-from qa.config import (MAX_DOCUMENT_BYTES, MAX_QUESTION_FILE_BYTES, MODES, PROJECT_ROOT,
-                       default_index_dir)
-from qa.errors import QAError
 from qa.app.render import (
-    MAX_CHART_K, QUESTION_COLUMNS, VIEWER_PLACEHOLDER, chart_points, corpus_rows, escape_text,
-    metrics_rows, parse_cite_ref, question_rows, render_answer, render_build_report,
-    render_corpus_status, render_document, render_error, render_eval_summary, render_question,
+    MAX_CHART_K,
+    QUESTION_COLUMNS,
+    VIEWER_PLACEHOLDER,
+    chart_points,
+    corpus_rows,
+    escape_text,
+    metrics_rows,
+    parse_cite_ref,
+    question_rows,
+    render_answer,
+    render_build_report,
+    render_corpus_status,
+    render_document,
+    render_error,
+    render_eval_summary,
+    render_question,
 )
+from qa.config import (
+    MAX_DOCUMENT_BYTES,
+    MAX_QUESTION_FILE_BYTES,
+    MODES,
+    PROJECT_ROOT,
+    default_index_dir,
+)
+from qa.errors import QAError
 from qa.ingest.uploads import megabytes
 
 

@@ -15,9 +15,15 @@ from types import SimpleNamespace
 from typing import Any, Sequence
 
 from qa.app import handlers
-from qa.config import DEFAULT_SETTINGS, MODES
-from qa.app.render import CORPUS_COLUMNS, MAX_CHART_K, QUESTION_COLUMNS, QUESTION_WIDTHS, VIEWER_PLACEHOLDER
 from qa.app.assets import VIEWER_JS
+from qa.app.render import (
+    CORPUS_COLUMNS,
+    MAX_CHART_K,
+    QUESTION_COLUMNS,
+    QUESTION_WIDTHS,
+    VIEWER_PLACEHOLDER,
+)
+from qa.config import DEFAULT_SETTINGS, MODES
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from qa.checksums import file_sha256
 from qa.config import DEFAULT_MODEL_DIM, DEFAULT_MODEL_NAME
 from qa.errors import EmbedderError
-from qa.checksums import file_sha256
 
 MODEL_FILE = "model.onnx"
 INT8_MODEL_FILE = "model.int8.onnx"

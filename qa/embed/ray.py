@@ -61,7 +61,11 @@ class _BundledModel:
         self.runtime = runtime
 
     def __call__(self):
-        from qa.embed import SentenceTransformerEmbedder, onnx_encoder_dir, onnx_encoder_ready
+        from qa.embed import (
+            SentenceTransformerEmbedder,
+            onnx_encoder_dir,
+            onnx_encoder_ready,
+        )
 
         if self.runtime == "torch":
             return SentenceTransformerEmbedder()

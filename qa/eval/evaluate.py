@@ -129,8 +129,8 @@ def evaluate(questions: Sequence[EvalQuestion], index_dir=None, k: int = 5, mode
              threshold: float | None = None, embedder=None) -> EvalReport:
     """Run every question through retrieval and ``answer()``; return metrics and per-question rows."""
     from qa.answer import answer, validate_question
-    from qa.index.cache import get_index
     from qa.embed import default_embedder
+    from qa.index.cache import get_index
     from qa.retrieve.retrievers import make_retriever
 
     embedder = embedder or default_embedder()

@@ -37,23 +37,48 @@ from typing import Callable
 
 import numpy as np
 
-from qa.ingest.chunk import chunk_documents, passage_text
+from qa.checksums import file_sha256
 from qa.config import DEFAULT_SETTINGS, INDEX_FORMAT_VERSION, Settings
 from qa.embed import Embedder
-from qa.errors import (CorpusError, IndexCorruptError, IndexNotFoundError,
-                       QAIndexError)
-from qa.ingest.corpus import Corpus, IngestWarning, read_corpus
-# The manifest's names are re-exported: callers import them from here.
-from qa.index.manifest import (CHUNK_VECTORS, CHUNKS, DATA_FILES, DOCUMENTS, FAISS_FILE,  # noqa: F401
-                         LEXICAL_DIR, MANIFEST, SENTENCE_VECTORS, SENTENCES, CorpusChanges,
-                         corpus_changes, current_build_id, data_files, incompatibility,
-                         index_is_current, pipeline_fingerprint, read_manifest, recorded_corpus_dir,
-                         settings_record, source_records)
-from qa.index.reuse import Previous, match_documents, previous_index, reused_vectors
-from qa.checksums import file_sha256
+from qa.errors import CorpusError, IndexCorruptError, IndexNotFoundError, QAIndexError
 from qa.index.atomic import remove_abandoned_temporaries, replacing
 from qa.index.load import _load_files
-from qa.vectors.store import (StoreChoice, create_store, discard_store, link_previous, recorded_store, retire_previous, store_problem)
+
+# The manifest's names are re-exported: callers import them from here.
+from qa.index.manifest import (  # noqa: F401
+    CHUNK_VECTORS,
+    CHUNKS,
+    DATA_FILES,
+    DOCUMENTS,
+    FAISS_FILE,
+    LEXICAL_DIR,
+    MANIFEST,
+    SENTENCE_VECTORS,
+    SENTENCES,
+    CorpusChanges,
+    corpus_changes,
+    current_build_id,
+    data_files,
+    incompatibility,
+    index_is_current,
+    pipeline_fingerprint,
+    read_manifest,
+    recorded_corpus_dir,
+    settings_record,
+    source_records,
+)
+from qa.index.reuse import Previous, match_documents, previous_index, reused_vectors
+from qa.ingest.chunk import chunk_documents, passage_text
+from qa.ingest.corpus import Corpus, IngestWarning, read_corpus
+from qa.vectors.store import (
+    StoreChoice,
+    create_store,
+    discard_store,
+    link_previous,
+    recorded_store,
+    retire_previous,
+    store_problem,
+)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from pathlib import Path
 from qa.config import STALE_CHECK_SECONDS, default_index_dir
 from qa.index.load import LoadedIndex, load_index
 
-
 # Loaded indexes, keyed by folder; reloaded when the manifest's build id changes.
 _CACHE: dict[str, tuple[str, float, LoadedIndex]] = {}
 _CACHE_LOCK = threading.Lock()

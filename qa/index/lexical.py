@@ -19,7 +19,6 @@ DOCUMENT_FREQUENCIES = "document_frequencies.npy"
 def build_lexical_index(texts: Sequence[str], folder: Path) -> None:
     """Write a BM25 index of ``texts`` (row i = text i) into ``folder`` as plain bm25s files."""
     import bm25s
-
     from bm25s.tokenization import Tokenized
 
     retriever = bm25s.BM25()

@@ -14,9 +14,20 @@ import numpy as np
 from qa.config import INDEX_FORMAT_VERSION
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexStaleError
 from qa.index.atomic import recover
-from qa.index.manifest import (CHUNK_VECTORS, CHUNKS, DOCUMENTS, LEXICAL_DIR, MANIFEST, SENTENCE_VECTORS,
-                               SENTENCES, corpus_changes, current_build_id, data_files, read_manifest,
-                               recorded_corpus_dir)
+from qa.index.manifest import (
+    CHUNK_VECTORS,
+    CHUNKS,
+    DOCUMENTS,
+    LEXICAL_DIR,
+    MANIFEST,
+    SENTENCE_VECTORS,
+    SENTENCES,
+    corpus_changes,
+    current_build_id,
+    data_files,
+    read_manifest,
+    recorded_corpus_dir,
+)
 from qa.types import Chunk, Document, Segment, Sentence
 from qa.vectors.store import open_store
 

@@ -15,10 +15,10 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from qa.checksums import file_sha256
 from qa.config import DEFAULT_SETTINGS, INDEX_FORMAT_VERSION, Settings
 from qa.errors import IndexCorruptError, IndexNotFoundError
 from qa.ingest.corpus import Corpus, list_corpus_files
-from qa.checksums import file_sha256
 from qa.vectors.store import FAISS_FILE
 
 # The files of an index folder. The manifest is written last: a folder without one is no index.

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from qa.ingest.chunk import Chunk, Sentence
-from qa.errors import IndexCorruptError
-from qa.ingest.corpus import Document, ParsedFile, text_key
-from qa.index.manifest import current_build_id, data_files
 from qa.checksums import file_sha256
+from qa.errors import IndexCorruptError
+from qa.index.manifest import current_build_id, data_files
+from qa.ingest.chunk import Chunk, Sentence
+from qa.ingest.corpus import Document, ParsedFile, text_key
 
 if TYPE_CHECKING:
     from qa.index.load import LoadedIndex

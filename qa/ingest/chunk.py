@@ -10,14 +10,10 @@ from __future__ import annotations
 import re
 from typing import Iterable, Mapping, Sequence
 
-from qa.types import Chunk, Sentence
 from qa.config import ChunkConfig
-from qa.ingest.corpus import Document
 from qa.ingest.clean import reads_as_prose
-
-
-
-
+from qa.ingest.corpus import Document
+from qa.types import Chunk, Sentence
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None,

@@ -10,7 +10,6 @@ import unicodedata
 
 from qa.types import Segment
 
-
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 
 

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from qa.ingest.clean import find_date, pick_title, segment_text
-from qa.types import Document
 from qa.config import DEFAULT_SETTINGS, Settings
 from qa.errors import CorpusError
+from qa.ingest.clean import find_date, pick_title, segment_text
 from qa.ingest.formats import BINARY_SUFFIXES, READERS, Extracted, reader_for
+from qa.types import Document
 
 #: File types read as corpus documents (each has a reader in ``qa.ingest.formats.READERS``).
 CORPUS_SUFFIXES = tuple(READERS)

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import re
 
-
-from qa.types import Citation
 from qa.ingest.clean import ends_like_sentence, reads_as_prose
-from qa.reader.spans import (answer_span)
 from qa.reader.candidate import Candidate
-
+from qa.reader.highlight import answer_span
+from qa.types import Citation
 
 _ANAPHOR = re.compile(
     # An opening phrase of time or place may come first: "In November, the startup launched ...".
@@ -43,7 +41,7 @@ def needs_context(sentence: str) -> bool:
 def cite(index, doc_id: str, start: int, end: int, score: float, role: str,
           question: str | None = None, highlight: tuple[int, int] | None = None) -> Citation:
     """The citation of ``document.text[start:end]``; its highlight is ``highlight`` if given, else
-    the words of the span that answer ``question`` (``qa.reader.spans.answer_span``), if any."""
+    the words of the span that answer ``question`` (``qa.reader.highlight.answer_span``), if any."""
     doc = index.document(doc_id)
     quote = doc.text[start:end]
     if highlight is None and question:

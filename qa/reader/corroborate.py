@@ -9,9 +9,10 @@ from typing import Collection, Sequence
 import numpy as np
 
 from qa.config import ExtractConfig
-from qa.reader.spans import (quantities_disagree, states_value)
-from qa.reader.context import with_context
 from qa.reader.candidate import Candidate
+from qa.reader.context import with_context
+from qa.reader.states import states_value
+from qa.reader.values import quantities_disagree
 
 
 class CitedSpans:
@@ -31,11 +32,11 @@ class CitedSpans:
         start, end = self.span(cand)
         return self.index.document(cand.doc_id).text[start:end]
 
-#: How a reason names a kind of value (``qa.reader.spans.value_kind``); other kinds read "a <kind>".
+#: How a reason names a kind of value (``qa.reader.kinds.value_kind``); other kinds read "a <kind>".
 KIND_NAMES = {"money": "an amount of money", "age": "an age", "day": "a date",
                "headquarters": "where it is headquartered"}
 
-#: Kinds of value (``qa.reader.spans.value_kind``) that are quantities with units.
+#: Kinds of value (``qa.reader.kinds.value_kind``) that are quantities with units.
 QUANTITIES = frozenset({"money", "age", "percentage", "measurement", "length of time", "number"})
 
 def find_rival(spans: CitedSpans, best: Candidate, answer_text: str, candidates: Sequence[Candidate], wanted: str,

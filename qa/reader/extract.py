@@ -15,19 +15,50 @@ from typing import Collection, Sequence
 
 import numpy as np
 
-from qa.types import Citation, Hit
 from qa.config import ExtractConfig
-from qa.reader.metadata_questions import (metadata_question, names_other_work, quotes_other_title, quotes_title)
-from qa.reader.naming import asked_class, introduces_unnamed
-from qa.reader.spans import (asked_role, counted_action, counted_noun, expected_type,
-                      states_role, states_value, value_kind, values_disagree)
 from qa.index.vocabulary import index_vocabulary
-from qa.reader.context import cite
-from qa.reader.corroborate import CitedSpans, KIND_NAMES, QUANTITIES, find_corroboration, find_rival
-from qa.reader.metadata_answers import quoted_by, source_names, states_metadata, metadata_answer
-from qa.reader.names import asked_names, expand_acronyms, suggest, uncounted, unknown_names, unmentioned, without_document_references
-from qa.reader.scoring import score_candidates
 from qa.reader.candidate import Candidate
+from qa.reader.context import cite
+from qa.reader.corroborate import (
+    KIND_NAMES,
+    QUANTITIES,
+    CitedSpans,
+    find_corroboration,
+    find_rival,
+)
+from qa.reader.kinds import (
+    asked_role,
+    counted_action,
+    counted_noun,
+    expected_type,
+    value_kind,
+)
+from qa.reader.metadata_answers import (
+    metadata_answer,
+    quoted_by,
+    source_names,
+    states_metadata,
+)
+from qa.reader.metadata_questions import (
+    metadata_question,
+    names_other_work,
+    quotes_other_title,
+    quotes_title,
+)
+from qa.reader.names import (
+    asked_names,
+    expand_acronyms,
+    suggest,
+    uncounted,
+    unknown_names,
+    unmentioned,
+    without_document_references,
+)
+from qa.reader.naming import asked_class, introduces_unnamed
+from qa.reader.scoring import score_candidates
+from qa.reader.states import states_role, states_value
+from qa.reader.values import values_disagree
+from qa.types import Citation, Hit
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,11 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-
-from qa.types import Citation, Hit
 from qa.ingest.metadata import Field, document_fields, word_key
-from qa.reader.metadata_questions import (described_title, quoted_title,
-                                  quotes_title)
-from qa.reader.context import cite, is_heading
 from qa.reader.candidate import Candidate
-
+from qa.reader.context import cite, is_heading
+from qa.reader.metadata_questions import described_title, quoted_title, quotes_title
+from qa.types import Citation, Hit
 
 #: Words for a document that follow an outlet's name ("the ICARO Media Group article").
 _DOC_NOUNS = r"(?:article|report|piece|story|post|newsletter|column|blog|site|website|paper)s?\b"

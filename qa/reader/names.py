@@ -9,11 +9,10 @@ import re
 from difflib import SequenceMatcher
 from typing import Sequence
 
-
-from qa.reader.spans import (counted_words, is_demonym)
-from qa.lexicon.terms import analyze
 from qa.index.vocabulary import Vocabulary
-
+from qa.lexicon.terms import analyze
+from qa.reader.highlight import is_demonym
+from qa.reader.kinds import counted_words
 
 _NAME_TOKEN = re.compile(r"[^\W_][\w.’'-]*", re.UNICODE)
 

@@ -12,15 +12,15 @@ from typing import Sequence
 
 import numpy as np
 
-from qa.reader.candidate import Candidate
-from qa.types import Hit
 from qa.config import ExtractConfig
-from qa.reader.spans import (answer_span, expected_type)
-from qa.lexicon.terms import analyze
 from qa.index.lexical import document_frequencies
 from qa.index.vocabulary import index_vocabulary
+from qa.lexicon.terms import analyze
+from qa.reader.candidate import Candidate
 from qa.reader.context import is_heading, leans_back
-
+from qa.reader.highlight import answer_span
+from qa.reader.kinds import expected_type
+from qa.types import Hit
 
 
 def term_weights(terms: Sequence[str], df: dict[str, int], n_docs: int) -> dict[str, float]:

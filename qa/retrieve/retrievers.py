@@ -8,18 +8,15 @@ Lexical search is BM25 from bm25s over stemmed, stop-word-free terms (PyStemmer'
 from __future__ import annotations
 
 from dataclasses import replace
-
 from typing import Callable, Collection, Protocol
 
 import numpy as np
 
-from qa.types import Hit
 from qa.config import HYBRID_ALPHA, HYBRID_CANDIDATES, HYBRID_FUSION, RRF_K
-from qa.retrieve.fusion import convex_fusion, reciprocal_rank_fusion
-from qa.lexicon.terms import analyze
 from qa.index.vocabulary import index_vocabulary
-
-
+from qa.lexicon.terms import analyze
+from qa.retrieve.fusion import convex_fusion, reciprocal_rank_fusion
+from qa.types import Hit
 
 
 class Retriever(Protocol):

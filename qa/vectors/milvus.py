@@ -34,8 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.vectors.ann import choose_index_spec
 from qa.errors import IndexCorruptError, VectorStoreError
+from qa.vectors.ann import choose_index_spec
 
 INSTALL_HINT = "install the scale-out extra: pip install 'qa[scale]'"
 #: Seconds to wait for a Milvus server before giving up.

@@ -27,8 +27,13 @@ from typing import Protocol
 
 import numpy as np
 
-from qa.vectors.ann import IndexSpec, apply_search_params, build_vector_index, choose_index_spec
 from qa.errors import IndexCorruptError, IndexMismatchError
+from qa.vectors.ann import (
+    IndexSpec,
+    apply_search_params,
+    build_vector_index,
+    choose_index_spec,
+)
 
 #: The file of a FAISS vector store inside an index folder.
 FAISS_FILE = "index.faiss"
