@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import time
 from dataclasses import dataclass
 
@@ -33,12 +34,19 @@ def _check_dimension(loaded: LoadedIndex, embedder) -> None:
 
 
 
+#: ANSI/VT100 escape sequences: CSI ("\x1b[1;31m", "\x1b[2K"), OSC ("\x1b]0;title\x07") and two-character ones.
+_TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
+
+
 def validate_question(question: object, settings: Settings = DEFAULT_SETTINGS) -> str:
     """The question, trimmed and cleaned of control characters; ``QuestionError`` if unusable."""
     if not isinstance(question, str):
         raise QuestionError(f"the question must be text, not {type(question).__name__}")
-    # Lone surrogates cannot be encoded for the tokenizer; control characters carry no meaning.
+    # Lone surrogates cannot be encoded for the tokenizer; control characters carry no meaning,
+    # and a terminal's escape sequence ("\x1b[31m", pasted from coloured output) is removed whole, as a
+    # terminal shows it (not at all); dropping only its ESC would leave "[31m" to be read as a word.
     cleaned = question.encode("utf-8", "ignore").decode("utf-8")
+    cleaned = _TERMINAL_ESCAPE.sub("", cleaned)
     cleaned = "".join(ch if ch.isprintable() or ch in " \t" else " " for ch in cleaned)
     cleaned = " ".join(cleaned.split())
     if not cleaned:

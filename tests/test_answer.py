@@ -96,3 +96,16 @@ def test_a_precomputed_question_vector_gives_the_same_answer(hash_index, hash_em
     assert given.citations == plain.citations
     with pytest.raises(QuestionError, match="query_vector"):
         answer(q, index_dir=hash_index, embedder=hash_embedder, query_vector=np.zeros(3))
+
+
+@pytest.mark.parametrize("raw,clean", [
+    ("Who founded Kuaishou\x1b[31m?", "Who founded Kuaishou?"),
+    ("\x1b[1;32mWho founded 01.AI?\x1b[0m", "Who founded 01.AI?"),
+    ("\x1b]0;window title\x07Who founded 01.AI?", "Who founded 01.AI?"),
+    ("Who\x00 founded\x01 Kuaishou?", "Who founded Kuaishou?"),
+])
+def test_terminal_escapes_are_removed_whole_not_left_as_words(raw, clean):
+    """A question pasted from coloured terminal output must not be asked about '31m'."""
+    from qa.answer import validate_question
+
+    assert validate_question(raw) == clean
