@@ -408,3 +408,18 @@ def test_collections_from_the_ui_create_add_and_refuse_the_default(tmp_path, mon
     assert "Not indexed: blank.txt" in report and "blank.txt: skipped: no indexable text" in report
     report = handlers.add_to_collection("mine", [str(empty)], embedder)
     assert "nothing added" in report and "✓ added" not in report
+
+
+@pytest.mark.parametrize("k", ["abc", None, 2.7, True, "", float("nan")])
+def test_api_k_that_is_no_whole_number_is_a_clear_error(ui_index, embedder, k):
+    """Not Python's own message, not 2.7 silently read as 2."""
+    import gradio as gr
+
+    with pytest.raises(gr.Error, match=r"k must be a whole number of passages to read, not "):
+        handlers.answer_json("Who co-founded 01.AI?", k=k, index_dir=ui_index, embedder=embedder)
+
+
+@pytest.mark.parametrize("k", [3, 3.0, "3", " 3 "])
+def test_api_k_as_a_number_box_or_a_json_string_is_read(ui_index, embedder, k):
+    result = handlers.answer_json("Who co-founded 01.AI?", k=k, index_dir=ui_index, embedder=embedder)
+    assert 0 < len(result["passages"]) <= 3

@@ -155,10 +155,28 @@ def answer_json(question: str, mode: str = "hybrid", k: int = 5, threshold: floa
     from qa.answer import answer
 
     try:
-        return answer(question, k=int(k), index_dir=index_dir, mode=mode or None,
+        return answer(question, k=request_k(k), index_dir=index_dir, mode=mode or None,
                       threshold=threshold, embedder=embedder).to_dict()
     except QAError as exc:
         raise gr.Error(str(exc), print_exception=False) from exc
+
+
+def request_k(k: object) -> int:
+    """``k`` as a web request sends it (a number box gives 5.0, a JSON client may send "5") as an
+    int; ``QuestionError`` for anything that is not a whole number ("abc", null, 2.7, true), which
+    ``answer()`` then need not see. Its range is ``answer()``'s to check."""
+    from qa.errors import QuestionError
+
+    value = k
+    if isinstance(k, str):
+        try:
+            value = float(k.strip())
+        except ValueError:
+            value = None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value \
+            or value in (float("inf"), float("-inf")) or int(value) != value:
+        raise QuestionError(f"k must be a whole number of passages to read, not {k!r}")
+    return int(value)
 
 
 def example_questions(path: Path = BUNDLED_QUESTIONS, n: int = N_EXAMPLES) -> list[str]:
