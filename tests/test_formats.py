@@ -379,3 +379,18 @@ def test_a_broken_file_of_any_format_never_stops_the_build(tmp_path, name, data)
     assert report.documents == 1
     assert [w.path for w in report.warnings] == [name]
     assert report.warnings[0].message.startswith(("skipped", "line 1: skipped"))
+
+
+@pytest.mark.parametrize("text,encoding,note", [
+    ("Le Café de Flore est un café parisien célèbre.\nIl a ouvert en 1887 et reste très fréquenté.\n",
+     "latin-1", "not UTF-8 (invalid at byte 6): decoded as cp1252"),
+    ("Кто основал компанию Kuaishou? Это известная китайская компания.\n", "cp1251",
+     "not UTF-8 (invalid at byte 0): decoded as cp1251"),
+    ("Text saved by Notepad as Unicode.\n", "utf-16", "decoded as UTF-16 (byte order mark)"),
+    ("Plain UTF-8, café.\n", "utf-8", None),
+])
+def test_the_encoding_is_detected_and_said(text, encoding, note):
+    """Accented words survive a legacy encoding ("célèbre", not "célčbre" as cp1250 would read it)."""
+    from qa.ingest.encoding import decode_bytes
+
+    assert decode_bytes(text.encode(encoding)) == (text, note)

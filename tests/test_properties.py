@@ -18,7 +18,7 @@ from qa.embed import HashEmbedder
 from qa.errors import CorpusError
 from qa.ingest.chunk import chunk_documents, document_sentences, split_sentences
 from qa.ingest.corpus import looks_binary, make_document, read_corpus
-from qa.ingest.formats import decode_bytes
+from qa.ingest.encoding import decode_bytes
 
 EMBEDDER = HashEmbedder()
 

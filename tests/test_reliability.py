@@ -38,6 +38,7 @@ from qa.errors import (
 from qa.index.build import build_index, index_is_current
 from qa.index.cache import clear_cache
 from qa.index.load import load_index
+from qa.ingest.encoding import decode_bytes
 
 QA_SOURCES = sorted((ROOT / "qa").rglob("*.py")) + [ROOT / "ui.py"]
 
@@ -56,7 +57,7 @@ def assert_index_offsets_exact(index_dir, corpus_dir) -> None:
     index = load_index(index_dir, check_stale=False)
     for doc in index.documents:
         raw = (Path(corpus_dir) / doc.path).read_bytes()
-        assert doc.text == raw.decode("utf-8", errors="replace")
+        assert doc.text == decode_bytes(raw)[0]
     kept = [doc.kept_spans for doc in index.documents]
     starts = [[a for a, _ in spans] for spans in kept]
     for d, s, e in index.sentence_table.tolist():
@@ -261,8 +262,8 @@ def test_bad_files_are_listed_in_the_report_manifest_and_cli_and_the_rest_is_ind
     expected = {
         "good_copy.txt": "skipped: same content as good.txt",
         "binary.txt": "skipped: binary file",
-        "utf16.txt": "skipped: binary file",
-        "latin1.txt": "invalid UTF-8 at byte 3: replaced",
+        "utf16.txt": "decoded as UTF-16 (byte order mark)",
+        "latin1.txt": "not UTF-8 (invalid at byte 3): decoded as cp1252",
         "empty.txt": "skipped: no indexable text",
         "only_boilerplate.txt": "skipped: no indexable text",
         "big.txt": "skipped: 2500 bytes is over the 1000-byte limit",
@@ -273,13 +274,14 @@ def test_bad_files_are_listed_in_the_report_manifest_and_cli_and_the_rest_is_ind
         "caf\\xe9-name.txt": "skipped: file name is not valid UTF-8",
     }
     assert messages == expected
-    assert sorted(d for d in (load_index(index_dir).doc_rows)) == ["good", "latin1"]
+    assert sorted(d for d in (load_index(index_dir).doc_rows)) == ["good", "latin1", "utf16"]
     manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
     assert {w["path"]: w["message"] for w in manifest["warnings"]} == expected
     assert_index_offsets_exact(index_dir, corpus)
     index = load_index(index_dir)
     assert "secret" not in " ".join(d.text for d in index.documents)
-    assert index.document("latin1").text.startswith("Caf\ufffd prices")
+    assert index.document("latin1").text.startswith("Café prices")  # "Café" is found, not lost
+    assert index.document("utf16").text == "Text saved as UTF-16 is not UTF-8."
 
     # Bad files that did not change do not make the index stale (they are recorded, not re-read).
     assert index_is_current(index_dir, corpus, fake_model.name, settings) == (True, "up to date")
@@ -292,7 +294,7 @@ def test_bad_files_are_listed_in_the_report_manifest_and_cli_and_the_rest_is_ind
     for path, message in expected.items():
         if path != "big.txt":
             assert f"warning: {path}: {message}" in res.output
-    assert "built: 3 documents" in res.output
+    assert "built: 4 documents" in res.output
 
 
 def test_outside_symlink_target_changing_does_not_leak_or_go_stale(tmp_path, hash_embedder):

@@ -20,6 +20,7 @@ from typing import Mapping
 from qa.config import DEFAULT_SETTINGS, Settings
 from qa.errors import CorpusError
 from qa.ingest.clean import find_date, pick_title, segment_text
+from qa.ingest.encoding import unicode_bom
 from qa.ingest.formats import BINARY_SUFFIXES, READERS, Extracted, reader_for
 from qa.types import Document
 
@@ -95,6 +96,8 @@ class Corpus:
 def looks_binary(data: bytes) -> bool:
     """True for data that is not text (NUL bytes or mostly control bytes in its first 8 KiB)."""
     head = data[:8192]
+    if unicode_bom(head) is not None:
+        return False
     if b"\x00" in head:
         return True
     if not head:

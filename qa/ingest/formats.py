@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
+from qa.ingest.encoding import decode_bytes
+
 
 @dataclass(frozen=True)
 class Extracted:
@@ -48,12 +50,10 @@ class FileContent:
     problems: tuple[str, ...] = field(default_factory=tuple)
 
 
-def decode_bytes(data: bytes) -> tuple[str, str | None]:
-    """Decode file bytes as UTF-8; invalid bytes become U+FFFD. Returns (text, warning or None)."""
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError as exc:
-        return data.decode("utf-8", errors="replace"), f"invalid UTF-8 at byte {exc.start}: replaced"
+
+
+
+
 
 
 def _clean_value(value: object) -> str | None:
