@@ -13,7 +13,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: help install install-test browser index run serve test test-fast bench bench-quality clean
+.PHONY: help install install-test browser index run serve test test-fast bench bench-quality bench-ood clean
 
 help:
 	@echo "make run         install, build the index if missing or stale, start the web app"
@@ -21,6 +21,7 @@ help:
 	@echo "make test-fast   only the fast tests (no model, no browser)"
 	@echo "make bench       performance benchmarks (writes docs/benchmarks.md)"
 	@echo "make bench-quality  retrieval/answer quality on public datasets"
+	@echo "make bench-ood   out-of-domain set from the Debian FAQ (installs debian-faq, debian-reference-en)"
 
 # Package downloads over this network are sometimes cut off mid-file (CI once lost a 79 MB wheel
 # six times in a row): pip retries connections and resumes downloads, and a failed install is
@@ -84,6 +85,14 @@ bench: install-test index
 
 bench-quality: install-test
 	$(BIN)/python -m bench.quality
+
+# The out-of-domain set is built from Debian's own documentation packages (docs/evaluation.md).
+OOD_PACKAGES := debian-faq debian-reference-en
+bench-ood: install
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(OOD_PACKAGES) >/dev/null; } \
+	  || echo "could not install $(OOD_PACKAGES) (no apt, no network?)" >&2
+	$(BIN)/python -m bench.ood $(if $(OOD_JSON),--json $(OOD_JSON))
 
 clean:
 	rm -rf $(VENV) index .pytest_cache
