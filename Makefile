@@ -13,7 +13,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: help install install-test browser index run serve test test-fast bench bench-quality bench-ood clean
+.PHONY: help install install-test browser index run serve test test-fast bench bench-quality bench-ood train-reader clean
 
 help:
 	@echo "make run         install, build the index if missing or stale, start the web app"
@@ -21,6 +21,7 @@ help:
 	@echo "make test-fast   only the fast tests (no model, no browser)"
 	@echo "make bench       performance benchmarks (writes docs/benchmarks.md)"
 	@echo "make bench-quality  retrieval/answer quality on public datasets"
+	@echo "make train-reader  refit the reader's scorer and answerability model (qa/reader/weights/)"
 	@echo "make bench-ood   out-of-domain set from the Debian FAQ (installs debian-faq, debian-reference-en)"
 
 # Package downloads over this network are sometimes cut off mid-file (CI once lost a 79 MB wheel
@@ -82,6 +83,12 @@ test-fast: install-test
 
 bench: install-test index
 	$(BIN)/python -m bench.run
+
+# Refits qa/reader/weights/reader.json and MODEL_CARD.md from SQuAD (../shared/datasets) and the
+# development sets; the SQuAD indexes and the candidates' features are cached in /tmp/qa-bench-cache.
+# One OpenMP thread: the gradient-boosted comparison crawls when its threads outnumber free cores.
+train-reader: install-test index
+	OMP_NUM_THREADS=1 $(BIN)/python -m bench.train_reader
 
 bench-quality: install-test
 	$(BIN)/python -m bench.quality

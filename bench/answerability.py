@@ -189,26 +189,26 @@ def squad_report(score, embedder, articles, rng: random.Random, per_article: int
 
 
 def own_report(score, embedder) -> dict:
-    from qa.index.cache import get_index
-    from qa.config import DEFAULT_SETTINGS
+    from qa.answer import retrieve_passages
     from qa.eval.evaluate import contains_answer, load_questions
-    from qa.reader.metadata_answers import states_metadata
-    from qa.reader.context import with_context
-    from qa.reader.scoring import score_candidates
-    from qa.retrieve.retrievers import make_retriever
+    from qa.index.cache import get_index
+    from qa.reader.extract import read_candidates
+    from qa.reader.model import load_reader_model
 
     index = get_index(ROOT / "index", embedder.name)
-    retriever = make_retriever("hybrid", index, embedder)
+    model = load_reader_model()
     rows = []
     for q in load_questions(ROOT / "eval" / "corpus_qa.jsonl"):
         qv = embedder.encode([q.question])[0]
-        hits = retriever.search(q.question, 5, vector=qv)
-        cands = [c for c in score_candidates(q.question, qv, hits, index, DEFAULT_SETTINGS.extract)
-                 if not states_metadata(index, c)][:12]
+        hits, asked, _ = retrieve_passages(q.question, 5, index, embedder, "hybrid", qv)
+        _, cset = read_candidates(asked, qv, hits, index, full_question=q.question)
+        # The fitted reader's sentence probabilities, best 12 first.
+        logits = model.score(cset.features)
+        order = np.argsort(-logits)[:12]
+        cands = [cset.candidates[i] for i in order]
         ce = score(q.question, [index.document(c.doc_id).text[c.start:c.end] for c in cands])
-        good = [contains_answer(index.document(c.doc_id).text[slice(*with_context(index, c))], q.answers)
-                for c in cands]
-        rows.append((q.answerable, np.array([c.score for c in cands]), 1 / (1 + np.exp(-ce)), good))
+        good = [contains_answer(index.document(c.doc_id).text[slice(*cset.spans[i])], q.answers) for i in order]
+        rows.append((q.answerable, 1 / (1 + np.exp(-logits[order])), 1 / (1 + np.exp(-ce)), good))
     out = {}
     for weight in (0.0, 0.2, 0.5, 1.0):
         answerable = [(s + weight * p, g) for a, s, p, g in rows if a]

@@ -136,6 +136,27 @@ def document_filter(index: LoadedIndex, source: str | None = None, date_from: st
     return keep if keep is not None else set()
 
 
+def retrieve_passages(text: str, k: int, index: LoadedIndex, embedder, mode: str, query_vector,
+                      allowed: set[str] | None = None) -> tuple[list, str, set[str]]:
+    """The passages ``answer()`` reads for the (validated) question ``text``: ``(hits, the question
+    to score sentences against, the documents the question names)``. A question that names the
+    outlet of a retrieved document ("the ICARO Media Group article") or quotes its title is about
+    that document: only its passages are read, and the mention is cut from the scored question."""
+    retriever = make_retriever(mode, index, embedder)
+    hits = retriever.search(text, k, vector=query_vector, allowed=allowed)
+    retrieved = [h.chunk.doc_id for h in hits]
+    named, unnamed = named_sources(index, text, retrieved)
+    titled, unnamed = titled_sources(index, unnamed, retrieved)
+    named |= titled
+    asked = text
+    if named and unnamed:
+        if len(named) < len(set(retrieved)):
+            scope = named if allowed is None else named & allowed
+            hits = retriever.search(text, k, vector=query_vector, allowed=scope) or hits
+        asked = unnamed
+    return hits, asked, named
+
+
 def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None, *,
            mode: str | None = None, threshold: float | None = None, embedder=None,
            settings: Settings = DEFAULT_SETTINGS, check_stale: bool = True,
@@ -178,25 +199,11 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
     elif getattr(query_vector, "shape", None) != (embedder.dim,):
         raise QuestionError(f"query_vector must have shape ({embedder.dim},)")
     t2 = time.perf_counter()
-    retriever = make_retriever(mode, index, embedder)
     allowed = document_filter(index, source, date_from, date_to)
-    hits = retriever.search(text, k, vector=query_vector, allowed=allowed)
-    # A question that names the outlet of a retrieved document ("the ICARO Media Group article")
-    # is about that document: read only its passages.
-    retrieved = [h.chunk.doc_id for h in hits]
-    named, unnamed = named_sources(index, text, retrieved)
-    # So does a question that quotes a retrieved document's title.
-    titled, unnamed = titled_sources(index, unnamed, retrieved)
-    named |= titled
-    asked = text
-    if named and unnamed:
-        if len(named) < len(set(retrieved)):
-            scope = named if allowed is None else named & allowed
-            hits = retriever.search(text, k, vector=query_vector, allowed=scope) or hits
-        asked = unnamed
+    hits, asked, named = retrieve_passages(text, k, index, embedder, mode, query_vector, allowed)
     t3 = time.perf_counter()
     result = extract(asked, query_vector, hits, index, settings.extract, threshold, full_question=text,
-                     named=named)
+                     named=named, allowed=allowed)
     t4 = time.perf_counter()
     passages = tuple(cite(index, h.chunk.doc_id, h.chunk.start, h.chunk.end, h.score, "passage")
                      for h in hits)

@@ -53,22 +53,10 @@ class ChunkConfig:
 class ExtractConfig:
     """How sentences are scored, grouped and when the answer abstains."""
 
-    #: Weights of the sentence score: dense cosine, question-term coverage, passage rank prior.
-    w_dense: float = 0.55
-    w_lexical: float = 0.45
-    w_passage: float = 0.10
-    #: Bonus for a sentence holding a value of the type the question asks for (a name for "who",
-    #: a number for "how many", a date for "when") that the question does not already contain.
-    w_answer_type: float = 0.06
-    #: Penalty for a sentence that only repeats the question (under ``echo_novelty`` of its
-    #: content terms are new): a question that quotes a headline is not answered by the headline.
-    echo_penalty: float = 0.15
-    echo_novelty: float = 0.3
-    #: Penalty for a heading (no closing punctuation, or a closing colon): it names a topic
-    #: and states nothing, yet it shares the question's words.
-    heading_penalty: float = 0.10
-    #: Evidence below this combined score abstains ("not in the corpus").
-    abstain_threshold: float = 0.47
+    #: The answerability probability under which the answer abstains ("not in the corpus"); None:
+    #: the threshold fitted with the reader's weights (``qa/reader/weights/reader.json``), chosen on
+    #: held-out questions for a stated false-abstention rate (docs/reader_model.md).
+    abstain_threshold: float | None = None
     #: Two sentences from different documents with at least this cosine state the same fact.
     corroboration_cosine: float = 0.72
     #: ... and is at least this fraction as close to the question as the answer sentence is.
@@ -79,10 +67,19 @@ class ExtractConfig:
     #: answer's score that gives it differently ("six months" / "eight months") is cited as a
     #: disagreement, though the two are not similar enough to pair as a whole.
     rival_margin: float = 0.08
-    #: Abstain when the answer's document mentions none of the names the question is about ("In
-    #: what year was Kuaishou founded?" answered from an article that never names Kuaishou). Right
-    #: for documents that name their subject (articles, reports); a corpus of short fragments that
-    #: leave it implicit (paragraphs cut from one long text) may want it off (docs/notes/stop-19.md).
+    #: Named gates: each abstains on its own, whatever the answerability model says; each can be
+    #: switched off. Their measured effect on held-out questions is in the model card
+    #: (qa/reader/weights/MODEL_CARD.md); two former gates that did not pay there (a count of
+    #: something no passage mentions, a name asked of a thing left unnamed) are features now.
+    #: The question uses a name the corpus never does ("Who founded Tencent?").
+    gate_unknown_names: bool = True
+    #: The question asks for a kind of value (a year, a sum, who holds a role) and no sentence read
+    #: states one; when some do, the answer is the best of those.
+    gate_kind_unstated: bool = True
+    #: The answer's document mentions none of the names the question is about ("In what year was
+    #: Kuaishou founded?" answered from an article that never names Kuaishou). Right for documents
+    #: that name their subject (articles, reports); a corpus of short fragments that leave it
+    #: implicit may want it off.
     require_named_document: bool = True
 
 

@@ -284,7 +284,8 @@ def test_an_index_written_before_chunk_vectors_still_answers_and_is_updated(tmp_
     corpus = make_corpus(tmp_path / "corpus", FILES)
     build_index(corpus, tmp_path / "inc", embedder=HashEmbedder())
     _as_written_before_chunk_vectors(tmp_path / "inc")
-    result = answer("Where does Alpha Corp sell widgets?", index_dir=tmp_path / "inc", embedder=HashEmbedder())
+    result = answer("Where does Alpha Corp sell widgets?", index_dir=tmp_path / "inc", embedder=HashEmbedder(),
+                    threshold=0.0)
     assert result.citations and result.citations[0].doc_id == "a"
     (corpus / "c.txt").write_text("Gamma Inc grows green grapes in Peru now.\n", encoding="utf-8")
     embedder = CountingEmbedder()

@@ -4,6 +4,7 @@ import pytest
 from conftest import make_corpus
 
 from qa import answer
+from qa.config import ExtractConfig, Settings
 from qa.index.build import build_index
 from qa.reader.naming import asked_class, introduces_unnamed
 
@@ -57,11 +58,15 @@ def test_asking_the_name_of_a_thing_the_corpus_leaves_unnamed_abstains(tmp_path,
         "b.txt": "Chatbots\nIn 2022, OpenAI released the online chatbot ChatGPT, setting off an AI boom.",
     })
     build_index(corpus, tmp_path / "i", embedder=hash_embedder)
+    # Whether to abstain is the fitted model's call (and a kind gate's); the reason names the
+    # unnamed bill. The fake embedder's cosines mean nothing to the model: its threshold is set out
+    # of reach, and the kind gate off, so that the reason is the one the model's "no" is given with.
+    settings = Settings(extract=ExtractConfig(gate_kind_unstated=False))
     unnamed = answer("What is the name of the bill US lawmakers drafted to control AI software exports?",
-                     index_dir=tmp_path / "i", embedder=hash_embedder)
+                     index_dir=tmp_path / "i", embedder=hash_embedder, threshold=0.9999, settings=settings)
     assert unnamed.abstained
     assert "bill" in unnamed.reason and "without naming" in unnamed.reason
     assert unnamed.alternatives and "drafted a bill" in unnamed.alternatives[0].quote  # the closest evidence
     named = answer("What is the name of the chatbot OpenAI released in 2022?", index_dir=tmp_path / "i",
-                   embedder=hash_embedder)
+                   embedder=hash_embedder, threshold=0.0)
     assert not named.abstained and "ChatGPT" in named.text

@@ -24,6 +24,7 @@ from qa.app.render import (
     VIEWER_PLACEHOLDER,
 )
 from qa.config import DEFAULT_SETTINGS, MODES
+from qa.reader.model import default_threshold
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,9 @@ def ask_tab(app: AppBinding, collection, bridge, examples: Sequence[str]) -> Sim
                                     info="hybrid fuses dense (meaning) and lexical (words) search")
                     k = gr.Slider(1, 20, value=5, step=1, label="Passages read (k)")
                     threshold = gr.Slider(
-                        0.0, 1.0, value=DEFAULT_SETTINGS.extract.abstain_threshold, step=0.01,
+                        0.0, 1.0, value=default_threshold(), step=0.01,
                         label="Abstention threshold",
-                        info="evidence scoring below this gets 'the corpus does not say'")
+                        info="an answer less likely to be right than this gets 'the corpus does not say'")
             with gr.Column(scale=4, min_width=320):
                 viewer = gr.HTML(VIEWER_PLACEHOLDER, js_on_load=VIEWER_JS, elem_id="qa-viewer",
                                  label="Source", padding=False)

@@ -12,7 +12,8 @@ from qa.config import ExtractConfig
 from qa.reader.candidate import Candidate
 from qa.reader.context import with_context
 from qa.reader.states import states_value
-from qa.reader.values import quantities_disagree
+from qa.reader.highlight import YEAR
+from qa.reader.values import normalize_value, quantities_disagree, values_disagree
 
 
 class CitedSpans:
@@ -22,6 +23,10 @@ class CitedSpans:
     def __init__(self, index):
         self.index = index
         self._spans: dict[int, tuple[int, int]] = {}
+
+    def remember(self, spans: dict[int, tuple[int, int]]) -> None:
+        """Take spans already worked out (sentence row -> span)."""
+        self._spans.update(spans)
 
     def span(self, cand: Candidate) -> tuple[int, int]:
         if cand.row not in self._spans:
@@ -94,3 +99,30 @@ def find_corroboration(index, best: Candidate, candidates: Sequence[Candidate], 
     ranked = sorted(per_doc.values(), key=lambda t: -t[0])[:config.max_corroborating]
     return [Candidate(c.row, c.doc_id, c.start, c.end, sim * best.score, c.dense, c.lexical, c.passage)
             for sim, c in ranked]
+
+
+def agreement(value: str | None, answer_text: str, other: str, kind: str | None) -> str | None:
+    """How a sentence of another document that reads like the answer relates to it.
+
+    ``value`` is the answer's highlighted value of the broad ``kind`` asked ("name", "date",
+    "number"), if any. With a value: "corroboration" when ``other`` states the same value (a date
+    by its year, a name by one of its words), "disagreement" when it gives a different date or
+    number, None when it states no such value (alike, but not the same answer). Without one (a
+    "why" or "what" question): "corroboration", or "disagreement" when the two give different
+    quantities.
+    """
+    if kind is None or not value:
+        return "disagreement" if values_disagree(answer_text, other, kind or "number") else "corroboration"
+    v = normalize_value(value)
+    words = normalize_value(other).split()
+    if kind == "date":
+        years = set(YEAR.findall(value))
+        if years and years & set(YEAR.findall(other)) or v and v in " ".join(words):
+            return "corroboration"
+    elif kind == "name":
+        if any(w in words for w in v.split() if len(w) >= 3):
+            return "corroboration"
+        return None
+    elif v and v in " ".join(words):
+        return "corroboration"
+    return "disagreement" if values_disagree(value, other, kind) else None

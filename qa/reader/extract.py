@@ -1,63 +1,39 @@
 """Pick, inside retrieved passages, the sentence that answers; cite it and every source that agrees.
 
-A sentence's score mixes three kinds of evidence (weights in ``qa.config.ExtractConfig``):
-its dense cosine with the question, how much of the question's content (IDF-weighted stemmed terms)
-it covers, and the retrieval rank of its passage. The answer abstains when the best score is under
-the threshold. Scoring and selection are pure functions over arrays; ``extract`` wires them to an
-index.
+Every sentence of the retrieved passages is a candidate with a feature vector
+(``qa.reader.features``); the fitted scorer (``qa.reader.model``) ranks them, and the fitted
+answerability model gives the probability that the best one answers. The answer abstains when
+that probability is under the threshold, or when a named gate (``ExtractConfig``, each switchable,
+its measured effect in docs/evaluation.md) finds the question unanswerable from what was read.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Collection, Sequence
 
 import numpy as np
 
 from qa.config import ExtractConfig
 from qa.index.vocabulary import index_vocabulary
+from qa.reader.analysis import QuestionAnalysis, analyze_question
 from qa.reader.candidate import Candidate
 from qa.reader.context import cite
 from qa.reader.corroborate import (
     KIND_NAMES,
     QUANTITIES,
     CitedSpans,
+    agreement,
     find_corroboration,
     find_rival,
 )
-from qa.reader.kinds import (
-    asked_role,
-    counted_action,
-    counted_noun,
-    expected_type,
-    value_kind,
-)
-from qa.reader.metadata_answers import (
-    metadata_answer,
-    quoted_by,
-    source_names,
-    states_metadata,
-)
-from qa.reader.metadata_questions import (
-    metadata_question,
-    names_other_work,
-    quotes_other_title,
-    quotes_title,
-)
-from qa.reader.names import (
-    asked_names,
-    expand_acronyms,
-    suggest,
-    uncounted,
-    unknown_names,
-    unmentioned,
-    without_document_references,
-)
-from qa.reader.naming import asked_class, introduces_unnamed
-from qa.reader.scoring import score_candidates
-from qa.reader.states import states_role, states_value
-from qa.reader.values import values_disagree
+from qa.reader.features import CandidateSet, candidate_features, question_features
+from qa.reader.metadata_answers import metadata_answer, quoted_by, source_names, states_metadata
+from qa.reader.metadata_questions import names_other_work, quotes_other_title, quotes_title
+from qa.reader.model import ReaderModel, load_reader_model
+from qa.reader.names import suggest, unmentioned
+from qa.reader.naming import introduces_unnamed
 from qa.types import Citation, Hit
 
 
@@ -77,143 +53,185 @@ class Extraction:
     suggestion: str = ""
 
 
-# --- pure scoring --------------------------------------------------------------------------------
+def read_candidates(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
+                    full_question: str | None = None) -> tuple[QuestionAnalysis, CandidateSet]:
+    """The question's analysis and its candidate sentences with their features. A sentence that
+    only states a document's metadata ("Source: ...") or that the question quotes is no candidate."""
+    read = [index.document(h.chunk.doc_id).text[h.chunk.start:h.chunk.end] for h in hits]
+    analysis = analyze_question(question, index, read, asked=full_question)
+    cset = candidate_features(analysis, query_vector, hits, index)
+    keep = [i for i, c in enumerate(cset.candidates)
+            if not states_metadata(index, c)
+            and not quoted_by(analysis.asked, index.document(c.doc_id).text[c.start:c.end])]
+    if len(keep) < len(cset.candidates):
+        cset = CandidateSet(tuple(cset.candidates[i] for i in keep), tuple(cset.spans[i] for i in keep),
+                            cset.features[keep])
+    return analysis, cset
 
 
-# --- wiring to an index --------------------------------------------------------------------------
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))
+
+
+def _unknown_reason(analysis: QuestionAnalysis, vocabulary, near: Sequence[str]) -> tuple[str, str]:
+    """The reason naming the question's unknown names (with a spelling the corpus uses, if any),
+    and the question rewritten with those spellings when every unknown name has one."""
+    unknown = analysis.unknown
+    names = ", ".join(repr(u) for u in unknown)
+    guesses = [(u, g) for u in unknown if (g := suggest(u, vocabulary, near)) is not None]
+    hint = "".join(f" (did you mean {g!r} for {u!r}?)" if len(unknown) > 1 else f" (did you mean {g!r}?)"
+                   for u, g in guesses)
+    suggestion = ""
+    if guesses and len(guesses) == len(unknown):
+        suggestion = analysis.asked
+        for u, g in guesses:
+            suggestion = re.sub(rf"(?<![\w.-]){re.escape(u)}(?![\w-])", lambda _m, g=g: g, suggestion, count=1)
+    return f"the corpus never mentions {names}{hint}", suggestion
 
 
 def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
             config: ExtractConfig, threshold: float | None = None,
-            full_question: str | None = None, named: Collection[str] = ()) -> Extraction:
+            full_question: str | None = None, named: Collection[str] = (),
+            allowed: Collection[str] | None = None, model: ReaderModel | None = None) -> Extraction:
     """Choose the answer sentence among the passages in ``hits``, or abstain.
 
-    ``full_question`` is the question as asked when ``question`` is a shortened form of it used
-    for scoring (``named_sources``); it decides whether the question asks for a document's
-    metadata (default: ``question``). ``named`` are the documents the question names by their
-    outlet or quoted title (``named_sources``, ``titled_sources``).
+    ``threshold`` is the answerability probability under which the answer abstains (default: the
+    config's, else the one fitted with the model). ``full_question`` is the question as asked when
+    ``question`` is a shortened form of it used for scoring (``named_sources``). ``named`` are the
+    documents the question names by their outlet or quoted title; ``allowed`` the documents the
+    caller's filters let through (corroboration never cites another one); ``model`` replaces the
+    shipped reader weights.
     """
-    threshold = config.abstain_threshold if threshold is None else threshold
-    vocabulary = index_vocabulary(index)
-    read = [index.document(h.chunk.doc_id).text[h.chunk.start:h.chunk.end] for h in hits]
-    scored = score_candidates(expand_acronyms(without_document_references(question), vocabulary, read),
-                              query_vector, hits, index, config)
-    asked = full_question or question
-    candidates = [c for c in scored if not states_metadata(index, c)
-                  and not quoted_by(asked, index.document(c.doc_id).text[c.start:c.end])]
-    if not candidates:
+    model = model or load_reader_model()
+    if threshold is None:
+        threshold = model.threshold if config.abstain_threshold is None else config.abstain_threshold
+    analysis, cset = read_candidates(question, query_vector, hits, index, full_question)
+    if not cset.candidates:
         return Extraction(True, (), (), (), None, 0.0, "no passage was retrieved")
+    logits = model.score(cset.features)
+    order = np.argsort(-logits, kind="stable")
+    probs = _sigmoid(logits)
+    candidates = [replace(cset.candidates[i], score=float(probs[i])) for i in order]
+    states_kind = cset.column("states_kind")[order] > 0
+    p = model.answerable(question_features(analysis, cset, logits))
+    spans = CitedSpans(index)
+    spans.remember({c.row: span for c, span in zip(cset.candidates, cset.spans)})
     best = candidates[0]
-    alternatives = tuple(cite(index, c.doc_id, c.start, c.end, c.score, "alternative")
-                         for c in candidates[:3])
-    unknown = unknown_names(question, vocabulary, read)
-    if unknown:
-        names = ", ".join(repr(u) for u in unknown)
-        near = [c.quote for c in alternatives]
-        guesses = [(u, g) for u in unknown if (g := suggest(u, vocabulary, near)) is not None]
-        hint = "".join(f" (did you mean {g!r} for {u!r}?)" if len(unknown) > 1 else f" (did you mean {g!r}?)"
-                       for u, g in guesses)
-        suggestion = ""
-        if guesses and len(guesses) == len(unknown):
-            suggestion = asked
-            for u, g in guesses:
-                suggestion = re.sub(rf"(?<![\w.-]){re.escape(u)}(?![\w-])", lambda _m, g=g: g, suggestion, count=1)
-        return Extraction(True, (), (), alternatives, best, best.score,
-                          f"the corpus never mentions {names}{hint}", suggestion)
-    counted = uncounted(question, read)
-    if counted:
-        return Extraction(True, (), (), alternatives, best, best.score,
-                          f"the question counts {counted!r}, which no passage read mentions")
-    field = metadata_question(asked)
-    stated = metadata_answer(index, field, asked, scored[0], hits) if field else None
+    alternatives = tuple(cite(index, c.doc_id, c.start, c.end, c.score, "alternative") for c in candidates[:3])
+    asked = analysis.asked
+
+    def abstain(reason: str, suggestion: str = "", at: Candidate = best) -> Extraction:
+        return Extraction(True, (), (), alternatives, at, p, reason, suggestion)
+
+    if analysis.unknown and config.gate_unknown_names:
+        return abstain(*_unknown_reason(analysis, index_vocabulary(index), [c.quote for c in alternatives]))
+    field = analysis.metadata_field
+    stated = metadata_answer(index, field, asked, best, hits) if field else None
     if stated is not None and (quotes_other_title(asked, stated.title) or field == "date" and names_other_work(
             asked, index.document(stated.doc_id).text, source_names(index, stated.doc_id))):
-        # "When was the New York Times article titled 'China is narrowing the gap ...' published?"
-        # asks about a work a document reports on, not about the document: read its text. So does
-        # "When was the New York Times article that Global Times translated published?": the
-        # translation has a date of its own (its author, though, is the original's).
+        # "When was the New York Times article titled '...' published?" asks about a work a document
+        # reports on, not about the document: read its text.
         stated = None
-    # A question that quotes the title of the document it asks about, or names its outlet ("In
-    # the Global Times article, who ...?"), has identified it: the evidence is the title or the
-    # outlet, not how well some sentence of the text matches the question.
     how = None
     if stated is not None and quotes_title(asked, stated.title):
         how = "the question quotes its title"
     elif stated is not None and stated.doc_id in named:
         how = "the question names it"
-    spans = CitedSpans(index)
-    wanted = value_kind(question) if stated is None else None
-    role = asked_role(question) if stated is None and wanted is None else None
-    named_class = asked_class(question) if wanted == "name" else ()
-    if named_class:
-        # "What is the name of Baidu's chatbot?": when the passage closest to the question speaks
-        # of a chatbot without naming it ("a chatbot’s digital mouth"), the corpus most likely
-        # never names it (``qa.reader.naming``).
-        unnamed = introduces_unnamed(named_class, spans.text(candidates[0]))
-        if unnamed is not None:
-            return Extraction(True, (), (), alternatives, candidates[0], candidates[0].score,
-                              f"the question asks for the name of the {unnamed}, which the best sentence "
-                              f"read speaks of without naming")
-    if wanted is not None or role is not None:
-        # The answer must state a value of the kind asked (or who holds the role asked about):
-        # the best sentence that does, if any.
-        def states(c: Candidate) -> bool:
-            text = spans.text(c)
-            if named_class and introduces_unnamed(named_class, text) is not None:
-                return False
-            return states_value(wanted, text, question) if wanted is not None else states_role(*role, text)
-        best = next((c for c in candidates if states(c)), None)
-        if best is None:
-            asked_for = (KIND_NAMES.get(wanted, "a " + wanted) if wanted is not None
-                         else f"the {role[0]} of {role[1]}")
-            if wanted == "number" and (action := counted_action(question)):
-                asked_for = f"how many {counted_noun(question)} {' '.join(action)}"
-            return Extraction(True, (), (), alternatives, candidates[0], candidates[0].score,
-                              f"the question asks for {asked_for}, which no sentence read states")
-    if stated is None and how is None and config.require_named_document:
-        # "In what year was Kuaishou founded?" is not answered by "Wang Changhu ... founded a
-        # company called AIsphere in Beijing last year" from an article that never mentions
-        # Kuaishou: an answer comes from a document that names what the question is about.
-        doc = index.document(best.doc_id)
-        names = asked_names(question)
-        if names and len(unmentioned(names, f"{doc.title}\n{doc.text}")) == len(names):
-            listed = ", ".join(repr(n) for n in names)
-            return Extraction(True, (), (), alternatives, best, best.score,
-                              f"the best sentence read comes from {best.doc_id}, which never mentions {listed}")
-    if best.score < threshold and how is None:
-        return Extraction(True, (), (), alternatives, best, best.score,
-                          f"best evidence {best.score:.3f} is under the threshold {threshold:.3f}")
     if stated is not None:
-        how = how or f"evidence {best.score:.3f}"
-        reason = f"the question asks for the document's {field}; {stated.doc_id} states it ({how})"
-        return Extraction(False, (stated,), (), alternatives, best, best.score, reason)
+        if how is None and p < threshold:
+            return abstain(f"answerability {p:.3f} is under the threshold {threshold:.3f}")
+        reason = f"the question asks for the document's {field}; {stated.doc_id} states it ({how or f'answerability {p:.3f}'})"
+        return Extraction(False, (stated,), (), alternatives, best, p, reason)
+    if analysis.asks_kind and config.gate_kind_unstated:
+        # The answer must state a value of the kind asked (or who holds the role asked about).
+        stating = [c for c, ok in zip(candidates, states_kind) if ok]
+        if not stating:
+            return abstain(_specific_reason(analysis, spans, candidates[:3])
+                           or f"the question asks for {_asked_for(analysis)}, which no sentence read states")
+        best = stating[0]
+    if config.require_named_document and analysis.names:
+        doc = index.document(best.doc_id)
+        if len(unmentioned(analysis.names, f"{doc.title}\n{doc.text}")) == len(analysis.names):
+            listed = ", ".join(repr(n) for n in analysis.names)
+            return abstain(f"the best sentence read comes from {best.doc_id}, which never mentions {listed}")
+    if p < threshold:
+        return abstain(*_why_unanswerable(analysis, index, spans, candidates, alternatives, p, threshold))
     start, end = spans.span(best)
-    answer = (cite(index, best.doc_id, start, end, best.score, "answer", question),)
-    # Second hop: search the passages with the answer sentence itself to find retellings.
+    answer = (cite(index, best.doc_id, start, end, best.score, "answer", asked),)
+    corroborating = _corroboration(index, best, answer[0], candidates, config, query_vector, analysis, allowed)
+    if analysis.value_kind in QUANTITIES:
+        cited = {best.doc_id, *(c.doc_id for c in corroborating)}
+        found = find_rival(spans, best, answer[0].quote, candidates, analysis.value_kind, asked, cited,
+                           config.rival_margin)
+        if found is not None:
+            rival, rival_start, rival_end = found
+            corroborating += (cite(index, rival.doc_id, rival_start, rival_end, rival.score, "disagreement", asked),)
+    reason = (f"answerability {p:.3f} (best sentence scored {best.score:.3f}: dense {best.dense:.3f}, "
+              f"term coverage {best.lexical:.2f}, passage prior {best.passage:.2f})")
+    return Extraction(False, answer, corroborating, alternatives, best, p, reason)
+
+
+def _specific_reason(analysis: QuestionAnalysis, spans: CitedSpans, closest: Sequence[Candidate]) -> str | None:
+    """What the reader saw that says most precisely why the corpus does not answer, if anything:
+    a counted thing no passage mentions, or an asked name that one of the ``closest`` sentences
+    speaks of without naming."""
+    if analysis.uncounted:
+        return f"the question counts {analysis.uncounted!r}, which no passage read mentions"
+    for cand in closest if analysis.named_class else ():
+        unnamed = introduces_unnamed(analysis.named_class, spans.text(cand))
+        if unnamed is not None:
+            return (f"the question asks for the name of the {unnamed}, which the closest sentences read "
+                    f"speak of without naming")
+    return None
+
+
+def _why_unanswerable(analysis: QuestionAnalysis, index, spans: CitedSpans, candidates: Sequence[Candidate],
+                      alternatives: Sequence[Citation], p: float, threshold: float) -> tuple[str, str]:
+    """The reason the answerability model's "no" is given with (and a respelt question, if any)."""
+    if analysis.unknown:
+        return _unknown_reason(analysis, index_vocabulary(index), [c.quote for c in alternatives])
+    specific = _specific_reason(analysis, spans, candidates[:3])
+    if specific is not None:
+        return specific, ""
+    best = candidates[0]
+    return (f"answerability {p:.3f} is under the threshold {threshold:.3f} "
+            f"(best sentence {best.doc_id}, score {best.score:.3f})"), ""
+
+
+def _asked_for(analysis: QuestionAnalysis) -> str:
+    """How a reason names what the question asks for."""
+    if analysis.value_kind == "number" and analysis.action:
+        return f"how many {analysis.counted} {' '.join(analysis.action)}"
+    if analysis.value_kind is not None:
+        return KIND_NAMES.get(analysis.value_kind, "a " + analysis.value_kind)
+    role, organisation = analysis.role
+    return f"the {role} of {organisation}"
+
+
+def _corroboration(index, best: Candidate, answer: Citation, candidates: Sequence[Candidate],
+                   config: ExtractConfig, query_vector: np.ndarray, analysis: QuestionAnalysis,
+                   allowed: Collection[str] | None) -> tuple[Citation, ...]:
+    """Other documents' sentences that state the same thing as the answer ("corroboration") or the
+    same fact with another value ("disagreement"), among the candidates and the sentences found by
+    searching with the answer sentence itself; only documents in ``allowed`` (when given)."""
     extra: list[int] = []
     vec = np.ascontiguousarray(np.asarray(index.sentence_vectors[best.row], dtype=np.float32)[None, :])
     _, chunk_rows = index.faiss_index.search(vec, min(10, index.n_chunks))
     for cr in chunk_rows[0]:
         if cr >= 0:
-            _, a, b = (int(x) for x in index.chunk_table[int(cr)])
-            extra.extend(range(a, b))
+            d, a, b = (int(x) for x in index.chunk_table[int(cr)])
+            if allowed is None or index.documents[d].doc_id in allowed:
+                extra.extend(range(a, b))
     agreeing = find_corroboration(index, best, candidates, config, extra, query_vector)
-    # Sources that state the same fact with a different value (number, date, name) are still
-    # cited, marked as disagreeing, so the reader sees both.
-    kind = expected_type(question) or "number"
-    best_text = index.document(best.doc_id).text[best.start:best.end]
-    corroborating = tuple(
-        cite(index, c.doc_id, c.start, c.end, c.score,
-              "disagreement" if values_disagree(best_text, index.document(c.doc_id).text[c.start:c.end], kind)
-              else "corroboration", question)
-        for c in agreeing)
-    if wanted in QUANTITIES:
-        found = find_rival(spans, best, answer[0].quote, candidates, wanted, question,
-                            {best.doc_id, *(c.doc_id for c in agreeing)}, config.rival_margin)
-        if found is not None:
-            rival, rival_start, rival_end = found
-            corroborating += (cite(index, rival.doc_id, rival_start, rival_end, rival.score, "disagreement",
-                                   question),)
-    reason = (f"best sentence scored {best.score:.3f} (dense {best.dense:.3f}, "
-              f"term coverage {best.lexical:.2f}, passage prior {best.passage:.2f})")
-    return Extraction(False, answer, corroborating, alternatives, best, best.score, reason)
+    kind = analysis.answer_type
+    value = None
+    if kind is not None and answer.highlight is not None:
+        doc = index.document(answer.doc_id)
+        value = doc.text[answer.highlight[0]:answer.highlight[1]]
+    out = []
+    for c in agreeing:
+        text = index.document(c.doc_id).text[c.start:c.end]
+        role = agreement(value, answer.quote, text, kind)
+        if role is not None:
+            out.append(cite(index, c.doc_id, c.start, c.end, c.score, role, analysis.asked))
+    return tuple(out)

@@ -1,0 +1,113 @@
+"""One reading of the question, made once per ``extract`` call and shared by every feature, gate
+and reason: what it asks for, what it is about, and which of its words the corpus knows.
+
+``analyze_question`` composes the pure functions of ``kinds``, ``names``, ``naming`` and
+``metadata_questions``; nothing else in the reader classifies a question again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from qa.index.lexical import document_frequencies
+from qa.index.vocabulary import index_vocabulary
+from qa.lexicon.terms import analyze
+from qa.reader.kinds import asked_role, counted_action, counted_noun, expected_type, value_kind
+from qa.reader.metadata_questions import metadata_question
+from qa.reader.names import (
+    asked_names,
+    expand_acronyms,
+    question_names,
+    uncounted,
+    unknown_names,
+    without_document_references,
+)
+from qa.reader.naming import asked_class
+from qa.reader.scoring import term_weights
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    """What the reader knows about a question before it reads a sentence.
+
+    ``scored`` is the text sentences are scored against (words that point at the corpus itself
+    removed, acronyms the passages write out expanded); ``asked`` the question as the user asked
+    it. ``answer_type`` is the broad type ("date", "number", "name" or None), ``value_kind`` the
+    narrow kind ("money", "year", ...), ``role`` a (role, organisation) pair the question asks the
+    holder of, ``counted`` the noun a "how many" question counts and ``action`` the verb it counts,
+    ``named_class`` the nouns a "what is the name of ..." question asks the name of. ``names`` are
+    the names the question is about, ``unknown`` those the corpus never uses, ``uncounted`` what a
+    count question counts when no passage read mentions it. ``terms`` and ``weights`` are the
+    question's stemmed content terms and their IDF in this index.
+    """
+
+    asked: str
+    scored: str
+    answer_type: str | None
+    value_kind: str | None
+    role: tuple[str, str] | None
+    counted: str
+    action: tuple[str, ...]
+    named_class: tuple[str, ...]
+    metadata_field: str | None
+    names: tuple[str, ...]
+    all_names: tuple[str, ...]
+    unknown: tuple[str, ...]
+    uncounted: str
+    terms: tuple[str, ...]
+    weights: tuple[tuple[str, float], ...]
+    unseen: float = 0.0
+    name_terms: frozenset[str] = frozenset()
+
+    @property
+    def term_weights(self) -> dict[str, float]:
+        return dict(self.weights)
+
+    @property
+    def asks_kind(self) -> bool:
+        """True when the question asks for a value of a narrow kind or for a role's holder."""
+        return self.value_kind is not None or self.role is not None
+
+
+def analyze_question(question: str, index, read: Sequence[str], asked: str | None = None) -> QuestionAnalysis:
+    """The analysis of ``question`` against ``index``, given the texts of the passages ``read``.
+
+    ``asked`` is the question as the user typed it when ``question`` is a shortened form of it (a
+    named source cut out); it decides whether the question asks for a document's metadata.
+    """
+    asked = asked or question
+    vocabulary = index_vocabulary(index)
+    scored = expand_acronyms(without_document_references(question), vocabulary, read)
+    terms = tuple(vocabulary.normalize(analyze(scored)))
+    df, n = document_frequencies(index)
+    idf = term_weights(terms, df, n)
+    total = sum(idf.values())
+    # A term no passage holds cannot be covered by any sentence: it weighs on the question as a
+    # whole (``unseen``), not on the comparison of sentences ("hi! quick one - ..." would otherwise
+    # make every sentence miss its heaviest terms).
+    weights = tuple((t, w) for t, w in idf.items() if df.get(t))
+    unseen = sum(w for t, w in idf.items() if not df.get(t)) / total if total > 0 else 0.0
+    all_names = tuple(question_names(question))
+    name_terms = frozenset(vocabulary.normalize(analyze(" ".join(all_names))))
+    kind = value_kind(question)
+    role = asked_role(question) if kind is None else None
+    return QuestionAnalysis(
+        asked=asked,
+        scored=scored,
+        answer_type=expected_type(question),
+        value_kind=kind,
+        role=role,
+        counted=counted_noun(question) if kind == "number" else "",
+        action=tuple(counted_action(question)) if kind == "number" else (),
+        named_class=tuple(asked_class(question)) if kind == "name" else (),
+        metadata_field=metadata_question(asked),
+        names=tuple(asked_names(question)),
+        all_names=all_names,
+        unknown=tuple(unknown_names(question, vocabulary, read)),
+        uncounted=uncounted(question, read),
+        terms=terms,
+        weights=weights,
+        unseen=unseen,
+        name_terms=name_terms,
+    )
