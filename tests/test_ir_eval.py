@@ -172,3 +172,39 @@ def test_cli_text_reports_what_was_left_out_and_clear_errors(beir_index, tmp_pat
     res = runner.invoke(main, ["eval", "--queries", str(data / "queries.jsonl"), "--qrels", str(bad),
                                "--index-dir", str(index_dir)])
     assert res.exit_code == 1 and "bad.qrels:2:" in res.output and "Traceback" not in res.output
+
+
+def test_evaluate_tab_scores_an_uploaded_beir_zip_with_two_runs(beir_index, tmp_path):
+    import zipfile
+
+    from qa.app.judged import metric_headers, run_judged_evaluation
+    from qa.embed import HashEmbedder
+
+    data, index_dir = beir_index
+    archive = tmp_path / "mini.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for name in ("corpus.jsonl", "queries.jsonl", "qrels/test.tsv"):
+            z.write(data / name, f"mini/{name}")
+        z.writestr("../../escape/qrels/test.tsv", "q1\t101\t1\n")  # never written outside
+    html, rows, chart, per_query, headers = run_judged_evaluation(
+        archive, "test", "ndcg@10,recall@100", ["dense", "hybrid"], index_dir=index_dir,
+        embedder=HashEmbedder())
+    from html import unescape
+
+    assert "mini (BEIR, split test)" in unescape(html) and "p = " in html and "q5" in html
+    assert metric_headers(["dense", "hybrid"]) == ["metric", "hybrid", "dense", "p (dense vs hybrid)"]
+    assert [r[0] for r in rows] == ["ndcg@10", "recall@100"] and len(rows[0]) == 4
+    assert set(chart["run"]) == {"hybrid", "dense"} and len(chart) == 4
+    assert headers[:2] == ["query", "hybrid ndcg@10"] and [r[0] for r in per_query] == ["q1", "q2", "q3", "q4"]
+    assert not (tmp_path.parent / "escape").exists()
+
+    # Two plain files work too; a broken qrels file is a message, not a crash.
+    qrels = tmp_path / "judged.qrels"
+    qrels.write_text("q2 0 102 1\nq3 0 103 1\n")
+    html, rows, *_ = run_judged_evaluation([qrels, data / "queries.jsonl"], "test", "", ["hybrid"],
+                                           index_dir=index_dir, embedder=HashEmbedder())
+    assert "2 judged queries" in html and rows[0][0] == "ndcg@10"
+    qrels.write_text("q2 0 102 1\nq3 0 103\n")
+    html, rows, *_ = run_judged_evaluation([qrels, data / "queries.jsonl"], "test", "", ["hybrid"],
+                                           index_dir=index_dir, embedder=HashEmbedder())
+    assert "judged.qrels:2:" in html and rows == []

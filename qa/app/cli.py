@@ -56,14 +56,14 @@ def _collection_dirs(collection: str | None, corpus_dir: Path | None,
     return paths.corpus_dir, paths.index_dir
 
 
-def _progress_bar():
+def _progress_bar(unit: str = "text"):
     from tqdm import tqdm
 
     bar = {"tqdm": None, "drawn": 0.0}
 
     def update(stage: str, done: int, total: int) -> None:
         if bar["tqdm"] is None:
-            bar["tqdm"] = tqdm(total=total, desc=stage, unit="text", file=sys.stderr, leave=False)
+            bar["tqdm"] = tqdm(total=total, desc=stage, unit=unit, file=sys.stderr, leave=False)
         bar["tqdm"].n = done
         # Builds report every text: redraw at most ten times a second (and at the end), as
         # tqdm.update() would, so a log does not fill with one line per text.
@@ -270,7 +270,7 @@ def eval_command(sources: tuple[Path, ...], index_dir: Path | None, k: int, mode
 
     reports, comparisons, written = evaluate_modes(
         queries, qrels, chosen, index_dir=resolve_index_dir(index_dir, collection),
-        metric_spec=metric_spec, depth=depth, run_out=run_out, progress_bars=_progress_bar)
+        metric_spec=metric_spec, depth=depth, run_out=run_out, progress_bars=lambda: _progress_bar("query"))
     for path in written:
         click.echo(f"run file written: {path}", err=True)
     _print_ranking(reports, comparisons, details, as_json, label)

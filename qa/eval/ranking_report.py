@@ -30,22 +30,24 @@ def format_ranking(reports: Sequence, comparisons: Sequence = (), details: bool 
         for c in comparisons:
             lines.append(f"{c.metric:<14}{(c.b + ' - ' + c.a)[:27]:<28}{c.difference:>+11.4f}"
                          f"{c.p_randomization:>11.4f}{c.p_ttest:>11.4f}")
-    notes = [_notes(r) for r in reports]
+    notes = [report_notes(r) for r in reports]
     if all(n == notes[0] for n in notes):
         lines += [""] + notes[0] if notes[0] else []
     else:
         lines += [""] + [f"{r.tag}: {line}" for r, n in zip(reports, notes) for line in n]
     if details:
         metrics = first.metrics
-        lines += ["", "per query:", f"{'query':<16}" + "".join(
-            f"{(r.tag + ' ' + m)[:width - 1]:>{width}}" for r in reports for m in metrics)]
+        lines += ["", "per query:",
+                  f"{'':<16}" + "".join(f"{r.tag[:width * len(metrics) - 2]:<{width * len(metrics)}}"
+                                         .rjust(width * len(metrics)) for r in reports),
+                  f"{'query':<16}" + "".join(f"{m:>{width}}" for _ in reports for m in metrics)]
         for qid in first.per_query:
             lines.append(f"{qid[:15]:<16}" + "".join(
                 f"{_cell(r.per_query.get(qid, {}).get(m)):>{width}}" for r in reports for m in metrics))
     return "\n".join(lines)
 
 
-def _notes(report) -> list[str]:
+def report_notes(report) -> list[str]:
     """What was left out of ``report`` or could not be found, said once per run."""
     out = []
     tag = ""

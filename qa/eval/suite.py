@@ -93,3 +93,67 @@ def score_run_files(paths: Sequence[str | os.PathLike], qrels_file: str | os.Pat
         reports.append(score_run(qrels, run, metrics, tag))
     comparisons = [c for r in reports[1:] for c in compare_reports(reports[0], r)]
     return reports, comparisons
+
+
+#: Largest queries or qrels file taken from an upload (a BEIR zip's corpus is never unpacked).
+MAX_JUDGEMENT_BYTES = 20 * 1024 * 1024
+
+
+def unpack_beir_zip(zip_path: str | os.PathLike, dest: str | os.PathLike) -> Path:
+    """Copy a BEIR zip's ``queries.jsonl`` and ``qrels/*.tsv`` into ``dest``; return ``dest``.
+
+    Only those members of the shallowest folder holding a ``queries.jsonl`` are read (the corpus is
+    already indexed), each written under its own base name, so a member named ``../x`` cannot land
+    outside ``dest``. A zip without them, or with one
+    over ``MAX_JUDGEMENT_BYTES``, is an ``EvaluationError``.
+    """
+    import zipfile
+
+    dest = Path(dest)
+    try:
+        archive = zipfile.ZipFile(zip_path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise EvaluationError(f"{Path(zip_path).name} is not a readable zip file ({exc})") from exc
+    with archive:
+        members = [(info, info.filename.replace("\\", "/").split("/")) for info in archive.infolist()]
+        queries = sorted((m for m in members if m[1][-1] == "queries.jsonl"), key=lambda m: len(m[1]))
+        if not queries:
+            raise EvaluationError(f"{Path(zip_path).name} has no queries.jsonl: not a BEIR data set")
+        root = queries[0][1][:-1]  # the data set's folder inside the zip (the shallowest one)
+        wanted = [queries[0]] + [(info, parts) for info, parts in members
+                                 if parts[:-2] == root and len(parts) == len(root) + 2
+                                 and parts[-2] == "qrels" and parts[-1].endswith(".tsv")]
+        for info, parts in wanted:
+            if info.file_size > MAX_JUDGEMENT_BYTES:
+                raise EvaluationError(f"{info.filename} is {info.file_size} bytes, over the "
+                                      f"{MAX_JUDGEMENT_BYTES}-byte limit")
+            target = dest / ("qrels" if parts[-1] != "queries.jsonl" else "") / parts[-1]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(archive.read(info))
+    return dest
+
+
+def judged_from_files(paths: Sequence[str | os.PathLike], split: str, workdir: str | os.PathLike
+                      ) -> tuple[dict, dict, str]:
+    """``(queries, qrels, label)`` from uploaded files: one BEIR ``.zip``, or a queries file and a
+    qrels file (the ``.jsonl`` is the queries; else the file that reads as qrels is the qrels)."""
+    paths = [Path(p) for p in paths]
+    zips = [p for p in paths if p.suffix.lower() == ".zip"]
+    if zips:
+        if len(paths) != 1:
+            raise EvaluationError("upload one BEIR .zip, or a queries file and a qrels file")
+        folder = unpack_beir_zip(zips[0], Path(workdir) / zips[0].stem)
+        queries, qrels, label = load_judged(folder, split)
+        return queries, qrels, label
+    if len(paths) != 2:
+        raise EvaluationError("upload one BEIR .zip, or two files: the queries and the qrels")
+    a, b = paths
+    if b.suffix.lower() == ".jsonl" and a.suffix.lower() != ".jsonl":
+        a, b = b, a
+    if a.suffix.lower() != ".jsonl":
+        try:
+            load_qrels(a)
+            a, b = b, a  # the first one reads as judgements: it is the qrels
+        except EvaluationError:
+            pass
+    return load_judged(None, split, a, b)
