@@ -37,7 +37,7 @@ def run_judged_evaluation(upload: Any, split: str, metric_spec: str, modes: Sequ
     """Rank the uploaded judged queries with each mode and score them.
 
     Returns (summary HTML with the paired tests, metrics rows [metric, *modes, p-values...],
-    chart DataFrame (metric, value, run), per-query rows [query, *one column per run and metric],
+    chart DataFrame (metric and run, value, run), per-query rows [query, *one column per run and metric],
     the per-query headers).
     """
     import pandas as pd
@@ -75,9 +75,11 @@ def run_judged_evaluation(upload: Any, split: str, metric_spec: str, modes: Sequ
         row = [m, *(r.means[m] for r in reports)]
         row += [c.p_randomization for c in comparisons if c.metric == m]
         rows.append(row)
-    chart = pd.DataFrame([{"metric": m, "value": r.means[m], "run": r.tag} for m in metrics for r in reports])
+    # One bar per run and metric, side by side (a colour alone would stack the runs' bars).
+    chart = pd.DataFrame([{"metric": f"{m} {r.tag}", "value": r.means[m], "run": r.tag}
+                          for m in metrics for r in reports])
     headers = ["query", *(f"{r.tag} {m}" for r in reports for m in metrics)]
-    per_query = [[qid, *(r.per_query[qid][m] for r in reports for m in metrics)]
+    per_query = [[qid, *(round(r.per_query[qid][m], 4) for r in reports for m in metrics)]
                  for qid in reports[0].per_query]
     return _summary(label, reports, comparisons), rows, chart, per_query, headers
 

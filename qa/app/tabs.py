@@ -238,7 +238,7 @@ def _judged_section(app: AppBinding, collection, modes) -> SimpleNamespace:
         table = gr.Dataframe(interactive=False, latex_delimiters=[], label="Metrics (p: randomization test)",
                              elem_id="qa-judged-metrics", elem_classes=["qa-table"], scale=2)
         chart = gr.BarPlot(x="metric", y="value", color="run", y_lim=[0, 1], title="Every run per metric",
-                           label="Runs", elem_id="qa-judged-chart", scale=3)
+                           sort=None, x_label_angle=-30, label="Runs", elem_id="qa-judged-chart", scale=3)
     per_query = gr.Dataframe(interactive=False, latex_delimiters=[], max_height=420,
                              label="Per query", elem_id="qa-judged-queries", elem_classes=["qa-table"])
 
