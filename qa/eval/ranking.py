@@ -8,7 +8,9 @@ nDCG uses the qrels' grades as gains; recall, MRR, MAP and precision count a gra
 
 from __future__ import annotations
 
+import math
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
@@ -17,6 +19,8 @@ from qa.errors import EvaluationError
 #: Documents ranked per query unless told otherwise (enough for recall@100).
 DEFAULT_DEPTH = 100
 DEFAULT_METRICS = "ndcg@10,recall@100,mrr@10"
+#: Queries embedded together.
+QUERY_BATCH = 64
 #: Spelling on the command line -> ir-measures measure name.
 _MEASURE_NAMES = {"ndcg": "nDCG", "recall": "R", "r": "R", "mrr": "RR", "rr": "RR", "map": "AP",
                   "ap": "AP", "p": "P", "precision": "P", "success": "Success"}
@@ -130,7 +134,7 @@ def run_queries(queries: Mapping[str, str], index_dir=None, mode: str = "hybrid"
                 progress: Callable[[str, int, int], None] | None = None) -> tuple[dict, object]:
     """Rank ``depth`` documents for every query; return ``(run, loaded index)``.
 
-    Queries are embedded in batches, then each is searched for passages until ``depth`` distinct
+    Queries are embedded in batches; each is searched for passages until ``depth`` distinct
     documents are found (or the index has no more). ``progress(stage, done, total)`` is called
     after each query.
     """
@@ -144,21 +148,54 @@ def run_queries(queries: Mapping[str, str], index_dir=None, mode: str = "hybrid"
     index = get_index(index_dir, embedder.name)
     retriever = make_retriever(mode, index, embedder)
     ids = list(queries)
-    texts = [queries[q] for q in ids]
-    vectors = embedder.encode(texts) if mode != "lexical" and texts else [None] * len(texts)
+    # Passages to fetch for ``depth`` documents: twice the mean passages per document, to start.
+    per_doc = index.n_chunks / max(1, len(index.documents))
+    first_want = min(index.n_chunks, max(depth, math.ceil(2 * depth * per_doc)))
     run: dict[str, dict[str, float]] = {}
-    for i, (qid, text) in enumerate(zip(ids, texts)):
-        want = min(index.n_chunks, 3 * depth)
-        while True:
-            hits = retriever.search(text, want, vector=vectors[i])
-            docs = rank_documents(hits, depth)
-            if len(docs) >= depth or want >= index.n_chunks or len(hits) < want:
-                break
-            want = min(index.n_chunks, 2 * want)  # long documents: more passages per document
-        run[qid] = docs
-        if progress:
-            progress(f"ranking ({mode})", i + 1, len(ids))
+    with _one_faiss_thread():
+        _rank_batches(queries, ids, mode, depth, embedder, index, retriever, first_want, run, progress)
     return run, index
+
+
+@contextmanager
+def _one_faiss_thread():
+    """Search with one FAISS thread while the evaluation runs, then restore the setting.
+
+    One query at a time gains nothing from a second thread, and on a busy machine its OpenMP
+    threads wait for each other: 300 searches of SciFact's 15,128 passages took 7.9 s with two
+    threads and 0.6 s with one (docs/evaluation.md).
+    """
+    try:
+        import faiss
+    except ImportError:  # another vector store: nothing to set
+        yield
+        return
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
+def _rank_batches(queries, ids, mode, depth, embedder, index, retriever, first_want, run, progress):
+    """Fill ``run`` with the ranking of every query in ``ids`` (see ``run_queries``)."""
+    for start in range(0, len(ids), QUERY_BATCH):
+        batch = ids[start:start + QUERY_BATCH]
+        # Embedded a batch at a time, so that the progress bar moves from the start.
+        vectors = (embedder.encode([queries[q] for q in batch]) if mode != "lexical"
+                   else [None] * len(batch))
+        for qid, vector in zip(batch, vectors):
+            want = first_want
+            while True:
+                hits = retriever.search(queries[qid], want, vector=vector)
+                docs = rank_documents(hits, depth)
+                if len(docs) >= depth or want >= index.n_chunks or len(hits) < want:
+                    break
+                want = min(index.n_chunks, 2 * want)  # long documents: more passages per document
+            run[qid] = docs
+            if progress:
+                progress(f"ranking ({mode})", len(run), len(ids))
 
 
 def evaluate_ranking(queries: Mapping[str, str], qrels: Mapping[str, Mapping[str, int]],
