@@ -208,3 +208,24 @@ def test_evaluate_tab_scores_an_uploaded_beir_zip_with_two_runs(beir_index, tmp_
     html, rows, *_ = run_judged_evaluation([qrels, data / "queries.jsonl"], "test", "", ["hybrid"],
                                            index_dir=index_dir, embedder=HashEmbedder())
     assert "judged.qrels:2:" in html and rows == []
+
+
+def test_rankings_are_over_distinct_documents_to_the_asked_depth(tmp_path):
+    from qa.embed import HashEmbedder
+    from qa.eval.ranking import run_queries
+    from qa.index.build import build_index
+
+    # Long documents: several passages each, so passages must be gathered per document.
+    root = tmp_path / "long"
+    root.mkdir()
+    rows = [{"_id": f"d{n}", "title": topic, "text": " ".join(
+        f"Sentence {i} of the report about {topic} and its many findings." for i in range(40))}
+            for n, topic in enumerate(["glaciers", "tides", "bees", "owls"])]
+    (root / "corpus.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    embedder = HashEmbedder()
+    build_index(root, tmp_path / "idx", embedder=embedder)
+    run, index = run_queries({"q": "report about glaciers findings"}, tmp_path / "idx", "dense", 3, embedder)
+    assert index.n_chunks > 4 * len(index.documents) / 2  # several passages per document
+    assert list(run["q"].values()) == [3.0, 2.0, 1.0] and len(set(run["q"])) == 3
+    run, _ = run_queries({"q": "report about glaciers findings"}, tmp_path / "idx", "dense", 10, embedder)
+    assert sorted(run["q"]) == ["d0", "d1", "d2", "d3"]  # every document, each once
