@@ -387,3 +387,29 @@ def test_a_question_file_over_5_mb_is_refused_with_a_message(page, tmp_path):
     assert "the limit is 5 MB" in page.locator("#qa-eval-summary").inner_text()
     page.wait_for_function(
         "() => !document.querySelector('#qa-eval-upload').innerText.includes('big.jsonl')")
+
+
+def test_evaluate_judged_queries_from_queries_and_qrels_files(page, tmp_path):
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text("".join(json.dumps({"_id": q["id"], "text": q["question"]}) + "\n"
+                               for q in QUESTIONS[:2]), encoding="utf-8")
+    qrels = tmp_path / "test.qrels"
+    qrels.write_text("q1 0 004_b944f892c64d3546 2\nq2 0 000_aa6b97cd1c7a8afa 1\n"
+                     "q2 0 001_dc3372c3a139c97d 2\nq2 0 not_in_the_index 1\n", encoding="utf-8")
+    page.get_by_role("tab", name="Evaluate").click()
+    page.locator("#qa-judged-upload input[type=file]").set_input_files([str(queries), str(qrels)])
+    page.wait_for_function("() => document.querySelector('#qa-judged-upload').innerText.includes('.qrels')",
+                           timeout=90_000)
+    page.click("#qa-judged-run")
+    page.locator("#qa-judged-summary .qa-status").wait_for(timeout=120_000)
+    summary = page.locator("#qa-judged-summary").inner_text()
+    assert "2 judged queries scored" in summary and "p = " in summary
+    assert "not_in_the_index" in summary  # a judged document the index lacks is reported
+    table = page.locator("#qa-judged-metrics")
+    table.get_by_text("ndcg@10", exact=True).first.wait_for()
+    shown = table.inner_text()
+    for text in ("ndcg@10", "recall@100", "mrr@10", "p (dense vs hybrid)", "p (lexical vs hybrid)"):
+        assert text in shown
+    page.locator("#qa-judged-chart canvas, #qa-judged-chart svg").first.wait_for()
+    page.locator("#qa-judged-queries").get_by_text("q2", exact=True).first.wait_for()
+    assert_no_script_ran(page)

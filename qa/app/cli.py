@@ -56,14 +56,14 @@ def _collection_dirs(collection: str | None, corpus_dir: Path | None,
     return paths.corpus_dir, paths.index_dir
 
 
-def _progress_bar():
+def _progress_bar(unit: str = "text"):
     from tqdm import tqdm
 
     bar = {"tqdm": None, "drawn": 0.0}
 
     def update(stage: str, done: int, total: int) -> None:
         if bar["tqdm"] is None:
-            bar["tqdm"] = tqdm(total=total, desc=stage, unit="text", file=sys.stderr, leave=False)
+            bar["tqdm"] = tqdm(total=total, desc=stage, unit=unit, file=sys.stderr, leave=False)
         bar["tqdm"].n = done
         # Builds report every text: redraw at most ten times a second (and at the end), as
         # tqdm.update() would, so a log does not fill with one line per text.
@@ -197,23 +197,99 @@ def ask_command(question: str, k: int, index_dir: Path | None, mode: str | None,
 
 
 @main.command("eval")
-@click.argument("questions_file", type=click.Path(path_type=Path))
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--index-dir", type=click.Path(path_type=Path), default=None)
 @click.option("-k", "k", default=5, show_default=True, help="Passages read per question.")
-@click.option("--mode", type=click.Choice(MODES), default=None)
+@click.option("--mode", "modes", type=click.Choice(MODES), multiple=True,
+              help="Retrieval mode (default hybrid); repeat it to compare modes.")
 @click.option("--compare", is_flag=True, help="Evaluate every retrieval mode side by side.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics and per-question rows as JSON.")
-@click.option("--details", is_flag=True, help="Also print one line per question.")
+@click.option("--details", is_flag=True, help="Also print one line per question (a per-query table).")
 @click.option("--calibrate", is_flag=True,
               help="Choose the abstention threshold on this question set and print it.")
 @click.option("--max-false-abstention", default=0.05, show_default=True, type=click.FloatRange(0, 1),
               help="With --calibrate: the share of answerable questions that may be abstained on.")
+@click.option("--split", default="test", show_default=True,
+              help="BEIR folder: which qrels/SPLIT.tsv to use.")
+@click.option("--queries", "queries_file", type=click.Path(path_type=Path), default=None,
+              help="Queries: BEIR queries.jsonl or QUERY_ID<TAB>TEXT lines (with --qrels).")
+@click.option("--qrels", "qrels_file", type=click.Path(path_type=Path), default=None,
+              help="Relevance judgements: TREC qrels or a BEIR qrels .tsv (graded).")
+@click.option("--runs", "score_runs", is_flag=True,
+              help="SOURCES are TREC run files: score them with --qrels and compare them.")
+@click.option("--run-out", type=click.Path(path_type=Path), default=None,
+              help="Write the ranking as a TREC run file (one per mode: FILE.MODE.run when several).")
+@click.option("--metrics", "metric_spec", default=None, metavar="LIST",
+              help="Ranking metrics for qrels, e.g. ndcg@10,recall@100,mrr@10 (the default).")
+@click.option("--depth", default=None, type=click.IntRange(1, 10000),
+              help="Documents ranked per query for qrels (default 100).")
 @collection_option
-def eval_command(questions_file: Path, index_dir: Path | None, k: int, mode: str | None,
+def eval_command(sources: tuple[Path, ...], index_dir: Path | None, k: int, modes: tuple[str, ...],
                  compare: bool, as_json: bool, details: bool, calibrate: bool,
-                 max_false_abstention: float, collection: str | None) -> None:
-    """Evaluate retrieval and answers on a JSONL question file."""
+                 max_false_abstention: float, split: str, queries_file: Path | None,
+                 qrels_file: Path | None, score_runs: bool, run_out: Path | None,
+                 metric_spec: str | None, depth: int | None, collection: str | None) -> None:
+    """Evaluate retrieval and answers on SOURCES.
+
+    \b
+    qa eval QUESTIONS.jsonl                   the project's question file (answers, abstention)
+    qa eval DATASET_DIR --split test          a BEIR folder (corpus.jsonl, queries.jsonl, qrels/)
+    qa eval --queries Q --qrels QRELS         TREC-style queries and graded judgements
+    qa eval --runs A.run B.run --qrels QRELS  score run files and test their difference
+    """
     from qa.collections import resolve_index_dir
+
+    ir = score_runs or qrels_file is not None or queries_file is not None or any(p.is_dir() for p in sources)
+    if not ir:
+        if len(sources) != 1:
+            raise click.UsageError("give one question file, a BEIR folder, or --queries/--qrels")
+        for name, value in (("--run-out", run_out), ("--metrics", metric_spec), ("--depth", depth)):
+            if value is not None:
+                raise click.UsageError(f"{name} goes with a BEIR folder or --qrels, not a question file")
+        _eval_questions(sources[0], resolve_index_dir(index_dir, collection), k, modes, compare,
+                        as_json, details, calibrate, max_false_abstention)
+        return
+    if calibrate:
+        raise click.UsageError("--calibrate needs a question file with answerable and unanswerable questions")
+    if score_runs:
+        if not sources or qrels_file is None:
+            raise click.UsageError("--runs needs run files and --qrels FILE")
+        if run_out is not None or modes or compare:
+            raise click.UsageError("--runs scores files already written: no --run-out, --mode or --compare")
+        from qa.eval.suite import score_run_files
+
+        reports, comparisons = score_run_files(sources, qrels_file, metric_spec)
+        _print_ranking(reports, comparisons, details, as_json, f"runs scored with {qrels_file}")
+        return
+    if len(sources) > 1:
+        raise click.UsageError("give one BEIR folder")
+    from qa.eval.suite import evaluate_modes, load_judged
+
+    queries, qrels, label = load_judged(sources[0] if sources else None, split, queries_file, qrels_file)
+    chosen = list(MODES) if compare else list(dict.fromkeys(modes)) or ["hybrid"]
+
+    reports, comparisons, written = evaluate_modes(
+        queries, qrels, chosen, index_dir=resolve_index_dir(index_dir, collection),
+        metric_spec=metric_spec, depth=depth, run_out=run_out, progress_bars=lambda: _progress_bar("query"))
+    for path in written:
+        click.echo(f"run file written: {path}", err=True)
+    _print_ranking(reports, comparisons, details, as_json, label)
+
+
+def _print_ranking(reports, comparisons, details: bool, as_json: bool, title: str) -> None:
+    if as_json:
+        click.echo(json.dumps({"title": title, "reports": [r.to_dict() for r in reports],
+                               "comparisons": [c.to_dict() for c in comparisons]},
+                              ensure_ascii=False, indent=1))
+        return
+    from qa.eval.ranking_report import format_ranking
+
+    click.echo(format_ranking(reports, comparisons, details=details, title=title))
+
+
+def _eval_questions(questions_file: Path, index_dir, k: int, modes: tuple[str, ...], compare: bool,
+                    as_json: bool, details: bool, calibrate: bool, max_false_abstention: float) -> None:
+    """``qa eval QUESTIONS.jsonl``: answers, abstention and ranking on the project's question file."""
     from qa.eval.evaluate import (
         calibrate_threshold,
         evaluate,
@@ -221,10 +297,10 @@ def eval_command(questions_file: Path, index_dir: Path | None, k: int, mode: str
         load_questions,
     )
 
-    index_dir = resolve_index_dir(index_dir, collection)
     questions = load_questions(questions_file)
     if calibrate:
-        report = evaluate(questions, index_dir=index_dir, k=k, mode=mode or "hybrid", threshold=-1e9)
+        report = evaluate(questions, index_dir=index_dir, k=k, mode=modes[0] if modes else "hybrid",
+                          threshold=-1e9)
         cal = calibrate_threshold(report.rows, max_false_abstention)
         fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
         click.echo(f"threshold {cal.threshold:.4f}: abstains on {fmt(cal.abstention_recall)} of "
@@ -232,8 +308,8 @@ def eval_command(questions_file: Path, index_dir: Path | None, k: int, mode: str
                    f"of {cal.answerable} answerable ones")
         click.echo(f"use it with `qa ask --threshold {cal.threshold:.4f}` or answer(..., threshold=...)")
         return
-    modes = list(MODES) if compare else [mode or "hybrid"]
-    reports = [evaluate(questions, index_dir=index_dir, k=k, mode=m) for m in modes]
+    chosen = list(MODES) if compare else list(dict.fromkeys(modes)) or ["hybrid"]
+    reports = [evaluate(questions, index_dir=index_dir, k=k, mode=m) for m in chosen]
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=1))
         return

@@ -188,6 +188,7 @@ def evaluate_tab(app: AppBinding, collection, questions_file: Path) -> None:
             elem_classes=["qa-table"])
         download = gr.DownloadButton("Download per-question CSV", value=None, interactive=False,
                                      elem_id="qa-eval-download", size="sm")
+        judged = _judged_section(app, collection, modes)
 
     source.change(lambda s: gr.update(visible=s == "upload"), source, upload, api_visibility="private")
 
@@ -212,3 +213,42 @@ def evaluate_tab(app: AppBinding, collection, questions_file: Path) -> None:
     run.click(on_run, [source, upload, modes, k, collection],
               [summary, metrics, chart, per_question, download],
               concurrency_limit=1, concurrency_id="evaluate", api_visibility="private")
+
+
+def _judged_section(app: AppBinding, collection, modes) -> SimpleNamespace:
+    """Judged queries on the Evaluate tab: upload a BEIR zip or queries + qrels, run the chosen
+    modes, show the metrics with paired p-values, a bar chart of every run per metric and the
+    per-query table."""
+    import gradio as gr
+
+    from qa.app import judged
+    from qa.eval.ranking import DEFAULT_METRICS
+
+    gr.Markdown("### Judged queries (BEIR, TREC)")
+    with gr.Row():
+        with gr.Column(scale=2):
+            upload = gr.File(label="BEIR .zip, or queries + qrels", file_count="multiple",
+                             file_types=judged.JUDGED_FILE_TYPES, elem_id="qa-judged-upload")
+            gr.Markdown(judged.JUDGED_FORMAT, elem_classes=["qa-meta"])
+        with gr.Column(scale=2):
+            split = gr.Textbox("test", label="Split (BEIR qrels/SPLIT.tsv)", elem_id="qa-judged-split")
+            metrics_spec = gr.Textbox(DEFAULT_METRICS, label="Metrics", elem_id="qa-judged-metrics-spec")
+            run = gr.Button("Run on judged queries", variant="primary", elem_id="qa-judged-run")
+    summary = gr.HTML(elem_id="qa-judged-summary")
+    with gr.Row(equal_height=False):
+        table = gr.Dataframe(interactive=False, latex_delimiters=[], label="Metrics (p: randomization test)",
+                             elem_id="qa-judged-metrics", elem_classes=["qa-table"], scale=2)
+        chart = gr.BarPlot(x="metric", y="value", color="run", y_lim=[0, 1], title="Every run per metric",
+                           sort=None, x_label_angle=-30, label="Runs", elem_id="qa-judged-chart", scale=3)
+    per_query = gr.Dataframe(interactive=False, latex_delimiters=[], max_height=420,
+                             label="Per query", elem_id="qa-judged-queries", elem_classes=["qa-table"])
+
+    def on_run(files, split_value, spec, modes_value, name, progress=gr.Progress()):
+        html, rows, chart_df, query_rows, headers = judged.run_judged_evaluation(
+            files, split_value, spec, modes_value, progress=progress, **app.to(name))
+        return (html, gr.update(value=rows, headers=judged.metric_headers(modes_value) if rows else None),
+                chart_df, gr.update(value=query_rows, headers=headers or None))
+
+    run.click(on_run, [upload, split, metrics_spec, modes, collection], [summary, table, chart, per_query],
+              concurrency_limit=1, concurrency_id="evaluate", api_visibility="private")
+    return SimpleNamespace(upload=upload, run=run, summary=summary, table=table, chart=chart)

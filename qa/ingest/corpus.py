@@ -146,11 +146,19 @@ def _doc_ids_for(root: Path, files: list[Path]) -> dict[Path, str]:
             for path, stem in stems.items()}
 
 
+#: A folder holding these two files is a BEIR data set: only its corpus is documents; its queries
+#: and its ``qrels/`` folder are what ``qa eval`` reads.
+BEIR_CORPUS, BEIR_QUERIES, BEIR_QRELS = "corpus.jsonl", "queries.jsonl", "qrels"
+
+
 def _walk_corpus(root: Path) -> tuple[list[Path], list[str]]:
     """Candidate files under ``root``, and the relative paths of those whose name is not UTF-8."""
     files, undecodable = [], []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        if BEIR_CORPUS in filenames and BEIR_QUERIES in filenames:
+            filenames = [f for f in filenames if f != BEIR_QUERIES]
+            dirnames[:] = [d for d in dirnames if d != BEIR_QRELS]
         for name in sorted(filenames):
             if not name.startswith(".") and name.lower().endswith(CORPUS_SUFFIXES):
                 path = Path(dirpath) / name
@@ -182,7 +190,8 @@ def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETT
     """Read every corpus file under ``corpus_dir``; skip or repair bad files with a warning.
 
     Each file is read by the reader of its suffix (``qa.ingest.formats.READERS``); a ``.jsonl`` file gives
-    one document per line, with id ``"<file id>/<record id>"``. Files with the same bytes, and
+    one document per line, with id ``"<file id>/<record id>"`` (a BEIR record's ``_id`` as it is). In
+    a BEIR data set folder (``corpus.jsonl`` beside ``queries.jsonl``) only the corpus is read. Files with the same bytes, and
     documents with the same extracted text, are indexed once. A warning's ``path`` is always the
     file's path relative to ``corpus_dir``; problems with one part of a file (a ``.jsonl`` line, a
     PDF page) name that part in the message.
@@ -245,7 +254,8 @@ def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETT
         warnings.extend(IngestWarning(rel, problem) for problem in content.problems)
         indexed = 0
         for record in content.records:
-            doc_id = doc_ids[path] if record.key is None else f"{doc_ids[path]}/{record.key}"
+            doc_id = (doc_ids[path] if record.key is None else record.key if record.key_is_doc_id
+                      else f"{doc_ids[path]}/{record.key}")
             where = "" if record.line is None else f"line {record.line}: "
             if doc_id in taken:
                 warnings.append(IngestWarning(rel, f"{where}skipped: doc id {doc_id!r} is already used"))

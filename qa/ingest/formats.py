@@ -28,7 +28,8 @@ class Extracted:
 
     ``pages`` holds the offset in ``text`` where each page starts (PDF only; the first is 0).
     ``key`` and ``line`` name a record inside a multi-document file (``.jsonl``: its ``id`` and
-    1-based line number).
+    1-based line number). ``key_is_doc_id`` says the key is the document's whole id (a BEIR
+    record's ``_id``, which relevance judgements name as it is), not one to prefix with the file's.
     """
 
     text: str
@@ -40,6 +41,7 @@ class Extracted:
     pages: tuple[int, ...] = ()
     key: str | None = None
     line: int | None = None
+    key_is_doc_id: bool = False
 
 
 @dataclass(frozen=True)
@@ -304,6 +306,10 @@ def read_jsonl(data: bytes) -> FileContent:
     """A ``.jsonl`` file: one document per line, ``{"id": ..., "text": ...}`` plus optional
     ``title``, ``url``, ``date``, ``source``, ``author``.
 
+    A BEIR corpus line (``{"_id": ..., "title": ..., "text": ...}``, no ``id``) is read the same way;
+    its ``_id`` becomes the document's whole id (``Extracted.key_is_doc_id``), so that qrels naming
+    it match without a prefix.
+
     A line that is not a JSON object with a non-empty ``id`` (text or number) and a ``text``
     string, or that repeats an earlier ``id``, is skipped with a problem naming its line number.
     Blank lines are ignored.
@@ -323,9 +329,10 @@ def read_jsonl(data: bytes) -> FileContent:
         if not isinstance(row, dict):
             problems.append(f"line {number}: skipped: not a JSON object")
             continue
-        key, text = row.get("id"), row.get("text")
+        beir = "id" not in row and "_id" in row
+        key, text = row.get("_id" if beir else "id"), row.get("text")
         if isinstance(key, bool) or not isinstance(key, (str, int)) or not str(key).strip():
-            problems.append(f"line {number}: skipped: no \"id\" (text or number)")
+            problems.append(f"line {number}: skipped: no \"id\" (or BEIR \"_id\"; text or number)")
             continue
         if not isinstance(text, str):
             problems.append(f"line {number}: skipped: no \"text\" string")
@@ -336,7 +343,7 @@ def read_jsonl(data: bytes) -> FileContent:
             continue
         first_line[key] = number
         meta = {name: _clean_value(row.get(name)) for name in _JSONL_FIELDS}
-        records.append(Extracted(text, key=key, line=number, **meta))
+        records.append(Extracted(text, key=key, line=number, key_is_doc_id=beir, **meta))
     if not records and not problems:
         problems.append("skipped: no document in the file")
     return FileContent(tuple(records), tuple(problems))
