@@ -36,3 +36,9 @@ NUMBER_WORD = rf"{CARDINALS}|sixty|seventy|eighty|ninety"
 
 MONTH_NUMBERS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+
+#: Stemmed terms (``qa.lexicon.terms.analyze``) that are a number or a month: a sentence that adds
+#: one to the question's words gives a value. "may" and "march", more often verbs, are left out.
+STEMMED_NUMBER_OR_MONTH = (r"\d[\d.,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv|"
+                           r"twenti|thirti|forti|fifti|hundr|thousand|million|billion|januari|februari|"
+                           r"april|june|juli|august|septemb|octob|novemb|decemb")

@@ -7,6 +7,8 @@ import math
 import re
 from typing import Sequence
 
+from qa.lexicon.en import STEMMED_NUMBER_OR_MONTH
+
 
 def term_weights(terms: Sequence[str], df: dict[str, int], n_docs: int) -> dict[str, float]:
     """BM25-style IDF of each distinct term; terms the corpus never uses get the maximum IDF."""
@@ -26,8 +28,5 @@ def coverage(question_weights: dict[str, float], sentence_terms: set[str]) -> fl
 
 
 #: A stemmed term that is a number or a month: a sentence that adds one to the question's words
-#: ("Within just six months, 01.AI unveiled a new version ...") gives a value, whatever else it
-#: repeats. Terms are lower-cased, so "may" and "march", more often verbs, are left out.
-NEW_VALUE = re.compile(r"\d[\d.,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv|"
-                       r"twenti|thirti|forti|fifti|hundr|thousand|million|billion|januari|februari|"
-                       r"april|june|juli|august|septemb|octob|novemb|decemb")
+#: ("Within just six months, 01.AI unveiled a new version ...") gives a value, whatever else it repeats.
+NEW_VALUE = re.compile(STEMMED_NUMBER_OR_MONTH)
