@@ -3,6 +3,7 @@ manifest and with each other; each failure names the command that fixes it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -14,6 +15,7 @@ import numpy as np
 from qa.config import INDEX_FORMAT_VERSION
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexStaleError
 from qa.index.atomic import recover
+from qa.index.integrity import checksum_error, recorded_files
 from qa.index.manifest import (
     CHUNK_VECTORS,
     CHUNKS,
@@ -22,11 +24,14 @@ from qa.index.manifest import (
     MANIFEST,
     SENTENCE_VECTORS,
     SENTENCES,
+    VERIFIED_ON_LOAD,
+    altered_files,
     corpus_changes,
     current_build_id,
     data_files,
     read_manifest,
     recorded_corpus_dir,
+    require_checksums,
 )
 from qa.types import Chunk, Document, Segment, Sentence
 from qa.vectors.store import open_store
@@ -124,17 +129,21 @@ def _table_range_problems(documents, sentences: np.ndarray, chunks: np.ndarray) 
     return problems
 
 
-def _load_documents(path: Path) -> tuple[Document, ...]:
+def _load_documents(path: Path) -> tuple[tuple[Document, ...], str]:
+    """The documents of ``documents.jsonl`` and the SHA-256 of its bytes (hashed as they are read:
+    verifying them costs no second pass over the file)."""
     docs = []
-    with open(path, encoding="utf-8") as fh:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
         for line in fh:
+            digest.update(line)
             row = json.loads(line)
             segments = tuple(Segment(int(s), int(e), bool(k), str(r)) for s, e, k, r in row["segments"])
             pages = tuple(int(p) for p in row.get("pages") or ())
             docs.append(Document(row["doc_id"], row["title"], row["text"], row["path"], row["sha256"],
                                  segments, row.get("date"), row.get("url"), row.get("source"),
                                  row.get("author"), pages, tuple(row.get("copies") or ())))
-    return tuple(docs)
+    return tuple(docs), digest.hexdigest()
 
 
 def load_index(index_dir: str | os.PathLike, embedder_name: str | None = None,
@@ -166,24 +175,32 @@ def load_index(index_dir: str | os.PathLike, embedder_name: str | None = None,
     else:
         raise IndexCorruptError(f"{index_dir} kept changing while it was read; try again")
     if check_stale:
-        source = corpus_dir or recorded_corpus_dir(index_dir, manifest)
-        if source and Path(source).is_dir():
-            changes = corpus_changes(manifest, source)
-            if not changes.fresh:
-                raise IndexStaleError(
-                    f"the corpus {source} changed since the index was built ({changes.summary()}); "
-                    f"rebuild with `qa index {source} --index-dir {index_dir}`")
+        check_fresh(index_dir, manifest, corpus_dir)
     return loaded
+
+
+def check_fresh(index_dir: str | os.PathLike, manifest: dict, corpus_dir: str | os.PathLike | None = None) -> None:
+    """Raise ``IndexStaleError`` if ``corpus_dir`` (default: the folder the manifest records)
+    changed since the index was built; a folder that is not there is not checked."""
+    source = corpus_dir or recorded_corpus_dir(index_dir, manifest)
+    if source and Path(source).is_dir():
+        changes = corpus_changes(manifest, source)
+        if not changes.fresh:
+            raise IndexStaleError(
+                f"the corpus {source} changed since the index was built ({changes.summary()}); "
+                f"rebuild with `qa index {source} --index-dir {index_dir}`")
 
 
 def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
                 lexical: bool = True, vectors: bool = True, store: str | None = None,
-                uri: str | None = None) -> LoadedIndex:
+                uri: str | None = None, verify: bool = True) -> LoadedIndex:
     """The files of an index, checked against ``manifest``.
 
     ``lexical=False`` skips the bm25s index; ``vectors=False`` does not open the vector store
     unless the index has no ``chunk_vectors.npy`` (then a flat FAISS index is the only source of
-    the passage vectors for re-use).
+    the passage vectors for re-use). ``verify`` (the default; a build re-using the index checks
+    every checksum itself) requires checksums in the manifest and compares those of
+    ``VERIFIED_ON_LOAD`` with the files.
     """
     from qa.index.lexical import load_lexical_index
 
@@ -197,7 +214,9 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
     if embedder_name is not None and model.get("name") != embedder_name:
         raise IndexMismatchError(
             f"{index_dir} was built with model {model.get('name')!r}, not {embedder_name!r}; {rebuild}")
-    for name in data_files(manifest):
+    if verify:
+        require_checksums(index_dir, manifest)
+    for name in dict.fromkeys(data_files(manifest) + recorded_files(manifest)):
         path = index_dir / name
         if not path.exists():
             raise IndexCorruptError(f"{path} is missing; {rebuild}")
@@ -205,7 +224,7 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
         if expected is not None and path.stat().st_size != expected:
             raise IndexCorruptError(f"{path} is truncated or altered (size differs); {rebuild}")
     try:
-        documents = _load_documents(index_dir / DOCUMENTS)
+        documents, documents_sha256 = _load_documents(index_dir / DOCUMENTS)
         # Memory-mapped, like the vectors: pages of the files, shared and reclaimable, not copies.
         sentences = np.load(index_dir / SENTENCES, allow_pickle=False, mmap_mode="r")
         chunks = np.load(index_dir / CHUNKS, allow_pickle=False, mmap_mode="r")
@@ -243,6 +262,13 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
         if vector_store is not None:
             vector_store.close()
         raise IndexCorruptError(f"{index_dir} is inconsistent ({', '.join(problems)}); {rebuild}")
+    if verify:
+        # Last: a damaged table is reported by what is wrong in it; a plausible edit only here.
+        altered = altered_files(index_dir, manifest, VERIFIED_ON_LOAD, known={DOCUMENTS: documents_sha256})
+        if altered:
+            if vector_store is not None:
+                vector_store.close()
+            raise checksum_error(index_dir, altered)
     return LoadedIndex(str(index_dir), manifest, documents, sentences, chunks, vector_store,
                        sentence_vectors, lexical_index, {d.doc_id: i for i, d in enumerate(documents)},
                        chunk_vectors)
