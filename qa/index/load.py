@@ -3,7 +3,6 @@ manifest and with each other; each failure names the command that fixes it."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -15,7 +14,7 @@ import numpy as np
 from qa.config import INDEX_FORMAT_VERSION
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexStaleError
 from qa.index.atomic import recover
-from qa.index.integrity import checksum_error, recorded_files
+from qa.index.integrity import checksum_error, hash_in_background, recorded_files
 from qa.index.manifest import (
     CHUNK_VECTORS,
     CHUNKS,
@@ -25,7 +24,6 @@ from qa.index.manifest import (
     SENTENCE_VECTORS,
     SENTENCES,
     VERIFIED_ON_LOAD,
-    altered_files,
     corpus_changes,
     current_build_id,
     data_files,
@@ -129,21 +127,17 @@ def _table_range_problems(documents, sentences: np.ndarray, chunks: np.ndarray) 
     return problems
 
 
-def _load_documents(path: Path) -> tuple[tuple[Document, ...], str]:
-    """The documents of ``documents.jsonl`` and the SHA-256 of its bytes (hashed as they are read:
-    verifying them costs no second pass over the file)."""
+def _load_documents(path: Path) -> tuple[Document, ...]:
     docs = []
-    digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for line in fh:
-            digest.update(line)
             row = json.loads(line)
             segments = tuple(Segment(int(s), int(e), bool(k), str(r)) for s, e, k, r in row["segments"])
             pages = tuple(int(p) for p in row.get("pages") or ())
             docs.append(Document(row["doc_id"], row["title"], row["text"], row["path"], row["sha256"],
                                  segments, row.get("date"), row.get("url"), row.get("source"),
                                  row.get("author"), pages, tuple(row.get("copies") or ())))
-    return tuple(docs), digest.hexdigest()
+    return tuple(docs)
 
 
 def load_index(index_dir: str | os.PathLike, embedder_name: str | None = None,
@@ -223,8 +217,10 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
         expected = manifest.get("files", {}).get(name)
         if expected is not None and path.stat().st_size != expected:
             raise IndexCorruptError(f"{path} is truncated or altered (size differs); {rebuild}")
+    # Hashed while the files are parsed (another thread), compared once the tables check out.
+    hashing = hash_in_background(index_dir, VERIFIED_ON_LOAD) if verify else None
     try:
-        documents, documents_sha256 = _load_documents(index_dir / DOCUMENTS)
+        documents = _load_documents(index_dir / DOCUMENTS)
         # Memory-mapped, like the vectors: pages of the files, shared and reclaimable, not copies.
         sentences = np.load(index_dir / SENTENCES, allow_pickle=False, mmap_mode="r")
         chunks = np.load(index_dir / CHUNKS, allow_pickle=False, mmap_mode="r")
@@ -264,7 +260,8 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
         raise IndexCorruptError(f"{index_dir} is inconsistent ({', '.join(problems)}); {rebuild}")
     if verify:
         # Last: a damaged table is reported by what is wrong in it; a plausible edit only here.
-        altered = altered_files(index_dir, manifest, VERIFIED_ON_LOAD, known={DOCUMENTS: documents_sha256})
+        digests = hashing.result()
+        altered = [name for name in VERIFIED_ON_LOAD if digests[name] != manifest["checksums"].get(name)]
         if altered:
             if vector_store is not None:
                 vector_store.close()
