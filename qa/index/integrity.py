@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,25 +45,6 @@ def recorded_files(manifest: dict) -> tuple[str, ...]:
     """Every file the manifest records a checksum of (data files first, then the lexical ones)."""
     checksums = manifest.get("checksums")
     return tuple(checksums) if isinstance(checksums, dict) else ()
-
-
-def hash_in_background(index_dir: Path, names) -> Future:
-    """Start hashing ``names`` in ``index_dir`` on another thread; the future's result is
-    ``{name: sha256 or None}`` (None: unreadable). SHA-256 releases the GIL, so on a machine with
-    a spare core the hashing overlaps the parsing and adds next to nothing to a load's time."""
-    def digests() -> dict:
-        out = {}
-        for name in names:
-            try:
-                out[name] = file_sha256(index_dir / name)
-            except OSError:
-                out[name] = None
-        return out
-
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-verify")
-    future = pool.submit(digests)
-    pool.shutdown(wait=False)  # the submitted hashing still runs; the pool goes when it ends
-    return future
 
 
 def checksum_error(index_dir: str | os.PathLike, altered) -> IndexChecksumError:

@@ -14,7 +14,7 @@ import numpy as np
 from qa.config import INDEX_FORMAT_VERSION
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexStaleError
 from qa.index.atomic import recover
-from qa.index.integrity import checksum_error, hash_in_background, recorded_files
+from qa.index.integrity import checksum_error, recorded_files
 from qa.index.manifest import (
     CHUNK_VECTORS,
     CHUNKS,
@@ -24,6 +24,7 @@ from qa.index.manifest import (
     SENTENCE_VECTORS,
     SENTENCES,
     VERIFIED_ON_LOAD,
+    altered_files,
     corpus_changes,
     current_build_id,
     data_files,
@@ -217,8 +218,6 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
         expected = manifest.get("files", {}).get(name)
         if expected is not None and path.stat().st_size != expected:
             raise IndexCorruptError(f"{path} is truncated or altered (size differs); {rebuild}")
-    # Hashed while the files are parsed (another thread), compared once the tables check out.
-    hashing = hash_in_background(index_dir, VERIFIED_ON_LOAD) if verify else None
     try:
         documents = _load_documents(index_dir / DOCUMENTS)
         # Memory-mapped, like the vectors: pages of the files, shared and reclaimable, not copies.
@@ -260,8 +259,9 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
         raise IndexCorruptError(f"{index_dir} is inconsistent ({', '.join(problems)}); {rebuild}")
     if verify:
         # Last: a damaged table is reported by what is wrong in it; a plausible edit only here.
-        digests = hashing.result()
-        altered = [name for name in VERIFIED_ON_LOAD if digests[name] != manifest["checksums"].get(name)]
+        # One pass of SHA-256 over these files after parsing them (bench/integrity.py: hashing on
+        # a second thread meanwhile was slower on a busy 2-core machine).
+        altered = altered_files(index_dir, manifest, VERIFIED_ON_LOAD)
         if altered:
             if vector_store is not None:
                 vector_store.close()
