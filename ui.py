@@ -192,7 +192,8 @@ def launch(host: str = "127.0.0.1", port: int = 7860, index_dir=None, embedder=N
     thread.start()
     while not server.started:
         if not thread.is_alive():
-            raise OSError(f"cannot serve on {host}:{port} (is the port in use?)")
+            raise QAError(f"cannot serve on {host}:{port}: is another server using that port? "
+                          f"Try `qa serve --port {port + 1}`")
         time.sleep(0.05)
     running = RunningApp(server, thread, app, demo, f"http://{host}:{port}/")
     print(f"Corpus QA is running on {running.local_url} (Ctrl+C to stop); JSON API: "

@@ -11,8 +11,17 @@ The answer path takes no lock of its own: ``answer()`` is thread-safe (the index
 while it looks up or loads an index), so requests run in parallel in the server's thread pool.
 
 ``create_api(index_dir, embedder)`` returns the FastAPI app (``qa serve`` mounts the Gradio app
-inside it). A route with another body reuses ``AnswerRequest`` and ``respond``: a chat route is
-``ChatRequest(AnswerRequest)`` with a ``history`` field and a handler that passes it on.
+inside it). Another route with a larger body reuses ``AnswerRequest`` and ``respond``. A chat
+route is a model at module level (FastAPI resolves a route's annotations from this module)::
+
+    class ChatRequest(AnswerRequest):
+        history: list[dict] = []
+
+and, in ``create_api`` before the router is included::
+
+    @router.post("/chat", response_model=AnswerModel, responses=errors)
+    def chat_route(body: ChatRequest):
+        return respond(body, history=body.history)
 Only ``qa serve`` and programs that build the API import this module (it imports pydantic).
 """
 
