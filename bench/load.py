@@ -683,7 +683,9 @@ def section_soak(sc: Scenario, r: dict) -> str:
         if int(t // 60) != last_minute:
             shown.append((t, n, rss))
             last_minute = int(t // 60)
-    shown.append(samples[-1] if samples else (sc.wall, sc.answers, sc.rss.get("VmRSS", float("nan"))))
+    last = samples[-1] if samples else (sc.wall, sc.answers, sc.rss.get("VmRSS", float("nan")))
+    if not shown or shown[-1] != last:
+        shown.append(last)
     lines += [f"| {t / 60:.1f} | {n} | {rss:.0f} |" for t, n, rss in shown]
     lines += ["", soak_verdict(sc), ""]
     return "\n".join(lines)
@@ -698,7 +700,7 @@ def soak_verdict(sc: Scenario) -> str:
     second = samples[-1][2] - samples[half][2]
     per_k = 1e3 * (samples[-1][2] - samples[half][2]) / max(1, samples[-1][1] - samples[half][1])
     return (f"RSS {samples[0][2]:.0f} -> {samples[half][2]:.0f} MiB over the first half, "
-            f"-> {samples[-1][2]:.0f} MiB over the second (+{first:.0f} then {second:+.0f} MiB; "
+            f"-> {samples[-1][2]:.0f} MiB over the second ({first:+.0f} then {second:+.0f} MiB; "
             f"{per_k:+.1f} MiB per 1,000 answers in the second half): "
             + ("it levels off." if second <= max(5.0, 0.25 * abs(first)) else "it still grows."))
 
