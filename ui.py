@@ -13,6 +13,7 @@ Importing this module is cheap: Gradio, the index and the model load only when t
 
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -33,6 +34,8 @@ from qa.ingest.uploads import MAX_UPLOAD_BYTES
 
 #: Requests answered at the same time (``qa.config.APP_CONCURRENCY``).
 CONCURRENCY = APP_CONCURRENCY
+#: The Gradio endpoint ``/answer``'s inputs when left out: (question, mode, k, threshold).
+ANSWER_API_DEFAULTS = ("", "hybrid", 5, None)
 
 
 def _theme():
@@ -108,8 +111,8 @@ def build_app(index_dir=None, embedder=None, examples: Sequence[str] | None = No
         ).then(corpus.load, collection, [corpus.status, corpus.table], api_visibility="private"
         ).then(header_of, collection, header, api_visibility="private")
 
-        def answer_api(question: str, mode: str = "hybrid", k: int = 5,
-                       threshold: float | None = None) -> dict:
+        def answer_api(question: str, mode: str = ANSWER_API_DEFAULTS[1], k: int = ANSWER_API_DEFAULTS[2],
+                       threshold: float | None = ANSWER_API_DEFAULTS[3]) -> dict:
             """Answer a question from the corpus: the Answer as a dict (text, abstained,
             citations with doc_id/start/end/quote/score, passages, confidence, timings)."""
             return answer_json(question, mode, k, threshold, index_dir=index_dir, embedder=embedder)
@@ -141,27 +144,68 @@ def _warm_up(index_dir, embedder) -> None:
         print(f"warning: {exc}", flush=True)
 
 
+class RunningApp:
+    """The app being served: ``local_url``, ``app`` (the FastAPI app: the JSON API with the Gradio
+    app mounted at ``/``) and ``blocks``; ``close()`` stops the server and waits for it."""
+
+    def __init__(self, server, thread: threading.Thread, app, blocks, url: str):
+        self.server, self.thread, self.app, self.blocks, self.local_url = server, thread, app, blocks, url
+
+    def close(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+def build_server_app(index_dir=None, embedder=None):
+    """(FastAPI app, Blocks): the JSON API of ``qa.app.api`` with the Gradio app mounted at ``/``."""
+    import gradio as gr
+
+    from qa.app.api import FillDefaults, create_api
+
+    demo = build_app(index_dir=index_dir, embedder=embedder)
+    # Every plain HTTP call to Gradio without a session is a new Gradio session; Gradio keeps 10,000
+    # of them by default (~94 MiB per 1,000 answers measured by bench/load.py). The app keeps no
+    # per-user state beyond the chat shown in the page, so a small capacity loses nothing.
+    demo.state_session_capacity = 200
+    app = gr.mount_gradio_app(create_api(index_dir, embedder), demo, path="", show_error=True,
+                              **launch_options())
+    # A raw call with fewer than the four inputs gets answer_api's defaults for the rest.
+    app.add_middleware(FillDefaults, path="/gradio_api/call/answer", defaults=list(ANSWER_API_DEFAULTS))
+    return app, demo
+
+
 def launch(host: str = "127.0.0.1", port: int = 7860, index_dir=None, embedder=None, *,
            block: bool = True):
-    """Serve the app on ``http://host:port``, print the URL, and block until interrupted.
+    """Serve the app on ``http://host:port`` (the page at ``/``, the JSON API at ``/v1/answer``,
+    its schema at ``/docs``), print the URL, and block until interrupted.
 
-    With ``block=False`` it returns the running ``gr.Blocks`` instead (call ``.close()`` to stop).
+    With ``block=False`` it returns a ``RunningApp`` instead (call ``.close()`` to stop).
     """
+    import uvicorn
+
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    demo = build_app(index_dir=index_dir, embedder=embedder)
+    app, demo = build_server_app(index_dir, embedder)
     threading.Thread(target=_warm_up, args=(index_dir, embedder), daemon=True).start()
-    # Every plain HTTP call without a session is a new Gradio session; Gradio keeps 10,000 of them
-    # by default (~94 MiB per 1,000 answers measured by bench/load.py). The app keeps no per-user
-    # state beyond the chat shown in the page, so a small capacity loses nothing.
-    demo.launch(server_name=host, server_port=port, prevent_thread_lock=True, quiet=True,
-                show_error=True, state_session_capacity=200, **launch_options())
-    print(f"Corpus QA is running on {demo.local_url} (Ctrl+C to stop)", flush=True)
-    if block:
-        try:
-            demo.block_thread()
-        finally:
-            demo.close()
-    return demo
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                           access_log=False))
+    thread = threading.Thread(target=server.run, name="qa-serve", daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise QAError(f"cannot serve on {host}:{port}: is another server using that port? "
+                          f"Try `qa serve --port {port + 1}`")
+        time.sleep(0.05)
+    running = RunningApp(server, thread, app, demo, f"http://{host}:{port}/")
+    print(f"Corpus QA is running on {running.local_url} (Ctrl+C to stop); JSON API: "
+          f"POST {running.local_url}v1/answer, schema at {running.local_url}docs", flush=True)
+    if not block:
+        return running
+    try:
+        while thread.is_alive():
+            thread.join(0.5)
+    finally:
+        running.close()
+    return running
 
 
 if __name__ == "__main__":  # pragma: no cover

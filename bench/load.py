@@ -1,21 +1,29 @@
-"""Load test of the web app's HTTP API: concurrent users on loopback, against in-process answers.
+"""Load test of the web app's two HTTP APIs side by side: concurrent users on loopback, against
+in-process answers.
 
 Starts ``qa serve`` on a free loopback port as a subprocess (always stopped at the end, also on
-Ctrl+C), then runs scenarios of N concurrent users (threads), each asking the questions of
-``eval/corpus_qa.jsonl`` in a loop through the named endpoint ``/answer`` for a bounded time.
-Records throughput, latency p50/p95/max, errors (an exception, an error event, a non-JSON or
-malformed result, or a citation whose quote is not ``document.text[start:end]`` in a random sample
-of answers), the server's CPU use and resident memory. The baseline, measured in the same run, is
-the same questions answered sequentially in this process by ``qa.answer.answer()`` (warm): what
-one user gets without HTTP. Half of it runs before the scenarios and half after, so that a change
-in the machine's load shows.
+Ctrl+C), then runs scenarios of N concurrent users (threads) against each endpoint, each user asking
+the questions of ``eval/corpus_qa.jsonl`` in a loop for a bounded time:
 
-    .venv/bin/python -m bench.load [--quick] [--users N --seconds S] [--client httpx|gradio]
+- ``json``: the plain JSON API, ``POST /v1/answer`` (one request, one reply);
+- ``gradio``: Gradio's named endpoint ``/answer`` (POST ``/gradio_api/call/answer``, then its
+  event stream; or ``gradio_client`` with ``--client gradio``).
 
-Without ``--users`` it runs the standard scenarios (1 user 15 s, 8 users 30 s, 20 users 60 s;
+Records throughput, latency p50/p95/max, errors (an exception, an error status or event, a non-JSON
+or malformed result, or a citation whose quote is not ``document.text[start:end]`` in a random
+sample of answers), the server's CPU use and resident memory. The baseline, measured in the same
+run, is the same questions answered sequentially in this process by ``qa.answer.answer()`` (warm):
+what one user gets without HTTP. Half of it runs before the scenarios and half after, so that a
+change in the machine's load shows.
+
+    .venv/bin/python -m bench.load [--quick] [--endpoints json,gradio] [--users N --seconds S]
+                                   [--client httpx|gradio] [--minutes M]
+
+Without ``--users`` it runs the standard scenarios for each endpoint (1 user 15 s, 8 users 30 s;
 ``--quick``: 5 s each) and replaces the "Concurrency (HTTP API)" section of docs/benchmarks.md
 and the "Load test" section of docs/reliability.md (not with ``--quick`` or ``--no-docs``).
-Only loopback is used.
+``--minutes M`` then runs a soak: 8 users on ``/v1/answer`` for M minutes, the server's RSS
+sampled every 15 s, written to the "Soak" section of docs/reliability.md. Only loopback is used.
 """
 
 from __future__ import annotations
@@ -40,11 +48,15 @@ import numpy as np
 RELIABILITY_DOC = ROOT / "docs" / "reliability.md"
 BENCH_HEADING = "## Concurrency (HTTP API)"
 RELIABILITY_HEADING = "## Load test"
-QA_BIN = Path(sys.executable).parent / "qa"
 HOST = "127.0.0.1"
 API_NAME = "answer"
-#: The standard scenarios: (name, users, seconds); --quick runs each for QUICK_SECONDS.
-SCENARIOS = (("a", 1, 15.0), ("b", 8, 30.0), ("c", 20, 60.0))
+#: The standard scenarios per endpoint: (name, users, seconds); --quick runs each for QUICK_SECONDS.
+SCENARIOS = (("1", 1, 15.0), ("8", 8, 30.0))
+ENDPOINTS = ("json", "gradio")
+JSON_PATH = "/v1/answer"
+SOAK_HEADING = "## Soak"
+SOAK_USERS = 8
+SOAK_SAMPLE_SECONDS = 15.0
 QUICK_SECONDS = 5.0
 #: The queue's default_concurrency_limit in ui.py (read from ui.CONCURRENCY when importable).
 READY_TIMEOUT = 120.0
@@ -140,7 +152,9 @@ class Server:
         self.url = f"http://{HOST}:{self.port}"
         self.log_file = tempfile.NamedTemporaryFile(prefix="qa-load-server-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(
-            [str(QA_BIN), "serve", "--host", HOST, "--port", str(self.port), "--index-dir", str(index_dir)],
+            # `python -m` from the project folder: this checkout's qa, whichever one is installed.
+            [sys.executable, "-m", "qa.app.cli", "serve", "--host", HOST, "--port", str(self.port),
+             "--index-dir", str(index_dir)],
             cwd=ROOT, stdout=self.log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env=dict(os.environ), start_new_session=True)
 
@@ -164,7 +178,8 @@ class Server:
                 raise RuntimeError(f"qa serve exited with status {self.proc.returncode}:\n{self.log_tail()}")
             try:
                 info = httpx.get(f"{self.url}/gradio_api/info", timeout=5).json()
-                if f"/{API_NAME}" in info.get("named_endpoints", {}):
+                schema = httpx.get(f"{self.url}/openapi.json", timeout=5).json()
+                if f"/{API_NAME}" in info.get("named_endpoints", {}) and JSON_PATH in schema.get("paths", {}):
                     return time.monotonic() - t0
             except (httpx.HTTPError, ValueError):
                 pass
@@ -271,7 +286,34 @@ class GradioClientCaller:
             log(f"warning: closing a gradio_client Client failed: {exc}")
 
 
+class JsonCaller:
+    """The JSON API: ``POST /v1/answer`` with the question alone, one reply."""
+
+    def __init__(self, url: str, timeout: float):
+        import httpx
+
+        self.url = f"{url}{JSON_PATH}"
+        self.client = httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0))
+
+    def __call__(self, question: str) -> dict:
+        r = self.client.post(self.url, json={"question": question})
+        if r.status_code != 200:
+            raise APIError(f"status {r.status_code}: {r.text[:200]}")
+        try:
+            return r.json()
+        except ValueError as exc:
+            raise APIError(f"reply is not JSON: {r.text[:120]!r}") from exc
+
+    def close(self) -> None:
+        self.client.close()
+
+
 CALLERS = {"httpx": HttpxCaller, "gradio": GradioClientCaller}
+
+
+def caller_for(endpoint: str, client: str):
+    """The caller class of ``endpoint`` ("json" or "gradio"; ``client`` picks Gradio's)."""
+    return JsonCaller if endpoint == "json" else CALLERS[client]
 
 
 def check_shape(result: object) -> dict:
@@ -313,6 +355,7 @@ class Scenario:
     name: str
     users: int
     seconds: float
+    endpoint: str = "gradio"
     wall: float = 0.0
     latencies: list = field(default_factory=list)  # ms, successful answers
     server_ms: list = field(default_factory=list)  # answer()'s own total_ms, as the server reported it
@@ -327,6 +370,7 @@ class Scenario:
     client_cpu_s: float = 0.0
     rss: dict = field(default_factory=dict)
     load: tuple = ()
+    rss_samples: list = field(default_factory=list)  # (seconds since start, answers so far, VmRSS MiB)
 
     @property
     def answers(self) -> int:
@@ -400,9 +444,17 @@ def run_scenario(sc: Scenario, url: str, questions: list[str], caller_cls, serve
     deadline[0] = t0 + sc.seconds
     barrier.wait()
     try:
-        for t in threads:
-            # Bounded: the deadline plus one request's timeout (and slack for the stream's end).
-            t.join(timeout=max(0.0, deadline[0] + timeout + 5 - time.perf_counter()))
+        # Bounded: the deadline plus one request's timeout (and slack for the stream's end). The
+        # server's RSS is sampled meanwhile (the soak's curve).
+        next_sample = t0
+        while any(t.is_alive() for t in threads) and time.perf_counter() < deadline[0] + timeout + 5:
+            if time.perf_counter() >= next_sample:
+                with lock:
+                    done_now = len(sc.latencies)
+                sc.rss_samples.append((time.perf_counter() - t0, done_now,
+                                       proc_status(server_pid).get("VmRSS", float("nan"))))
+                next_sample += SOAK_SAMPLE_SECONDS
+            time.sleep(0.2)
     finally:
         sc.wall = time.perf_counter() - t0
         stuck = sum(t.is_alive() for t in threads)
@@ -475,17 +527,25 @@ def concurrency_limit() -> int | None:
 
 def scenario_row(sc: Scenario, single: Scenario | None) -> tuple:
     speedup = f"{sc.throughput / single.throughput:.2f}x" if single and single.throughput else ""
-    return (f"({sc.name}) {sc.users} user{'s' if sc.users > 1 else ''}, {sc.seconds:.0f} s",
+    p95_ratio = (f"{pct(sc.latencies, 95) / pct(single.latencies, 95):.1f}x"
+                 if single and single.latencies and sc.latencies else "")
+    return (f"`{label(sc.endpoint)}`", f"{sc.users} user{'s' if sc.users > 1 else ''}, {sc.seconds:.0f} s",
             f"{sc.answers}", f"{sc.throughput:.1f}", speedup, f"{pct(sc.latencies, 50):.0f}",
-            f"{pct(sc.latencies, 95):.0f}", f"{max(sc.latencies, default=float('nan')):.0f}",
+            f"{pct(sc.latencies, 95):.0f}", p95_ratio, f"{max(sc.latencies, default=float('nan')):.0f}",
             f"{pct(sc.server_ms, 50):.0f}", f"{sc.server_cpu_s / sc.wall:.2f}" if sc.wall else "",
+            f"{1e3 * sc.server_cpu_s / sc.answers:.1f}" if sc.answers else "",
             f"{sc.rss.get('VmRSS', float('nan')):.0f}",
             f"{sc.error_count} ({len(sc.errors)} req, {len(sc.quote_bad)}/{sc.quote_checked} quote)",
             f"{sc.load[0]:.1f} -> {sc.load[1]:.1f}")
 
 
-HEADER = ("Scenario", "Answers", "Answers/s", "vs 1 user", "p50 ms", "p95 ms", "max ms",
-          "server answer() p50 ms", "server CPU (cores)", "server RSS MiB", "errors", "load avg")
+HEADER = ("Endpoint", "Scenario", "Answers", "Answers/s", "vs 1 user", "p50 ms", "p95 ms", "p95 vs 1 user",
+          "max ms", "server answer() p50 ms", "server CPU (cores)", "server CPU ms per answer", "server RSS MiB",
+          "errors", "load avg")
+
+
+def label(endpoint: str) -> str:
+    return "POST /v1/answer" if endpoint == "json" else "Gradio /answer"
 
 
 def format_table(rows, header=HEADER) -> str:
@@ -494,73 +554,69 @@ def format_table(rows, header=HEADER) -> str:
     return "\n".join(lines)
 
 
-def summary(r: dict) -> dict:
-    """The derived figures both documents quote."""
-    base = r["baseline"]
-    scs = r["scenarios"]
-    single = next((s for s in scs if s.users == 1), None)
-    b50 = pct(base["latencies"], 50)
-    out = {"base_p50": b50, "base_p95": pct(base["latencies"], 95), "base_tput": base["throughput"]}
-    if single:
-        h50 = pct(single.latencies, 50)
-        out.update(http_p50=h50, http_overhead_ms=h50 - b50, http_ratio=h50 / b50 if b50 else float("nan"),
-                   single_tput=single.throughput)
+def single_of(scs: list, endpoint: str) -> Scenario | None:
+    return next((x for x in scs if x.users == 1 and x.endpoint == endpoint), None)
+
+
+def result_rows(r: dict) -> list[tuple]:
+    b = r["baseline"]
+    rows = [("in-process `answer()`", "sequential (baseline)", f"{len(b['latencies'])}", f"{b['throughput']:.1f}",
+             "", f"{pct(b['latencies'], 50):.0f}", f"{pct(b['latencies'], 95):.0f}", "",
+             f"{max(b['latencies']):.0f}", "", "", "", "", "0", "")]
+    return rows + [scenario_row(x, single_of(r["scenarios"], x.endpoint)) for x in r["scenarios"]]
+
+
+def verdicts(r: dict) -> list[str]:
+    """One line per endpoint: throughput at the most users and its p95 against one user's."""
+    out = []
+    for endpoint in r["endpoints"]:
+        scs = [x for x in r["scenarios"] if x.endpoint == endpoint]
+        single, most = single_of(scs, endpoint), max(scs, key=lambda x: x.users, default=None)
+        if not most or not most.latencies:
+            continue
+        line = (f"`{label(endpoint)}`: {most.throughput:.1f} answers/s at {most.users} users, "
+                f"p95 {pct(most.latencies, 95):.0f} ms")
+        if single and single.latencies and most is not single:
+            line += (f" = {pct(most.latencies, 95) / pct(single.latencies, 95):.1f}x one user's p95 "
+                     f"({pct(single.latencies, 95):.0f} ms; {single.throughput:.1f} answers/s)")
+        out.append(line + f", {sum(x.error_count for x in scs)} errors")
     return out
 
 
 def section_benchmarks(r: dict) -> str:
-    m, s, scs = r["machine"], summary(r), r["scenarios"]
-    single = next((x for x in scs if x.users == 1), None)
-    rows = [("in-process `answer()`, sequential (baseline)", f"{len(r['baseline']['latencies'])}",
-             f"{s['base_tput']:.1f}", "", f"{s['base_p50']:.0f}", f"{s['base_p95']:.0f}",
-             f"{max(r['baseline']['latencies']):.0f}", "", "", "", "0", "")]
-    rows += [scenario_row(x, single) for x in scs]
-    best = max(scs, key=lambda x: x.throughput)
-    lim = r["concurrency_limit"]
-    cpu_per_answer = {x.name: 1e3 * x.server_cpu_s / x.answers for x in scs if x.answers}
+    m, scs = r["machine"], r["scenarios"]
+    b = r["baseline"]
+    cpu_per_answer = ", ".join(f"{label(x.endpoint)} {x.users}: {1e3 * x.server_cpu_s / x.answers:.0f} ms"
+                               for x in scs if x.answers)
     parts = [
         BENCH_HEADING,
         "",
         f"Measured by `bench/load.py` on {m['date']}: {m['cpu'] or 'CPU'}, {m['cores']} CPU cores shared with "
         f"other jobs (1-minute load average {r['load_start']:.1f} at the start, {m['load']:.1f} at the end), "
-        f"Gradio {m['gradio']}, {r['client']} clients. The app runs as `qa serve --host 127.0.0.1` on the "
-        f"shipped index; each user is a thread with its own HTTP client, asking the "
-        f"{r['n_questions']} questions of `eval/corpus_qa.jsonl` in a loop through the `/answer` endpoint "
-        f"(POST `/gradio_api/call/answer`, then its event stream), from a different starting question. "
-        "Latency is the client's, from the POST to the result. The baseline is the same questions answered "
-        f"sequentially by `qa.answer.answer()` in the benchmark process (warm; half before the scenarios at "
-        f"{r['baseline']['tput_before']:.1f}/s, half after at {r['baseline']['tput_after']:.1f}/s).",
+        f"Gradio {m['gradio']}. The app runs as `qa serve --host 127.0.0.1` on the shipped index; each user "
+        f"is a thread with its own HTTP client (httpx), asking the {r['n_questions']} questions of "
+        "`eval/corpus_qa.jsonl` in a loop from a different starting question, through the JSON API "
+        "(`POST /v1/answer`, one request) or Gradio's `/answer` (POST `/gradio_api/call/answer`, then "
+        f"its event stream; {r['client']} client). Latency is the client's. The baseline is the same "
+        "questions answered sequentially by `qa.answer.answer()` in the benchmark process (warm; half "
+        f"before the scenarios at {b['tput_before']:.1f}/s, half after at {b['tput_after']:.1f}/s).",
         "",
-        format_table(rows),
+        format_table(result_rows(r)),
         "",
     ]
-    if single:
-        parts += [
-            f"- **HTTP overhead** for one user: p50 {s['http_p50']:.0f} ms over HTTP against "
-            f"{s['base_p50']:.0f} ms in process (+{s['http_overhead_ms']:.0f} ms, {s['http_ratio']:.1f}x). "
-            f"The server's own `answer()` time for those requests is {pct(single.server_ms, 50):.0f} ms (p50): the "
-            "rest is Gradio's queue, two HTTP requests per answer (the call, then its event stream), JSON "
-            "of the whole Answer (passages and alternatives included) and the client.",
-        ]
-    vs_single = (f", {best.throughput / single.throughput:.2f}x one user over HTTP"
-                 if single and single.throughput else "")
-    parts.append(
-        f"- **Concurrency**: the best throughput is {best.throughput:.1f} answers/s with {best.users} users"
-        f"{vs_single} and {best.throughput / s['base_tput']:.2f}x one sequential in-process caller. "
-        "Server CPU per answer: " + ", ".join(f"({k}) {v:.0f} ms" for k, v in cpu_per_answer.items()) + ".")
+    parts += [f"- {line}." for line in verdicts(r)]
     parts += [
-        f"- **What limits it**: the {m['cores']} cores. The server's CPU column is CPU-seconds per second "
-        f"of its process; it cannot exceed {m['cores']:.0f}, and the load generator's threads "
-        f"({r['client_cpu_note']}) and other engineers' jobs (load average {r['load_start']:.1f} to "
-        f"{m['load']:.1f}) share the same cores. No single server thread is the bottleneck: the busiest "
-        "used " + ", ".join(f"({x.name}) {x.busiest[1]:.2f}" for x in scs) + " of a core, so Gradio's "
-        "event loop (one thread) is not what caps throughput. The queue runs at most "
-        f"{lim if lim else 'default_concurrency_limit'} answers at once (`demo.queue(default_concurrency_limit="
-        f"{lim if lim else '?'})`, `ui.CONCURRENCY`); further users wait in the queue, so beyond "
-        f"{lim if lim else 'that many'} users latency grows with the number of users while throughput stays "
-        "flat: the typical latency is about users / throughput (Little's law). With 2 cores a limit "
-        "above 2 already oversubscribes the CPU (each answer's ONNX Runtime encode has its own thread pool); "
-        "raising the limit would not add throughput here.",
+        f"- Server CPU per answer: {cpu_per_answer}. The load generator ({r['client_cpu_note']}) and "
+        "other jobs share the same cores.",
+        "- **Why the JSON API is faster**: one HTTP request per answer instead of two (the call, then "
+        "its event stream), no queue and no Gradio session per call; FastAPI runs `answer()` in its "
+        "thread pool with no lock of its own (the index cache locks only while it looks an index up). "
+        "Gradio's queue still runs at most "
+        f"{r['concurrency_limit'] or '?'} answers at once (`ui.CONCURRENCY`).",
+        "- **The p95 ratio has a floor here**: with 8 users always waiting for an answer and "
+        f"{m['cores']} cores, each answer shares the CPU with the others, so by Little's law the "
+        "typical latency at 8 users is about 8 / throughput; it can be under 3x one user's only where "
+        "one user leaves most of the CPU idle (network waits), which on loopback it does not.",
         "",
     ]
     return "\n".join(parts)
@@ -573,49 +629,80 @@ def section_reliability(r: dict) -> str:
         "",
         f"`bench/load.py` ({m['date']}, {m['cores']} shared cores, load average {r['load_start']:.1f} at "
         f"the start, {m['load']:.1f} at the end) starts `qa serve` on a free loopback port, waits until "
-        f"`/gradio_api/info` lists `/answer` ({r['ready_s']:.1f} s), runs each scenario with one thread "
-        "and HTTP client per user, and stops the server in a `finally` (SIGTERM to its process group, "
-        "SIGKILL after 10 s; also on Ctrl+C). Every request has a "
+        f"`/gradio_api/info` lists `/answer` and `/openapi.json` lists `/v1/answer` ({r['ready_s']:.1f} s), "
+        "runs each scenario with one thread and HTTP client per user, and stops the server in a `finally` "
+        "(SIGTERM to its process group, SIGKILL after 10 s; also on Ctrl+C). Every request has a "
         f"{r['timeout']:.0f} s timeout and each scenario a deadline and a cap of {r['max_requests']} "
-        "requests. An error is an exception, an error event, a result that is not JSON or not an Answer, "
-        f"or, in {QUOTE_SAMPLE} answers sampled at random per scenario, a citation, passage or "
-        "alternative whose `quote` is not `document.text[start:end]` (checked with "
-        "`qa.index.cache.get_index` on the same index). Every answer is also compared with the in-process "
-        "answer to the same question (text, abstention and cited spans).",
+        "requests. An error is an exception, an error status or event, a result that is not JSON or not "
+        f"an Answer, or, in {QUOTE_SAMPLE} answers sampled at random per scenario, a citation, passage or "
+        "alternative whose `quote` is not `document.text[start:end]`. Every answer is also compared with "
+        "the in-process answer to the same question (text, abstention and cited spans).",
         "",
-        "| scenario | answers | answers/s | p50 / p95 / max ms | errors | quotes checked | not identical to in-process | server RSS MiB (peak) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| endpoint | scenario | answers | answers/s | p50 / p95 / max ms | errors | quotes checked | not identical to in-process | server RSS MiB (peak) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for x in scs:
         lines.append(
-            f"| {x.users} user{'s' if x.users > 1 else ''}, {x.seconds:.0f} s | {x.answers} | {x.throughput:.1f} | "
-            f"{pct(x.latencies, 50):.0f} / {pct(x.latencies, 95):.0f} / {max(x.latencies, default=float('nan')):.0f} | "
-            f"{len(x.errors)} | {x.quote_checked} ({len(x.quote_bad)} wrong) | {x.different} | "
+            f"| `{label(x.endpoint)}` | {x.users} user{'s' if x.users > 1 else ''}, {x.seconds:.0f} s | {x.answers} | "
+            f"{x.throughput:.1f} | {pct(x.latencies, 50):.0f} / {pct(x.latencies, 95):.0f} / "
+            f"{max(x.latencies, default=float('nan')):.0f} | {len(x.errors)} | {x.quote_checked} "
+            f"({len(x.quote_bad)} wrong) | {x.different} | "
             f"{x.rss.get('VmRSS', float('nan')):.0f} ({x.rss.get('VmHWM', float('nan')):.0f}) |")
     total_err = sum(x.error_count for x in scs)
-    growth = rss_growth(r)
     lines += [
         "",
-        f"Total errors: {total_err}. Server RSS after warm-up: {r['rss_ready'].get('VmRSS', float('nan')):.0f} MiB; "
-        "the RSS column is VmRSS at the end of each scenario (VmHWM, the peak so far, in brackets), "
-        f"{growth:.0f} MiB more per 1,000 answers. "
-        "Figures for throughput and latency are in docs/benchmarks.md, \"Concurrency (HTTP API)\".",
+        f"Total errors: {total_err}. Server RSS after warm-up: {r['rss_ready'].get('VmRSS', float('nan')):.0f} MiB "
+        "(the RSS column is VmRSS at the end of each scenario, VmHWM in brackets). Throughput and latency: "
+        "docs/benchmarks.md, \"Concurrency (HTTP API)\"; memory over a long run: \"Soak\" below.",
         "",
     ]
-    if r["client"] == "httpx" and growth > 20:
-        lines += [
-            "The growth is Gradio's, not the library's (2,000 in-process `answer()` calls keep RSS flat): a "
-            "call to `/gradio_api/call/answer` without a `session_hash` is a new session, and Gradio keeps the "
-            "state of the last `state_session_capacity` sessions (default 10,000), so RSS grows with every "
-            "raw-HTTP request until 10,000 sessions are held, about 1 GB at this rate, and then stays there. "
-            "`gradio_client` sends one session per `Client` and does not cause it; "
-            "`launch(..., state_session_capacity=N)` with a small N bounds it.",
-            "",
-        ]
     if total_err:
         first = [e for x in scs for e in (x.errors + x.quote_bad)][:5]
         lines += ["First errors:", ""] + [f"- `{e}`" for e in first] + [""]
     return "\n".join(lines)
+
+
+def section_soak(sc: Scenario, r: dict) -> str:
+    """The soak's RSS curve, and whether it levelled off (growth in the second half against the first)."""
+    m = r["machine"]
+    samples = sc.rss_samples
+    lines = [
+        SOAK_HEADING,
+        "",
+        f"`python -m bench.load --minutes {sc.seconds / 60:.0f}` ({m['date']}, {m['cores']} shared cores, load "
+        f"average {sc.load[0]:.1f} -> {sc.load[1]:.1f}): {sc.users} users on `POST /v1/answer` for "
+        f"{sc.seconds / 60:.0f} minutes, after the scenarios above, the server's VmRSS sampled every "
+        f"{SOAK_SAMPLE_SECONDS:.0f} s. {sc.answers} answers ({sc.throughput:.1f}/s), p50 / p95 "
+        f"{pct(sc.latencies, 50):.0f} / {pct(sc.latencies, 95):.0f} ms, {sc.error_count} errors.",
+        "",
+        "| minute | answers so far | server RSS MiB |",
+        "|---|---|---|",
+    ]
+    shown, last_minute = [], -1
+    for t, n, rss in samples:
+        if int(t // 60) != last_minute:
+            shown.append((t, n, rss))
+            last_minute = int(t // 60)
+    last = samples[-1] if samples else (sc.wall, sc.answers, sc.rss.get("VmRSS", float("nan")))
+    if not shown or shown[-1] != last:
+        shown.append(last)
+    lines += [f"| {t / 60:.1f} | {n} | {rss:.0f} |" for t, n, rss in shown]
+    lines += ["", soak_verdict(sc), ""]
+    return "\n".join(lines)
+
+
+def soak_verdict(sc: Scenario) -> str:
+    samples = [x for x in sc.rss_samples if x[2] == x[2]]
+    if len(samples) < 4:
+        return "Too few samples to judge the curve."
+    half = len(samples) // 2
+    first = samples[half][2] - samples[0][2]
+    second = samples[-1][2] - samples[half][2]
+    per_k = 1e3 * (samples[-1][2] - samples[half][2]) / max(1, samples[-1][1] - samples[half][1])
+    return (f"RSS {samples[0][2]:.0f} -> {samples[half][2]:.0f} MiB over the first half, "
+            f"-> {samples[-1][2]:.0f} MiB over the second ({first:+.0f} then {second:+.0f} MiB; "
+            f"{per_k:+.1f} MiB per 1,000 answers in the second half): "
+            + ("it levels off." if second <= max(5.0, 0.25 * abs(first)) else "it still grows."))
 
 
 def rss_growth(r: dict) -> float:
@@ -649,14 +736,19 @@ def _raise_interrupt(signum, frame):  # SIGTERM -> the same clean-up as Ctrl+C
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--endpoints", default=",".join(ENDPOINTS),
+                        help="comma-separated: json (POST /v1/answer), gradio (/answer)")
     parser.add_argument("--users", type=int, default=None,
                         help="run one scenario with this many users (plus 1 user, for the speed-up)")
     parser.add_argument("--seconds", type=float, default=None, help="length of that scenario (default 30)")
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_SECONDS:.0f} s per scenario; no docs")
     parser.add_argument("--client", choices=sorted(CALLERS), default="httpx",
-                        help="httpx: Gradio's HTTP API by hand; gradio: gradio_client.Client")
+                        help="for the gradio endpoint: httpx (Gradio's HTTP API by hand) or gradio_client")
+    parser.add_argument("--minutes", type=float, default=0.0,
+                        help=f"then a soak of this many minutes: {SOAK_USERS} users on {JSON_PATH}, RSS sampled")
+    parser.add_argument("--soak-only", action="store_true", help="only the soak (with --minutes)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
-    parser.add_argument("--max-requests", type=int, default=50_000, help="cap per scenario")
+    parser.add_argument("--max-requests", type=int, default=500_000, help="cap per scenario")
     parser.add_argument("--baseline-seconds", type=float, default=None,
                         help="in-process baseline, split before/after the scenarios (default 20; quick 6)")
     parser.add_argument("--no-docs", action="store_true", help="print only; do not touch docs/")
@@ -665,24 +757,30 @@ def main() -> int:
     if not (INDEX_DIR / "manifest.json").exists():
         print(f"no index in {INDEX_DIR}: run `make index` first", file=sys.stderr)
         return 1
+    endpoints = [e for e in args.endpoints.split(",") if e]
+    if not set(endpoints) <= set(ENDPOINTS):
+        parser.error(f"--endpoints: choose from {', '.join(ENDPOINTS)}")
     if args.users is not None or args.seconds is not None:
         users, seconds = args.users or 8, args.seconds or 30.0
-        scenarios = [("a", 1, min(15.0, seconds)), ("x", users, seconds)] if users > 1 else [("x", 1, seconds)]
+        plan = [("1", 1, min(15.0, seconds)), ("x", users, seconds)] if users > 1 else [("x", 1, seconds)]
     else:
-        scenarios = list(SCENARIOS)
+        plan = list(SCENARIOS)
     if args.quick:
-        scenarios = [(n, u, QUICK_SECONDS) for n, u, _ in scenarios]
-    standard = args.users is None and args.seconds is None
-    write_docs = standard and not args.quick and not args.no_docs
+        plan = [(n, u, QUICK_SECONDS) for n, u, _ in plan]
+    if args.soak_only:
+        plan = []
+    scenarios = [(e, n, u, sec) for e in endpoints for n, u, sec in plan]
+    standard = args.users is None and args.seconds is None and not args.soak_only
+    write_docs = not args.quick and not args.no_docs
     base_seconds = args.baseline_seconds or (6.0 if args.quick else 20.0)
     questions = load_questions()
     signal.signal(signal.SIGTERM, _raise_interrupt)
 
     t_start = time.perf_counter()
     r: dict = {"load_start": os.getloadavg()[0], "client": args.client, "n_questions": len(questions),
-               "timeout": args.timeout, "max_requests": args.max_requests,
+               "timeout": args.timeout, "max_requests": args.max_requests, "endpoints": endpoints,
                "concurrency_limit": concurrency_limit()}
-    server = None
+    server, soak, done = None, None, []
     try:
         log("starting qa serve ...")
         server = Server(INDEX_DIR)
@@ -698,26 +796,35 @@ def main() -> int:
         before, _ = run_baseline(questions, base_seconds / 2)
 
         # Warm the server the same way (its model and index load lazily), outside every scenario.
-        warm = CALLERS[args.client](server.url, args.timeout)
-        try:
-            for q in questions[:10]:
-                check_shape(warm(q))
-        finally:
-            warm.close()
+        for endpoint in endpoints or ["json"]:
+            warm = caller_for(endpoint, args.client)(server.url, args.timeout)
+            try:
+                for q in questions[:10]:
+                    check_shape(warm(q))
+            finally:
+                warm.close()
         r["rss_ready"] = proc_status(server.pid)
 
-        done = []
-        for i, (name, users, seconds) in enumerate(scenarios):
-            sc = run_scenario(Scenario(name, users, seconds), server.url, questions, CALLERS[args.client],
-                              server.pid, expected, args.timeout, args.max_requests, args.seed + i)
+        for i, (endpoint, name, users, seconds) in enumerate(scenarios):
+            log(f"[{label(endpoint)}]")
+            sc = run_scenario(Scenario(name, users, seconds, endpoint), server.url, questions,
+                              caller_for(endpoint, args.client), server.pid, expected, args.timeout,
+                              args.max_requests, args.seed + i)
             check_quotes(sc, index)
             done.append(sc)
-            log(f"  {sc.answers} answers, {sc.throughput:.1f}/s, p95 {pct(sc.latencies, 95):.0f} ms, "
-                f"{sc.error_count} errors, {sc.different} not identical, RSS {sc.rss.get('VmRSS', 0):.0f} MiB, "
-                f"server CPU {sc.server_cpu_s / sc.wall:.2f} cores (busiest thread {sc.busiest[0]!r} "
-                f"{sc.busiest[1]:.2f})")
+            log(f"  {sc.answers} answers, {sc.throughput:.1f}/s, p50 {pct(sc.latencies, 50):.0f} ms, "
+                f"p95 {pct(sc.latencies, 95):.0f} ms, {sc.error_count} errors, {sc.different} not identical, "
+                f"RSS {sc.rss.get('VmRSS', 0):.0f} MiB, server CPU {sc.server_cpu_s / sc.wall:.2f} cores "
+                f"(busiest thread {sc.busiest[0]!r} {sc.busiest[1]:.2f})")
             if sc.errors:
                 log(f"  first error: {sc.errors[0]}")
+        if args.minutes > 0:
+            log(f"soak: {SOAK_USERS} users on {JSON_PATH} for {args.minutes:g} min ...")
+            soak = run_scenario(Scenario("soak", SOAK_USERS, 60.0 * args.minutes, "json"), server.url,
+                                questions, JsonCaller, server.pid, expected, args.timeout,
+                                args.max_requests * 100, args.seed + 99)
+            check_quotes(soak, index)
+            log(f"  {soak.answers} answers, {soak.error_count} errors; {soak_verdict(soak)}")
         log(f"baseline: sequential in-process answer(), {base_seconds / 2:.0f} s ...")
         after, _ = run_baseline(questions, base_seconds / 2, start=len(questions) // 2)
     except KeyboardInterrupt:
@@ -733,49 +840,50 @@ def main() -> int:
                      "throughput": 1e3 * (len(before) + len(after)) / sum(before + after),
                      "tput_before": 1e3 * len(before) / sum(before), "tput_after": 1e3 * len(after) / sum(after)}
     r["machine"] = machine()
-    client_cores = {x.name: x.client_cpu_s / x.wall for x in done if x.wall}
-    r["client_cpu_note"] = "CPU cores used: " + ", ".join(f"({k}) {v:.2f}" for k, v in client_cores.items())
+    client_cores = {f"{x.endpoint} {x.users}": x.client_cpu_s / x.wall for x in done if x.wall}
+    r["client_cpu_note"] = "CPU cores used: " + ", ".join(f"{k}: {v:.2f}" for k, v in client_cores.items())
 
-    single = next((x for x in done if x.users == 1), None)
-    b = r["baseline"]
-    rows = [("in-process answer() (baseline)", len(b["latencies"]), f"{b['throughput']:.1f}", "",
-             f"{pct(b['latencies'], 50):.0f}", f"{pct(b['latencies'], 95):.0f}", f"{max(b['latencies']):.0f}",
-             "", "", "", "0", "")]
-    rows += [scenario_row(x, single) for x in done]
     print(f"\nCPU cores: {os.cpu_count()}  (load average {r['load_start']:.1f} -> {r['machine']['load']:.1f}; "
-          f"queue concurrency limit {r['concurrency_limit']}; {args.client} clients)\n")
-    print(format_table(rows))
-    s = summary(r)
-    if single:
-        print(f"\nHTTP overhead, 1 user: p50 {s['http_p50']:.0f} ms vs {s['base_p50']:.0f} ms in process "
-              f"(+{s['http_overhead_ms']:.0f} ms, {s['http_ratio']:.1f}x)")
+          f"Gradio queue concurrency limit {r['concurrency_limit']}; gradio via {args.client})\n")
+    if done:
+        print(format_table(result_rows(r)))
+        print()
+        for line in verdicts(r):
+            print(line)
     print(f"client (this process) {r['client_cpu_note']}")
-    print(f"server RSS: {r['rss_ready'].get('VmRSS', float('nan')):.0f} MiB after warm-up, "
-          f"+{rss_growth(r):.0f} MiB per 1,000 answers")
-    for x in done:
+    for x in done + ([soak] if soak else []):
         for e in (x.errors + x.quote_bad)[:3]:
-            print(f"({x.name}) error: {e}")
+            print(f"({x.endpoint} {x.name}) error: {e}")
+    if soak:
+        print()
+        print(section_soak(soak, r))
 
     RESULTS.mkdir(parents=True, exist_ok=True)
+    b = r["baseline"]
     raw = {k: v for k, v in r.items() if k not in ("scenarios", "baseline")}
     raw["baseline"] = {k: v for k, v in b.items() if k != "latencies"} | {
-        "n": len(b["latencies"]), "p50_ms": s["base_p50"], "p95_ms": s["base_p95"]}
-    raw["scenarios"] = [{"name": x.name, "users": x.users, "seconds": x.seconds, "wall": x.wall,
-                         "answers": x.answers, "throughput": x.throughput, "p50_ms": pct(x.latencies, 50),
-                         "p95_ms": pct(x.latencies, 95), "max_ms": max(x.latencies, default=None),
+        "n": len(b["latencies"]), "p50_ms": pct(b["latencies"], 50), "p95_ms": pct(b["latencies"], 95)}
+    raw["scenarios"] = [{"endpoint": x.endpoint, "name": x.name, "users": x.users, "seconds": x.seconds,
+                         "wall": x.wall, "answers": x.answers, "throughput": x.throughput,
+                         "p50_ms": pct(x.latencies, 50), "p95_ms": pct(x.latencies, 95),
+                         "max_ms": max(x.latencies, default=None),
                          "server_answer_p50_ms": pct(x.server_ms, 50), "errors": x.errors,
                          "quote_checked": x.quote_checked, "quote_bad": x.quote_bad, "different": x.different,
-                         "server_cpu_s": x.server_cpu_s, "busiest_thread": x.busiest, "client_cpu_s": x.client_cpu_s, "rss_mib": x.rss,
-                         "load": x.load} for x in done]
+                         "server_cpu_s": x.server_cpu_s, "busiest_thread": x.busiest,
+                         "client_cpu_s": x.client_cpu_s, "rss_mib": x.rss, "rss_samples": x.rss_samples,
+                         "load": x.load} for x in done + ([soak] if soak else [])]
     (RESULTS / "load-last-run.json").write_text(json.dumps(raw, indent=1, default=str))
-    if write_docs:
+    if write_docs and standard and done:
         bench_md, rel_md = section_benchmarks(r), section_reliability(r)
         (RESULTS / "load.md").write_text(bench_md, encoding="utf-8")
         replace_section(BENCH_DOC, BENCH_HEADING, bench_md)
         replace_section(RELIABILITY_DOC, RELIABILITY_HEADING, rel_md)
         print(f"\nwrote the sections of {BENCH_DOC.relative_to(ROOT)} and {RELIABILITY_DOC.relative_to(ROOT)}")
+    if write_docs and soak and args.minutes >= 1:
+        replace_section(RELIABILITY_DOC, SOAK_HEADING, section_soak(soak, r))
+        print(f"wrote the soak section of {RELIABILITY_DOC.relative_to(ROOT)}")
     print(f"done in {time.perf_counter() - t_start:.0f} s")
-    return 1 if any(x.error_count for x in done) else 0
+    return 1 if any(x.error_count for x in done + ([soak] if soak else [])) else 0
 
 
 if __name__ == "__main__":

@@ -95,10 +95,10 @@ def build(folder: Path, n_passages: int, seed: int = 0) -> dict:
     from qa.vectors.ann import build_vector_index, choose_index_spec
     from qa.config import DEFAULT_SETTINGS, INDEX_FORMAT_VERSION
     from qa.embed import HashEmbedder
-    from qa.index.manifest import (CHUNKS, DATA_FILES, DOCUMENTS, FAISS_FILE, LEXICAL_DIR, MANIFEST,
+    from qa.index.manifest import (CHUNKS, DOCUMENTS, FAISS_FILE, LEXICAL_DIR, MANIFEST,
                              SENTENCE_VECTORS, SENTENCES, settings_record)
     from qa.index.lexical import build_lexical_index
-    from qa.checksums import file_sha256
+    from qa.index.integrity import file_records, written_files
 
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
@@ -199,8 +199,7 @@ def build(folder: Path, n_passages: int, seed: int = 0) -> dict:
         "sources": sources,
         "counts": {"documents": n_docs, "sentences": n_sent, "chunks": n_chunks},
         "warnings": [], "vector_index": spec.to_dict(),
-        "files": {name: (folder / name).stat().st_size for name in DATA_FILES},
-        "checksums": {name: file_sha256(folder / name) for name in DATA_FILES},
+        **file_records(folder, written_files(folder, {})),
         "synthetic": params,
     }
     params["build_s"] = round(time.perf_counter() - t0, 1)

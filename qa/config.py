@@ -24,6 +24,11 @@ DEFAULT_MODEL_DIM = 384
 #: (ONNX Runtime, dynamically quantised; about twice as fast) or "fp32". Questions are always
 #: embedded in fp32. ``$QA_INDEX_PRECISION`` overrides it; figures in docs/benchmarks.md.
 DEFAULT_INDEX_PRECISION = "int8"
+#: ONNX Runtime threads per question encode (the shared query embedder). A question is one short
+#: text: splitting it over two threads costs more in hand-offs and spinning than it saves, and a
+#: server gets its parallelism from concurrent requests. Measured on 2 shared cores: 1 thread
+#: 98-102 encodes/s at 4.8 ms CPU each, 1 or 8 callers; 2 threads 41-69/s at 6-9 ms.
+QUERY_ENCODER_THREADS = 1
 INDEX_PRECISION_ENV = "QA_INDEX_PRECISION"
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -43,6 +43,16 @@ class IndexMismatchError(QAIndexError):
     """The index was built by another format version or another embedding model."""
 
 
+class IndexUnverifiableError(IndexMismatchError):
+    """The index's manifest records no checksum of some of its files (an index written by an older
+    version, or a hand-made manifest), so what answers quote cannot be verified."""
+
+
+class IndexChecksumError(IndexCorruptError):
+    """A file of the index differs from the checksum its manifest recorded: it was altered in
+    place since it was written, even if its size is the same."""
+
+
 class IndexStaleError(QAIndexError):
     """The corpus changed since the index was built."""
 

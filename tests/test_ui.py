@@ -361,6 +361,28 @@ def test_api_serves_several_users_at_once(client):
     assert [r["abstained"] for r in results] == [False, True, False] * 3
 
 
+def test_the_served_app_has_the_json_api_and_fills_a_short_gradio_call(client):
+    import httpx
+
+    url = client.src.rstrip("/")
+    res = httpx.post(f"{url}/v1/answer", json={"question": "Who co-founded 01.AI?"}, timeout=60)
+    assert res.status_code == 200 and res.json()["citations"]
+    assert httpx.post(f"{url}/v1/answer", json={"question": ""}, timeout=60).status_code == 400
+    # Gradio's raw API with the question alone: answered with the defaults, no object repr.
+    event = httpx.post(f"{url}/gradio_api/call/answer", json={"data": ["Who co-founded 01.AI?"]}).json()
+    stream = httpx.get(f"{url}/gradio_api/call/answer/{event['event_id']}", timeout=60).text
+    assert "event: complete" in stream and "object at 0x" not in stream
+
+
+def test_the_corpus_tab_shows_paths_as_the_user_knows_them():
+    class ShippedModel:
+        name = "sentence-transformers/all-MiniLM-L6-v2"
+
+    status, rows = handlers.corpus_overview(ROOT / "index", ShippedModel())
+    assert rows and "<code>index</code>" in status and "<code>corpus</code>" in status
+    assert str(ROOT) not in status
+
+
 def test_answer_words_are_bold_and_still_escaped():
     from qa.app.render import quote_html
     from qa.reader.extract import Citation

@@ -129,15 +129,24 @@ def index_command(corpus_dir: Path | None, index_dir: Path | None, force: bool, 
 @main.command("status")
 @click.argument("corpus_dir", required=False, type=click.Path(path_type=Path))
 @click.option("--index-dir", type=click.Path(path_type=Path), default=None)
+@click.option("--verify", is_flag=True,
+              help="Also hash every file of the index (vectors, FAISS, lexical index) and compare "
+                   "with the checksums its manifest recorded.")
 @collection_option
-def status_command(corpus_dir: Path | None, index_dir: Path | None, collection: str | None) -> None:
-    """Exit 0 if the index is up to date with CORPUS_DIR, 1 (and say why) if not."""
+def status_command(corpus_dir: Path | None, index_dir: Path | None, verify: bool,
+                   collection: str | None) -> None:
+    """Exit 0 if the index is up to date with CORPUS_DIR (and, with --verify, intact), 1 (and
+    say why) if not."""
     from qa.config import DEFAULT_MODEL_NAME
     from qa.index.build import index_is_current
 
     corpus_dir, index_dir = _collection_dirs(collection, corpus_dir, index_dir)
-    ok, why = index_is_current(index_dir or default_index_dir(), corpus_dir or default_corpus_dir(),
-                               DEFAULT_MODEL_NAME)
+    index_dir = index_dir or default_index_dir()
+    if verify:
+        from qa.index.integrity import verify_index
+
+        click.echo(verify_index(index_dir).summary())  # a damaged file: error, exit status 1
+    ok, why = index_is_current(index_dir, corpus_dir or default_corpus_dir(), DEFAULT_MODEL_NAME)
     click.echo(why)
     sys.exit(0 if ok else 1)
 

@@ -27,6 +27,7 @@ from qa.app.render import (
     escape_text,
     metrics_rows,
     parse_cite_ref,
+    public_message,
     question_rows,
     render_answer,
     render_build_report,
@@ -223,8 +224,10 @@ def corpus_overview(index_dir=None, embedder=None, collection: str | None = None
         overview = index_overview(folder, embedder_or_default(embedder).name)
     except QAError as exc:
         return render_error(str(exc)), []
-    status = render_corpus_status(overview.manifest, overview.index_dir, overview.corpus_dir,
-                                  overview.fresh, overview.why)
+    # Paths as the user knows them (``index``, ``collections/notes/index``), not the server's.
+    shown = [public_message(str(p)) if p is not None else None for p in (overview.index_dir, overview.corpus_dir)]
+    status = render_corpus_status(overview.manifest, shown[0], shown[1], overview.fresh,
+                                  public_message(overview.why))
     return status, corpus_rows(overview.documents)
 
 

@@ -264,6 +264,18 @@ def corpus_rows(entries: Sequence) -> list[list]:
              "" if e.boilerplate is None else f"{e.boilerplate:.0%}", e.status] for e in entries]
 
 
+def public_message(message: str) -> str:
+    """``message`` without the server's own folders: the project's and the collections' roots
+    are dropped from paths (``/srv/app/index`` -> ``index``), so a message names what a user
+    knows and not where the server keeps it."""
+    from qa.collections import collections_root
+    from qa.config import PROJECT_ROOT
+
+    for root, shown in ((collections_root().resolve(), "collections/"), (PROJECT_ROOT, "")):
+        message = message.replace(f"{root}/", shown).replace(str(root), shown.rstrip("/") or ".")
+    return message
+
+
 def render_corpus_status(manifest: dict, index_dir, corpus_dir, fresh: bool, why: str) -> str:
     """The Corpus tab's status HTML: whether the index at ``index_dir`` is up to date with
     ``corpus_dir`` (and, if not, ``why`` and the command that rebuilds it), what it was built with,

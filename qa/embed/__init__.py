@@ -212,7 +212,9 @@ def default_embedder():
             if os.environ.get(EMBEDDER_ENV) != "sentence-transformers" and onnx_encoder_ready():
                 from qa.embed.onnx import OnnxEmbedder
 
-                _DEFAULT = OnnxEmbedder(onnx_encoder_dir())
+                from qa.config import QUERY_ENCODER_THREADS
+
+                _DEFAULT = OnnxEmbedder(onnx_encoder_dir(), threads=QUERY_ENCODER_THREADS)
             else:
                 _DEFAULT = SentenceTransformerEmbedder()
         return _DEFAULT
@@ -236,14 +238,14 @@ def default_index_embedder():
     """The process-wide shared embedder that builds indexes by default.
 
     The bundled model through ONNX Runtime at ``index_precision()`` when the export holds that
-    model; otherwise (no export, or ``QA_EMBEDDER=sentence-transformers``) ``default_embedder()``.
+    model (its own instance, with every core: ``default_embedder()`` encodes one question per
+    thread); otherwise (no export, or ``QA_EMBEDDER=sentence-transformers``) ``default_embedder()``.
     Questions are embedded by ``default_embedder()`` (fp32) whatever built the index: same model,
     same vector space, and the int8 passages lose little retrieval quality against fp32 questions
     (docs/benchmarks.md).
     """
     precision = index_precision()
-    if precision == "fp32" or os.environ.get(EMBEDDER_ENV) == "sentence-transformers" \
-            or not onnx_encoder_ready(precision=precision):
+    if os.environ.get(EMBEDDER_ENV) == "sentence-transformers" or not onnx_encoder_ready(precision=precision):
         return default_embedder()
     with _DEFAULT_LOCK:
         if precision not in _DEFAULT_INDEX:

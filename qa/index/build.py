@@ -37,11 +37,11 @@ from typing import Callable
 
 import numpy as np
 
-from qa.checksums import file_sha256
 from qa.config import DEFAULT_SETTINGS, INDEX_FORMAT_VERSION, Settings
 from qa.embed import Embedder
 from qa.errors import CorpusError, IndexCorruptError, IndexNotFoundError, QAIndexError
 from qa.index.atomic import remove_abandoned_temporaries, replacing
+from qa.index.integrity import file_records, written_files
 from qa.index.load import _load_files
 
 # The manifest's names are re-exported: callers import them from here.
@@ -61,6 +61,7 @@ from qa.index.manifest import (  # noqa: F401
     data_files,
     incompatibility,
     index_is_current,
+    load_check_problem,
     pipeline_fingerprint,
     read_manifest,
     recorded_corpus_dir,
@@ -165,7 +166,8 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
             note = f"{why}: everything was embedded again"
         elif (changes.fresh and choice.matches(manifest)
               and all((index_dir / f).exists() for f in data_files(manifest))
-              and store_problem(index_dir, manifest) is None):
+              and store_problem(index_dir, manifest) is None
+              and load_check_problem(index_dir, manifest) is None):
             counts = manifest["counts"]
             return BuildReport(str(index_dir), "up to date", counts["documents"], counts["chunks"],
                                counts["sentences"], time.perf_counter() - t0,
@@ -174,7 +176,7 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
         else:
             try:
                 previous = previous_index(index_dir, manifest, _load_files(
-                    index_dir, manifest, embedder.name, lexical=False, vectors=False))
+                    index_dir, manifest, embedder.name, lexical=False, vectors=False, verify=False))
             except QAIndexError as exc:
                 note = f"the previous index could not be re-used ({exc}); everything was embedded again"
     try:
@@ -311,10 +313,10 @@ def _write_files(tmp: Path, manifest: dict, documents, doc_rows, sentences, chun
         store.close()
     build_lexical_index(chunk_texts, tmp / LEXICAL_DIR)
     manifest = dict(manifest, store=record, **extra)
-    names = data_files(dict(manifest, files={CHUNK_VECTORS: 0}))
-    manifest = dict(manifest, files={name: (tmp / name).stat().st_size for name in names},
-                    # Checked before a later build re-uses the files (not on every load).
-                    checksums={name: file_sha256(tmp / name) for name in names})
+    # Checked on every load (the files answers quote from), by `qa status --verify` (all of
+    # them) and before a later build re-uses the files.
+    names = written_files(tmp, dict(manifest, files={CHUNK_VECTORS: 0}))
+    manifest = dict(manifest, **file_records(tmp, names))
     # The manifest is written last: a folder without one is never taken for an index.
     with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
         json.dump(manifest, fh, ensure_ascii=False, indent=1)

@@ -1,6 +1,6 @@
 """Loaded indexes kept in memory across calls and threads, keyed by folder, and reloaded when a
-build swaps in a new index (the manifest changes) or, at most every ``STALE_CHECK_SECONDS``, when
-the corpus changed."""
+build swaps in a new index (the manifest changes). At most every ``STALE_CHECK_SECONDS`` the corpus
+is compared with the manifest (sizes and times of its files), and a changed one is reported."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from qa.config import STALE_CHECK_SECONDS, default_index_dir
-from qa.index.load import LoadedIndex, load_index
+from qa.index.load import LoadedIndex, check_fresh, load_index
 
 # Loaded indexes, keyed by folder; reloaded when the manifest's build id changes.
 _CACHE: dict[str, tuple[str, float, LoadedIndex]] = {}
@@ -35,9 +35,13 @@ def get_index(index_dir: str | os.PathLike | None = None, embedder_name: str | N
         now = time.monotonic()
         if cached and cached[0] == stamp and stamp:
             loaded = cached[2]
-            if not check_stale or now - cached[1] < STALE_CHECK_SECONDS:
-                _check_model(loaded, embedder_name, path)
-                return loaded
+            if check_stale and now - cached[1] >= STALE_CHECK_SECONDS:
+                # The same build: only the corpus can have changed. Not a reload, which would
+                # read and verify every table again under this lock every few seconds.
+                check_fresh(path, loaded.manifest)
+                _CACHE[key] = (stamp, now, loaded)
+            _check_model(loaded, embedder_name, path)
+            return loaded
         loaded = load_index(path, embedder_name=embedder_name, check_stale=check_stale, store=store, uri=uri)
         _CACHE[key] = (stamp, now, loaded)
         return loaded

@@ -14,6 +14,7 @@ import numpy as np
 from qa.config import INDEX_FORMAT_VERSION
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexStaleError
 from qa.index.atomic import recover
+from qa.index.integrity import checksum_error, recorded_files
 from qa.index.manifest import (
     CHUNK_VECTORS,
     CHUNKS,
@@ -22,11 +23,14 @@ from qa.index.manifest import (
     MANIFEST,
     SENTENCE_VECTORS,
     SENTENCES,
+    VERIFIED_ON_LOAD,
+    altered_files,
     corpus_changes,
     current_build_id,
     data_files,
     read_manifest,
     recorded_corpus_dir,
+    require_checksums,
 )
 from qa.types import Chunk, Document, Segment, Sentence
 from qa.vectors.store import open_store
@@ -126,7 +130,7 @@ def _table_range_problems(documents, sentences: np.ndarray, chunks: np.ndarray) 
 
 def _load_documents(path: Path) -> tuple[Document, ...]:
     docs = []
-    with open(path, encoding="utf-8") as fh:
+    with open(path, "rb") as fh:
         for line in fh:
             row = json.loads(line)
             segments = tuple(Segment(int(s), int(e), bool(k), str(r)) for s, e, k, r in row["segments"])
@@ -166,24 +170,32 @@ def load_index(index_dir: str | os.PathLike, embedder_name: str | None = None,
     else:
         raise IndexCorruptError(f"{index_dir} kept changing while it was read; try again")
     if check_stale:
-        source = corpus_dir or recorded_corpus_dir(index_dir, manifest)
-        if source and Path(source).is_dir():
-            changes = corpus_changes(manifest, source)
-            if not changes.fresh:
-                raise IndexStaleError(
-                    f"the corpus {source} changed since the index was built ({changes.summary()}); "
-                    f"rebuild with `qa index {source} --index-dir {index_dir}`")
+        check_fresh(index_dir, manifest, corpus_dir)
     return loaded
+
+
+def check_fresh(index_dir: str | os.PathLike, manifest: dict, corpus_dir: str | os.PathLike | None = None) -> None:
+    """Raise ``IndexStaleError`` if ``corpus_dir`` (default: the folder the manifest records)
+    changed since the index was built; a folder that is not there is not checked."""
+    source = corpus_dir or recorded_corpus_dir(index_dir, manifest)
+    if source and Path(source).is_dir():
+        changes = corpus_changes(manifest, source)
+        if not changes.fresh:
+            raise IndexStaleError(
+                f"the corpus {source} changed since the index was built ({changes.summary()}); "
+                f"rebuild with `qa index {source} --index-dir {index_dir}`")
 
 
 def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
                 lexical: bool = True, vectors: bool = True, store: str | None = None,
-                uri: str | None = None) -> LoadedIndex:
+                uri: str | None = None, verify: bool = True) -> LoadedIndex:
     """The files of an index, checked against ``manifest``.
 
     ``lexical=False`` skips the bm25s index; ``vectors=False`` does not open the vector store
     unless the index has no ``chunk_vectors.npy`` (then a flat FAISS index is the only source of
-    the passage vectors for re-use).
+    the passage vectors for re-use). ``verify`` (the default; a build re-using the index checks
+    every checksum itself) requires checksums in the manifest and compares those of
+    ``VERIFIED_ON_LOAD`` with the files.
     """
     from qa.index.lexical import load_lexical_index
 
@@ -197,7 +209,9 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
     if embedder_name is not None and model.get("name") != embedder_name:
         raise IndexMismatchError(
             f"{index_dir} was built with model {model.get('name')!r}, not {embedder_name!r}; {rebuild}")
-    for name in data_files(manifest):
+    if verify:
+        require_checksums(index_dir, manifest)
+    for name in dict.fromkeys(data_files(manifest) + recorded_files(manifest)):
         path = index_dir / name
         if not path.exists():
             raise IndexCorruptError(f"{path} is missing; {rebuild}")
@@ -243,6 +257,15 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
         if vector_store is not None:
             vector_store.close()
         raise IndexCorruptError(f"{index_dir} is inconsistent ({', '.join(problems)}); {rebuild}")
+    if verify:
+        # Last: a damaged table is reported by what is wrong in it; a plausible edit only here.
+        # One pass of SHA-256 over these files after parsing them (bench/integrity.py: hashing on
+        # a second thread meanwhile was slower on a busy 2-core machine).
+        altered = altered_files(index_dir, manifest, VERIFIED_ON_LOAD)
+        if altered:
+            if vector_store is not None:
+                vector_store.close()
+            raise checksum_error(index_dir, altered)
     return LoadedIndex(str(index_dir), manifest, documents, sentences, chunks, vector_store,
                        sentence_vectors, lexical_index, {d.doc_id: i for i, d in enumerate(documents)},
                        chunk_vectors)

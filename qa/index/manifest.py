@@ -4,7 +4,8 @@
 chunking settings and a fingerprint of the indexing code, the corpus folder (relative to the index),
 and a record (hash, size, mtime) of every source file. This module reads and checks it, compares it
 with a corpus folder (``corpus_changes``) and with a model and settings (``incompatibility``), and
-writes the records of source files. It reads no table, vector or FAISS file.
+writes the records of source files. Of the index's own files it hashes only those every load
+verifies (``VERIFIED_ON_LOAD``); ``qa.index.integrity`` hashes the rest on request.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from qa.checksums import file_sha256
 from qa.config import DEFAULT_SETTINGS, INDEX_FORMAT_VERSION, Settings
-from qa.errors import IndexCorruptError, IndexNotFoundError
+from qa.errors import IndexCorruptError, IndexNotFoundError, IndexUnverifiableError
 from qa.ingest.corpus import Corpus, list_corpus_files
 from qa.vectors.store import FAISS_FILE
 
@@ -34,6 +35,9 @@ CHUNK_VECTORS = "chunk_vectors.npy"
 LEXICAL_DIR = "lexical"
 #: The files of a FAISS index (``data_files`` gives those of any index).
 DATA_FILES = (DOCUMENTS, SENTENCES, CHUNKS, FAISS_FILE, SENTENCE_VECTORS)
+#: The files every load verifies against their checksums: the ones a citation's text and offsets
+#: come from (``qa.index.integrity`` says why only these).
+VERIFIED_ON_LOAD = (DOCUMENTS, SENTENCES, CHUNKS)
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,59 @@ def data_files(manifest: dict) -> tuple[str, ...]:
     if isinstance(files, dict) and CHUNK_VECTORS in files:
         names.append(CHUNK_VECTORS)
     return tuple(names)
+
+
+# --- checksums of the index's own files --------------------------------------------------------
+
+def rebuild_hint(index_dir: str | os.PathLike, force: bool = True) -> str:
+    """The command that rebuilds the index in ``index_dir`` (``force``: from scratch, re-using
+    nothing of it)."""
+    return f"rebuild with `qa index CORPUS_DIR --index-dir {index_dir}{' --force' if force else ''}`"
+
+
+def require_checksums(index_dir: str | os.PathLike, manifest: dict) -> None:
+    """Raise ``IndexUnverifiableError`` unless ``manifest`` records the size and checksum of every
+    data file and of the lexical index (an older index, or a manifest written by hand)."""
+    files, checksums = manifest.get("files"), manifest.get("checksums")
+    needed = list(data_files(manifest))
+    missing = []
+    if not isinstance(files, dict) or not isinstance(checksums, dict):
+        missing = ["files" if not isinstance(files, dict) else "checksums"]
+    else:
+        missing = [n for n in needed if not isinstance(checksums.get(n), str) or n not in files]
+        if not any(str(n).startswith(LEXICAL_DIR + "/") for n in checksums):
+            missing.append(f"{LEXICAL_DIR}/")
+    if missing:
+        raise IndexUnverifiableError(
+            f"{index_dir} records no checksums of its files ({', '.join(missing)}): it was written by "
+            f"an older version, so what answers quote cannot be verified; {rebuild_hint(index_dir, force=False)}")
+
+
+def altered_files(index_dir: Path, manifest: dict, names, known: dict | None = None) -> list[str]:
+    """The names among ``names`` whose SHA-256 is not the one ``manifest`` records (a missing file
+    counts as altered). ``known`` maps names already hashed by the caller to their digest."""
+    checksums = manifest.get("checksums") or {}
+    known = known or {}
+    altered = []
+    for name in names:
+        try:
+            digest = known.get(name) or file_sha256(index_dir / name)
+        except OSError:
+            digest = None
+        if digest != checksums.get(name):
+            altered.append(name)
+    return altered
+
+
+def load_check_problem(index_dir: Path, manifest: dict) -> str | None:
+    """Why ``index_dir`` would fail the checksum part of loading (no checksums recorded, or a file
+    of ``VERIFIED_ON_LOAD`` altered), or None: a build must not call such an index up to date."""
+    try:
+        require_checksums(index_dir, manifest)
+    except IndexUnverifiableError:
+        return "the manifest records no checksums"
+    altered = altered_files(index_dir, manifest, VERIFIED_ON_LOAD)
+    return f"{', '.join(altered)} altered since written" if altered else None
 
 
 # --- source files --------------------------------------------------------------------------------
@@ -256,6 +313,9 @@ def index_is_current(index_dir: str | os.PathLike, corpus_dir: str | os.PathLike
     missing = [f for f in data_files(manifest) if not (Path(index_dir) / f).exists()]
     if missing:
         return False, f"missing files: {', '.join(missing)}"
+    problem = load_check_problem(Path(index_dir), manifest)
+    if problem:
+        return False, problem
     changes = corpus_changes(manifest, corpus_dir)
     if not changes.fresh:
         return False, f"corpus changed: {changes.summary()}"
