@@ -131,8 +131,8 @@ class Answer:
     message ``NOT_FOUND``. ``citations`` lists the answer span first, then the spans of other
     documents that state the same thing; ``passages`` lists the retrieved passages (the closest
     evidence, also when abstaining); ``alternatives`` the best-scoring candidate sentences, the
-    chosen one first. ``confidence`` is the evidence score compared with the
-    abstention threshold; ``timings`` are milliseconds per stage.
+    chosen one first. ``confidence`` is the probability that the answer is right
+    (the reader's fitted answerability model), compared with the abstention threshold; ``timings`` are milliseconds per stage.
     """
 
     question: str

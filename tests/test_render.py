@@ -32,7 +32,7 @@ def test_answer_numbers_answers_before_other_sources_and_links_each_span():
     shown = visible_text(out)
     assert "2 sources, which differ" in shown and "(differs)" in shown
     assert "Doc <B>" in shown and "<B>" not in out
-    assert "dense · 4 passages read" in shown and "evidence score 0.800" in shown
+    assert "dense · 4 passages read" in shown and "confidence 0.80" in shown
 
 
 def test_abstention_lists_each_closest_passage_once_labelled_as_not_an_answer():
@@ -41,7 +41,7 @@ def test_abstention_lists_each_closest_passage_once_labelled_as_not_an_answer():
                                           passages=(p, p), reason="weak"), k=5)
     assert "Closest passages (not an answer)" in visible_text(out)
     # The score shown is the closest sentence's, not an answer's.
-    assert "closest sentence's score" in visible_text(out) and "evidence score" not in visible_text(out)
+    assert "chance the closest sentence answers" in visible_text(out) and "confidence" not in visible_text(out)
     assert [t[3] for t in cite_targets(out)] == ["passage"]
     assert "<img" not in out and "$$" not in out and "{{" not in out
 

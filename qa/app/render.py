@@ -109,14 +109,15 @@ def _copies(c) -> str:
 
 def _timing(result, k: int) -> str:
     ms = result.timings.get("total_ms", 0.0)
-    # An abstention can follow a high score (the closest sentence speaks of the right thing but
-    # does not say what is asked): the label says whose score it is.
-    label, whose = (("closest sentence's score", "the closest sentence's") if result.abstained
-                    else ("evidence score", "the answer sentence's"))
+    # The confidence is the fitted answerability model's probability that the answer is right; for
+    # an abstention, that the closest sentence would have been (a gate can abstain above the
+    # threshold): the label says which.
+    label, whose = (("chance the closest sentence answers", "the closest sentence") if result.abstained
+                    else ("confidence", "this answer"))
     return (f'<div class="qa-meta qa-time">answered in {ms:.0f} ms · {escape_text(result.mode)} · '
-            f'{k} passages read · <span title="{whose} combined score (similarity, question '
-            f'words covered, passage rank, kind of value); not a probability, and it can pass 1">'
-            f'{label} {result.confidence:.3f}</span></div>')
+            f'{k} passages read · <span title="the probability that {whose} is right, from the reader\'s '
+            f'fitted answerability model (calibrated on held-out questions)">'
+            f'{label} {result.confidence:.2f}</span></div>')
 
 
 def quote_html(c) -> str:

@@ -202,7 +202,7 @@ def calibrate_threshold(rows: Sequence[QuestionResult], max_false_abstention: fl
     """The highest threshold whose false-abstention rate stays within ``max_false_abstention``.
 
     ``rows`` must come from a run with abstention by threshold switched off (a very low
-    threshold), so that ``confidence`` is the evidence score of every question; rows that
+    threshold), so that ``confidence`` is the answerability probability of every question; rows that
     abstained anyway (e.g. a name the corpus never mentions) abstain at every threshold. A higher
     threshold abstains more, so the highest admissible one abstains most on unanswerable questions.
     """
