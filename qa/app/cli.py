@@ -120,8 +120,11 @@ def index_command(corpus_dir: Path | None, index_dir: Path | None, force: bool, 
         click.echo(f"warning: {w.path}: {w.message}", err=True)
     click.echo(f"{report.status}: {report.documents} documents, {report.chunks} passages, "
                f"{report.sentences} sentences in {index_dir} ({report.seconds:.1f} s)")
-    click.echo(f"  added {report.added}, changed {report.changed}, removed {report.removed}, "
-               f"unchanged {report.unchanged}; {report.embedded} texts embedded")
+    click.echo(f"  files: {report.files_indexed} indexed, {report.files_skipped} skipped; "
+               f"since the last build: added {report.added}, changed {report.changed}, "
+               f"removed {report.removed}, unchanged {report.unchanged}")
+    click.echo(f"  embedded {report.embedded} texts ({report.embedded_passages} passages, "
+               f"{report.embedded_sentences} sentences)")
     if report.note:
         click.echo(f"  note: {report.note}")
 

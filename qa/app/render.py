@@ -301,7 +301,8 @@ def render_build_report(report, collection: str, files: Sequence[str]) -> str:
     lines = [f'<div class="qa-status">{head}'
              f'<code>{escape_text(collection)}</code>: index {escape_text(report.status)} · '
              f'{report.added} added, {report.changed} changed, {report.unchanged} unchanged, '
-             f'{report.removed} removed · {report.documents} documents, {report.chunks} chunks · '
+             f'{report.removed} removed files ({report.files_indexed} indexed, '
+             f'{report.files_skipped} skipped) · {report.documents} documents, {report.chunks} chunks · '
              f'{report.embedded} texts embedded in {report.seconds:.1f} s</div>']
     refused = [f for f in files if f in left_out]
     if refused:

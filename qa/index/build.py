@@ -88,8 +88,11 @@ class BuildReport:
     ``status`` is "built" (everything embedded), "updated" (only new or changed text embedded) or
     "up to date" (nothing to do). ``added``/``changed``/``removed``/``unchanged`` count source files
     against the previous index (all "added" when there was none); ``embedded`` counts the texts
-    (passages and sentences) embedded by this run; ``note`` says why a full build was needed when
-    an index was already there, or is empty.
+    (passages and sentences) embedded by this run, ``embedded_passages`` + ``embedded_sentences``;
+    ``files_indexed`` counts the corpus files that gave at least one document and ``files_skipped``
+    those left out whole (each has a warning), so that "added 14" with 4 files indexed is
+    explained; ``note`` says why a full build was needed when an index was already there, or is
+    empty.
     """
 
     index_dir: str
@@ -105,6 +108,10 @@ class BuildReport:
     unchanged: int = 0
     embedded: int = 0
     note: str = ""
+    files_indexed: int = 0
+    files_skipped: int = 0
+    embedded_passages: int = 0
+    embedded_sentences: int = 0
 
 
 
@@ -167,10 +174,12 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
               and all((index_dir / f).exists() for f in data_files(manifest))
               and store_problem(index_dir, manifest) is None):
             counts = manifest["counts"]
+            warnings = tuple(IngestWarning(**w) for w in manifest.get("warnings", []))
+            indexed = sum(1 for record in manifest.get("sources", {}).values() if record.get("doc_id"))
             return BuildReport(str(index_dir), "up to date", counts["documents"], counts["chunks"],
-                               counts["sentences"], time.perf_counter() - t0,
-                               tuple(IngestWarning(**w) for w in manifest.get("warnings", [])),
-                               unchanged=len(changes.unchanged))
+                               counts["sentences"], time.perf_counter() - t0, warnings,
+                               unchanged=len(changes.unchanged), files_indexed=indexed,
+                               files_skipped=_skipped_files(warnings))
         else:
             try:
                 previous = previous_index(index_dir, manifest, _load_files(
@@ -184,6 +193,7 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
         previous = None
         corpus, tables = _read_and_embed(corpus_dir, settings, embedder, None, progress)
     sentences, chunks, chunk_texts, chunk_vectors, sentence_vectors, embedded = tables
+    embedded_passages, embedded_sentences = embedded
 
     root = Path(corpus_dir)
     new_manifest = {
@@ -209,15 +219,22 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
     return BuildReport(str(index_dir), "updated" if previous is not None else "built",
                        len(corpus.documents), len(chunks), len(sentences), time.perf_counter() - t0,
                        corpus.warnings, len(changes.added), len(changes.changed), len(changes.removed),
-                       len(changes.unchanged), embedded, note)
+                       len(changes.unchanged), embedded_passages + embedded_sentences, note,
+                       files_indexed=len(corpus.files), files_skipped=_skipped_files(corpus.warnings),
+                       embedded_passages=embedded_passages, embedded_sentences=embedded_sentences)
+
+
+def _skipped_files(warnings) -> int:
+    """How many files the warnings say were left out whole (a file is counted once)."""
+    return len({w.path for w in warnings if w.skips_file})
 
 
 def _read_and_embed(corpus_dir, settings: Settings, embedder: Embedder, previous: Previous | None,
                     progress: Callable[[str, int, int], None] | None):
     """Read the corpus, cut it into sentences and passages, and give every row its vector.
 
-    Returns (corpus, (sentences, chunks, chunk texts, chunk vectors, sentence vectors, number of
-    texts embedded)). With ``previous``, unchanged files are not parsed and unchanged documents
+    Returns (corpus, (sentences, chunks, chunk texts, chunk vectors, sentence vectors, (passages
+    embedded, sentences embedded))). With ``previous``, unchanged files are not parsed and unchanged documents
     take their sentence spans and vectors from it; raises ``IndexCorruptError`` if its tables
     disagree with what the documents give.
     """
@@ -249,7 +266,8 @@ def _read_and_embed(corpus_dir, settings: Settings, embedder: Embedder, previous
         sentence_vectors[sentence_rows] = embedder.encode(
             [texts[doc_rows[sentences[i].doc_id]][sentences[i].start:sentences[i].end] for i in sentence_rows],
             progress=tick)
-    return corpus, (sentences, chunks, chunk_texts, chunk_vectors, sentence_vectors, total)
+    return corpus, (sentences, chunks, chunk_texts, chunk_vectors, sentence_vectors,
+                    (len(chunk_rows), len(sentence_rows)))
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -288,7 +306,8 @@ def _write_files(tmp: Path, manifest: dict, documents, doc_rows, sentences, chun
             row = {"doc_id": d.doc_id, "title": d.title, "path": d.path, "sha256": d.sha256,
                    "date": d.date, "url": d.url, "source": d.source, "author": d.author,
                    "pages": list(d.pages), "copies": list(d.copies), "text": d.text,
-                   "segments": [[s.start, s.end, int(s.kept), s.reason] for s in d.segments]}
+                   "segments": [[s.start, s.end, int(s.kept), s.reason, s.kind, int(s.joined)]
+                                for s in d.segments]}
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     sent_table = np.array([[doc_rows[s.doc_id], s.start, s.end] for s in sentences], dtype=np.int64)
     chunk_table = np.array([[doc_rows[c.doc_id], c.first_sentence, c.last_sentence] for c in chunks],

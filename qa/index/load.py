@@ -89,7 +89,12 @@ class LoadedIndex:
 
     def sentence(self, row: int) -> Sentence:
         d, s, e = (int(x) for x in self.sentence_table[row])
-        return Sentence(self.documents[d].doc_id, s, e)
+        return Sentence(self.documents[d].doc_id, s, e, "code" if self.code_sentences[row] else "prose")
+
+    @property
+    def code_sentences(self) -> np.ndarray:
+        """A bool per sentence row: True for a piece of a code block (``Sentence.kind == "code"``)."""
+        return self.derived.get("code_sentences", lambda: code_sentence_mask(self.documents, self.sentence_table))
 
     def chunk(self, row: int) -> Chunk:
         d, a, b = (int(x) for x in self.chunk_table[row])
@@ -102,6 +107,29 @@ class LoadedIndex:
         d, a, b = (int(x) for x in self.chunk_table[row])
         text = self.documents[d].text
         return " ".join(text[int(s):int(e)] for _, s, e in self.sentence_table[a:b])
+
+
+def code_sentence_mask(documents, sentence_table: np.ndarray) -> np.ndarray:
+    """A bool per row of ``sentence_table``: whether the sentence starts inside a kept code segment
+    of its document (``Segment.kind``)."""
+    mask = np.zeros(len(sentence_table), dtype=bool)
+    if not len(sentence_table):
+        return mask
+    doc_of = sentence_table[:, 0]
+    order = np.argsort(doc_of, kind="stable")
+    bounds = np.searchsorted(doc_of[order], np.arange(len(documents) + 1))
+    for d, doc in enumerate(documents):
+        code = [(seg.start, seg.end) for seg in doc.segments if seg.kept and seg.kind == "code"]
+        if not code or bounds[d] == bounds[d + 1]:
+            continue
+        rows = order[bounds[d]:bounds[d + 1]]
+        starts = sentence_table[rows, 1]
+        seg_starts = np.array([a for a, _ in code])
+        seg_ends = np.array([b for _, b in code])
+        i = np.searchsorted(seg_starts, starts, side="right") - 1
+        inside = (i >= 0) & (starts < seg_ends[np.maximum(i, 0)])
+        mask[rows[inside]] = True
+    return mask
 
 
 def _table_range_problems(documents, sentences: np.ndarray, chunks: np.ndarray) -> list[str]:
@@ -129,7 +157,10 @@ def _load_documents(path: Path) -> tuple[Document, ...]:
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
-            segments = tuple(Segment(int(s), int(e), bool(k), str(r)) for s, e, k, r in row["segments"])
+            # Rows of four (indexes written before segments had a kind) read as joinless prose.
+            segments = tuple(Segment(int(s), int(e), bool(k), str(r), str(rest[0]) if rest else "prose",
+                                     bool(rest[1]) if len(rest) > 1 else False)
+                             for s, e, k, r, *rest in row["segments"])
             pages = tuple(int(p) for p in row.get("pages") or ())
             docs.append(Document(row["doc_id"], row["title"], row["text"], row["path"], row["sha256"],
                                  segments, row.get("date"), row.get("url"), row.get("source"),

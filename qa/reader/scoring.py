@@ -19,7 +19,7 @@ from qa.lexicon.terms import analyze
 from qa.reader.candidate import Candidate
 from qa.reader.context import is_heading, leans_back
 from qa.reader.highlight import answer_span
-from qa.reader.kinds import expected_type
+from qa.reader.kinds import asks_for_code, expected_type
 from qa.types import Hit
 
 
@@ -60,10 +60,13 @@ def score_candidates(question: str, query_vector: np.ndarray, hits: Sequence[Hit
     """Every sentence of the retrieved passages, scored, best first (each sentence once)."""
     prior: dict[int, float] = {}
     k = max(len(hits), 1)
+    # Code and program output is citable but answers only questions about code.
+    code = None if asks_for_code(question) else index.code_sentences
     for hit in hits:
         p = 1.0 - (hit.rank - 1) / k
         for row in range(hit.chunk.first_sentence, hit.chunk.last_sentence):
-            prior[row] = max(prior.get(row, 0.0), p)
+            if code is None or not code[row]:
+                prior[row] = max(prior.get(row, 0.0), p)
     if not prior:
         return []
     rows = np.fromiter(prior.keys(), dtype=np.int64)
