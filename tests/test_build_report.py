@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+
 from conftest import make_corpus
 from test_formats import make_pdf
 
@@ -41,7 +44,13 @@ def test_cli_prints_files_indexed_and_skipped(tmp_path, hash_embedder, monkeypat
 def test_pypdf_noise_goes_into_the_file_report_not_stderr(tmp_path, capfd):
     good = make_pdf(["The glacier lost forty metres of ice between 1980 and 2020, the survey says."])
     damaged = good[:good.rindex(b"%%EOF")]  # pypdf: "EOF marker not found", then it reads on
-    corpus = read_corpus(make_corpus(tmp_path / "c", {"survey.pdf": damaged}))
+    # An application that logs to stderr from the root logger still does not get pypdf's lines.
+    handler = logging.StreamHandler(sys.stderr)
+    logging.getLogger().addHandler(handler)
+    try:
+        corpus = read_corpus(make_corpus(tmp_path / "c", {"survey.pdf": damaged}))
+    finally:
+        logging.getLogger().removeHandler(handler)
     messages = [w.message for w in corpus.warnings if w.path == "survey.pdf"]
     assert len(messages) == 1 and "pypdf: EOF marker not found" in messages[0], messages
     assert "EOF marker" not in capfd.readouterr().err

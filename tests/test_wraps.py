@@ -57,14 +57,21 @@ def test_a_sentence_wrapped_over_lines_is_one_sentence_with_its_newlines():
 
 
 def test_a_short_tail_line_of_a_wrapped_paragraph_is_not_dropped_as_a_fragment():
-    text = ("The committee met in the old town hall on Tuesday and agreed to\n"
-            "fund the bridge repairs\n"
+    text = ("The committee met in the old town hall on Tuesday and agreed to fund\n"
+            "bridge repairs\n"
             "\n"
             "Next steps\n")
     doc = make_document("d", text)
-    tail = [s for s in doc.segments if text[s.start:s.end] == "fund the bridge repairs"][0]
+    tail = [s for s in doc.segments if text[s.start:s.end] == "bridge repairs"][0]
     assert tail.kept and tail.joined
-    assert _sentences(text)[0].endswith("fund the bridge repairs")
+    assert _sentences(text)[0].endswith("fund\nbridge repairs")
+
+
+def test_a_line_starting_in_lower_case_continues_an_unfinished_line_in_any_text():
+    # Two lines only: no wrap width can be told, the lower-case start is enough.
+    text = ("The committee agreed to pay for the repairs\n"
+            "before winter, said the mayor on Tuesday.\n")
+    assert _sentences(text) == [text.strip()]
 
 
 def test_headings_list_items_and_one_paragraph_per_line_stay_apart():
@@ -161,9 +168,10 @@ def test_code_kinds_survive_the_index_and_code_never_answers_a_prose_question(tm
     from qa.index.build import build_index
     from qa.index.load import load_index
 
+    # The log line is the only sentence with the question's words: without the filter, it answers.
     corpus = make_corpus(tmp_path / "c", {"run.txt": (
         "Frobnicator release notes\n\n"
-        "The frobnicator finished the nightly job in forty minutes on the old server.\n\n"
+        "The frobnicator was released in March by the tools team of the company.\n\n"
         "2024-01-01 12:00:00 INFO nightly job finished in 42 minutes\n"
         "2024-01-01 12:00:01 INFO nightly job cleaned 17 files\n")})
     index_dir = tmp_path / "i"
@@ -171,9 +179,9 @@ def test_code_kinds_survive_the_index_and_code_never_answers_a_prose_question(tm
     index = load_index(index_dir)
     kinds = [index.sentence(r).kind for r in range(len(index.sentence_table))]
     assert kinds.count("code") == 1
-    result = answer("How many minutes did the nightly job take?", index_dir=index_dir,
+    result = answer("How many files did the nightly job clean?", index_dir=index_dir,
                     embedder=hash_embedder)
-    assert all("INFO" not in c.quote for c in result.citations if c.role == "answer")
+    assert not any("INFO" in c.quote for c in (*result.citations, *result.alternatives))
     assert "INFO" not in result.text
     # Asking for the log itself may cite it.
     result = answer("What does the log print?", index_dir=index_dir, embedder=hash_embedder)
@@ -186,3 +194,20 @@ def test_two_document_corpus_sentences_are_exact_spans(tmp_path):
         for s in document_sentences(doc):
             assert doc.text[s.start:s.end].strip() == doc.text[s.start:s.end]
             assert "\n\n" not in doc.text[s.start:s.end]
+
+
+@pytest.mark.slow
+def test_the_wrapped_journal_sentence_answers_with_the_real_model(tmp_path, real_embedder):
+    """The case of the issue: a two-document corpus, one file hard-wrapped; the answer sentence is
+    wrapped after "kept a". Cut per line, it abstained (0.353)."""
+    from qa import answer
+    from qa.index.build import build_index
+
+    corpus = make_corpus(tmp_path / "c", {"ilse.txt": ILSE_WRAPPED, "archive.txt": ILSE_OTHER})
+    build_index(corpus, tmp_path / "i", embedder=real_embedder)
+    result = answer("How long did Ilse Varndal keep a journal?", index_dir=tmp_path / "i",
+                    embedder=real_embedder)
+    assert not result.abstained, result.reason
+    assert "kept a\njournal for forty-one years" in result.text
+    for c in (*result.citations, *result.passages, *result.alternatives):
+        assert (corpus / f"{c.doc_id}.txt").read_text(encoding="utf-8")[c.start:c.end] == c.quote
