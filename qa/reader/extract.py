@@ -51,7 +51,7 @@ from qa.reader.names import (
     suggest,
     uncounted,
     unknown_names,
-    unmentioned,
+    unmentioned_in_document,
     without_document_references,
 )
 from qa.reader.naming import asked_class, introduces_unnamed
@@ -176,7 +176,7 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
         # Kuaishou: an answer comes from a document that names what the question is about.
         doc = index.document(best.doc_id)
         names = asked_names(question)
-        if names and len(unmentioned(names, f"{doc.title}\n{doc.text}")) == len(names):
+        if names and len(unmentioned_in_document(names, index, doc.doc_id)) == len(names):
             listed = ", ".join(repr(n) for n in names)
             return Extraction(True, (), (), alternatives, best, best.score,
                               f"the best sentence read comes from {best.doc_id}, which never mentions {listed}")
