@@ -1,6 +1,6 @@
 """Where an index build spends its time on a real corpus, and texts/s and MB/min.
 
-    .venv/bin/python -m bench.build_speed [--docs 600] [--keep DIR]
+    .venv/bin/python -m bench.build_speed [--docs 600] [--keep DIR] [--questions 30]
 
 The corpus: the first ``--docs`` SciFact abstracts (public data, ``../shared/datasets``; skipped
 when missing), each written as an HTML page whose paragraph keeps ~80-column source wraps, the
@@ -8,6 +8,11 @@ shape of generated documentation. ``qa.index.build.build_index`` then indexes it
 default encoder (ONNX int8), once, with every stage timed by wrapping the functions the build
 calls: reading (parsing HTML, cleaning), splitting into sentences and passages, embedding passages,
 embedding sentences, writing (FAISS, BM25, tables). Prints a table and the share of each stage.
+
+Then the same corpus is built with ``sentence_vectors="lazy"`` (passages only; a sentence vector
+is embedded when a question first reads it), and ``--questions`` SciFact claims are asked of both
+indexes in turn: the build-time ratio, the answer latency of each (every question asked once, so
+the lazy index embeds the sentences it reads) and how many answers are the same.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ def write_corpus(folder: Path, docs: int) -> int:
     return total
 
 
-def timed_build(corpus: Path, index_dir: Path) -> dict:
+def timed_build(corpus: Path, index_dir: Path, sentence_vectors: str = "build") -> dict:
     """Build the index of ``corpus`` and return the seconds spent in each stage and the counts."""
     import qa.index.build as build
     from qa.embed import default_index_embedder, ensure_onnx_encoder
@@ -86,7 +91,8 @@ def timed_build(corpus: Path, index_dir: Path) -> dict:
     embedder.encode = timed_encode
     try:
         t0 = time.perf_counter()
-        report = build.build_index(corpus, index_dir, embedder=embedder, force=True)
+        report = build.build_index(corpus, index_dir, embedder=embedder, force=True,
+                                   sentence_vectors=sentence_vectors)
         total = time.perf_counter() - t0
     finally:
         for owner, name, original in saved:
@@ -100,6 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=600)
     parser.add_argument("--keep", type=Path, default=None, help="keep the corpus and index here")
+    parser.add_argument("--questions", type=int, default=30)
     args = parser.parse_args()
     if not (DATA_DIR / "scifact" / "corpus.jsonl").is_file():
         print(f"skipped: {DATA_DIR / 'scifact'} not found")
@@ -108,6 +115,8 @@ def main() -> None:
     try:
         size = write_corpus(work / "corpus", args.docs)
         result = timed_build(work / "corpus", work / "index")
+        lazy = timed_build(work / "corpus", work / "lazy", "lazy")
+        asked = ask_both(work, args.questions)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -121,6 +130,37 @@ def main() -> None:
     for stage, s in seconds.items():
         n = result["texts"].get(stage)
         print(f"| {stage} | {s:.1f} | {s / total:.0%} | {n or ''} | {f'{n / s:.0f}' if n else ''} |")
+    print(f"lazy sentence vectors: build {lazy['total']:.1f} s ({lazy['total'] / total:.2f}x the full "
+          f"build's time; {size / 1e6 / (lazy['total'] / 60):.2f} MB/min)")
+    for mode, times in asked["ms"].items():
+        times = sorted(times)
+        print(f"  answer() with {mode} sentence vectors: p50 {times[len(times) // 2]:.0f} ms, "
+              f"p90 {times[int(0.9 * (len(times) - 1))]:.0f} ms ({len(times)} questions, each asked once)")
+    print(f"  same answer text and citations: {asked['same']} of {asked['n']}")
+
+
+def ask_both(work: Path, n: int) -> dict:
+    """Ask ``n`` SciFact claims of the built and the lazy index, taking turns, each once."""
+    from qa import answer
+    from qa.embed import default_embedder
+
+    embedder = default_embedder()
+    with open(DATA_DIR / "scifact" / "queries.jsonl", encoding="utf-8") as fh:
+        questions = [json.loads(line)["text"] for _, line in zip(range(n), fh)]
+    for folder in ("index", "lazy"):  # load both indexes before timing
+        answer("warm up", index_dir=work / folder, embedder=embedder)
+    ms: dict[str, list[float]] = {"built": [], "lazy": []}
+    same = 0
+    for q in questions:
+        out = {}
+        for mode, folder in (("built", "index"), ("lazy", "lazy")):
+            t0 = time.perf_counter()
+            out[mode] = answer(q, index_dir=work / folder, embedder=embedder)
+            ms[mode].append(1000 * (time.perf_counter() - t0))
+        a, b = out["built"], out["lazy"]
+        same += (a.text, [(c.doc_id, c.start, c.end) for c in a.citations]) == \
+                (b.text, [(c.doc_id, c.start, c.end) for c in b.citations])
+    return {"ms": ms, "same": same, "n": len(questions)}
 
 
 if __name__ == "__main__":

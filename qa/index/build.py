@@ -121,8 +121,8 @@ class BuildReport:
 def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
                 embedder: Embedder | None = None, settings: Settings = DEFAULT_SETTINGS,
                 force: bool = False, progress: Callable[[str, int, int], None] | None = None,
-                *, store: str | None = None, uri: str | None = None, engine: str = "local"
-                ) -> BuildReport:
+                *, store: str | None = None, uri: str | None = None, engine: str = "local",
+                sentence_vectors: str | None = None) -> BuildReport:
     """Index every document under ``corpus_dir`` into ``index_dir``; return what was done.
 
     Does nothing (status "up to date") when the existing index already matches the corpus, the
@@ -136,7 +136,10 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
     (``qa.vectors.store.StoreChoice``); None keeps what the existing index uses (FAISS for a new
     one). Moving an index to another store re-uses its vectors: nothing is embedded again.
     ``engine="ray"`` embeds with Ray Data (``qa.embed.ray``) instead of in this process; the
-    index is the same. Raises ``CorpusError`` if the folder has no indexable document,
+    index is the same. ``sentence_vectors="lazy"`` embeds passages only: each sentence vector is
+    computed when a question first reads it (``qa.index.lazy``; "build", the default for a new
+    index, embeds them all now; None keeps what the existing index does). Raises ``CorpusError`` if
+    the folder has no indexable document,
     ``QAIndexError`` if the index cannot be written (``VectorStoreError``: the store cannot be used).
     """
     from qa.embed import default_index_embedder, embedder_record
@@ -163,9 +166,15 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
         note = f"the previous index could not be read ({exc}); everything was embedded again"
     changes = corpus_changes(manifest or {}, corpus_dir)
     choice = StoreChoice.of(store, uri, manifest)
+    recorded_mode = (manifest or {}).get("sentence_vectors", "build")
+    mode = sentence_vectors or recorded_mode
+    if mode not in ("build", "lazy"):
+        raise ValueError(f"unknown sentence_vectors {mode!r}: use 'build' or 'lazy'")
     if manifest is not None:
         why = incompatibility(manifest, embedder.name, settings, int(embedder.dim),
                               precision=model_record["precision"])
+        if not why and mode != recorded_mode:
+            why = f"sentence vectors are now {'computed when read' if mode == 'lazy' else 'built'}"
         if force:
             note = "forced: everything was embedded again"
         elif why:
@@ -187,11 +196,11 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
             except QAIndexError as exc:
                 note = f"the previous index could not be re-used ({exc}); everything was embedded again"
     try:
-        corpus, tables = _read_and_embed(corpus_dir, settings, embedder, previous, progress)
+        corpus, tables = _read_and_embed(corpus_dir, settings, embedder, previous, progress, mode == "lazy")
     except IndexCorruptError as exc:  # only raised while re-using ``previous``
         note = f"the previous index could not be re-used ({exc}); everything was embedded again"
         previous = None
-        corpus, tables = _read_and_embed(corpus_dir, settings, embedder, None, progress)
+        corpus, tables = _read_and_embed(corpus_dir, settings, embedder, None, progress, mode == "lazy")
     sentences, chunks, chunk_texts, chunk_vectors, sentence_vectors, embedded = tables
     embedded_passages, embedded_sentences = embedded
 
@@ -207,6 +216,7 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
         "sources": source_records(corpus, root),
         "counts": {"documents": len(corpus.documents), "sentences": len(sentences), "chunks": len(chunks)},
         "warnings": [asdict(w) for w in corpus.warnings],
+        "sentence_vectors": mode,
     }
     doc_rows = {d.doc_id: i for i, d in enumerate(corpus.documents)}
     try:
@@ -230,7 +240,7 @@ def _skipped_files(warnings) -> int:
 
 
 def _read_and_embed(corpus_dir, settings: Settings, embedder: Embedder, previous: Previous | None,
-                    progress: Callable[[str, int, int], None] | None):
+                    progress: Callable[[str, int, int], None] | None, lazy: bool = False):
     """Read the corpus, cut it into sentences and passages, and give every row its vector.
 
     Returns (corpus, (sentences, chunks, chunk texts, chunk vectors, sentence vectors, (passages
@@ -250,6 +260,8 @@ def _read_and_embed(corpus_dir, settings: Settings, embedder: Embedder, previous
     chunk_texts = [passage_text(texts[doc_rows[c.doc_id]], sentences, c) for c in chunks]
     chunk_vectors, sentence_vectors, chunk_todo, sentence_todo = reused_vectors(
         previous, match, documents, sentences, chunks, doc_rows, int(embedder.dim))
+    if lazy:  # no sentence vector is embedded now (``qa.index.lazy``)
+        sentence_vectors, sentence_todo = sentence_vectors[:0], sentence_todo[:0]
     chunk_rows, sentence_rows = np.flatnonzero(chunk_todo), np.flatnonzero(sentence_todo)
     total = len(chunk_rows) + len(sentence_rows)
     done = [0]

@@ -63,7 +63,7 @@ class LoadedIndex:
     sentence_table: np.ndarray  # (n_sentences, 3) int64: doc row, start, end
     chunk_table: np.ndarray  # (n_chunks, 3) int64: doc row, first sentence, last sentence (excl.)
     vector_store: object  # qa.vectors.store.VectorStore over the chunk vectors (None: not loaded)
-    sentence_vectors: np.ndarray  # (n_sentences, dim) float16, unit rows
+    sentence_vectors: np.ndarray  # (n_sentences, dim) float16, unit rows (or qa.index.lazy's stand-in)
     lexical: object  # bm25s.BM25 over the chunk texts
     doc_rows: dict = field(default_factory=dict)
     chunk_vectors: np.ndarray | None = None  # (n_chunks, dim) float32, memory-mapped; None if absent
@@ -261,7 +261,8 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
     if vector_store is not None and (vector_store.count() != counts.get("chunks") or vector_store.dim != dim):
         problems.append(("FAISS index" if vector_store.kind == "faiss" else "Milvus collection")
                         + " size or dimension")
-    if sentence_vectors.shape != (counts.get("sentences"), dim):
+    lazy = manifest.get("sentence_vectors") == "lazy"
+    if sentence_vectors.shape != ((0 if lazy else counts.get("sentences")), dim):
         problems.append("sentence vectors")
     if chunk_vectors is not None and (chunk_vectors.shape != (counts.get("chunks"), dim)
                                       or chunk_vectors.dtype != np.float32):
@@ -274,6 +275,13 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
         if vector_store is not None:
             vector_store.close()
         raise IndexCorruptError(f"{index_dir} is inconsistent ({', '.join(problems)}); {rebuild}")
+    if lazy:  # built without sentence vectors: each is embedded when a question first reads it
+        from qa.index.lazy import LazySentenceVectors
+
+        def text_of(row: int) -> str:
+            d, a, b = (int(x) for x in sentences[row])
+            return documents[d].text[a:b]
+        sentence_vectors = LazySentenceVectors(len(sentences), int(dim), text_of)
     return LoadedIndex(str(index_dir), manifest, documents, sentences, chunks, vector_store,
                        sentence_vectors, lexical_index, {d.doc_id: i for i, d in enumerate(documents)},
                        chunk_vectors)
