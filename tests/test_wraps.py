@@ -211,3 +211,22 @@ def test_the_wrapped_journal_sentence_answers_with_the_real_model(tmp_path, real
     assert "kept a\njournal for forty-one years" in result.text
     for c in (*result.citations, *result.passages, *result.alternatives):
         assert (corpus / f"{c.doc_id}.txt").read_text(encoding="utf-8")[c.start:c.end] == c.quote
+
+
+def test_wraps_after_a_bracket_or_an_abbreviation_and_lines_that_only_look_like_code():
+    # Lines cut where scientific abstracts wrap (SciFact, at 79 columns).
+    text = ("A line scan diffusion-weighted magnetic resonance imaging (MRI)\n"
+            "sequence was applied to infants with the yeast C.\n"
+            "albicans in culture. Ageing was studied in Caenorhabditis elegans.\n"
+            "daf-2 and age-1 encode components of one pathway (OR = 3.8;\n"
+            "95% CI 1.2 to 3.1, P < 0.05):\n"
+            "% CI 0.77 and 1.00 in the subgroup without folate fortification.\n")
+    kinds = _kinds(text)
+    assert all(k == "prose" for k, _ in kinds)
+    assert [s for _, s in kinds][:2] == [
+        "A line scan diffusion-weighted magnetic resonance imaging (MRI)\nsequence was applied to infants "
+        "with the yeast C.\nalbicans in culture.", "Ageing was studied in Caenorhabditis elegans."]
+    for title in ("CRITICAL REVIEW Cutaneous Vasculitis Update: Diagnostic Criteria",
+                  "AIR-2: An Aurora Kinase Is  Required for Polar Body Extrusion  in Embryos",
+                  "cysteine recognition domain in the cell membrane.(ABSTRACT TRUNCATED AT 400 WORDS)"):
+        assert _kinds(title + "\n") == [("prose", title)]

@@ -20,21 +20,22 @@ from typing import Sequence
 
 
 #: A prompt of an interactive session or a shell ("$ pip install", ">>> f(2)", "In [3]:", "C:\>").
-_PROMPT = re.compile(r"^\s*(?:>>>|\.\.\.(?= |$)|\$ \S|% \S|In \[\d*\]:|Out\[\d*\]:|[A-Z]:\\[^>\s]*>|PS [^>]*>|"
+_PROMPT = re.compile(r"^\s*(?:>>>|\.\.\.(?= |$)|\$ \S|In \[\d*\]:|Out\[\d*\]:|[A-Z]:\\[^>\s]*>|PS [^>]*>|"
                      r"\w[\w.@-]*[:~][^\s]*[$#] \S)")
 #: A log line: a timestamp or a level first ("2024-01-02 10:11:12 INFO ...", "[12:00:01]", "ERROR: x").
 _LOG = re.compile(r"^\s*\[?(?:\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}|\d{1,2}:\d{2}:\d{2}\b|"
-                  r"(?:DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|CRITICAL|FATAL|TRACE)\b\]?:?\s)")
+                  r"(?:DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|CRITICAL|FATAL|TRACE)(?:\]|:|\s{2,}|\s+-\s))")
 #: A table row: tab-separated cells, pipe-delimited cells, or a ruler ("----+----", "=== ===").
 _TABLE = re.compile(r"^\s*(?:\S[^\t]*\t+\S|\|.*\|\s*$|[-=+|:_ ]*[-=]{3}[-=+|:_ ]*$)")
 #: Cells aligned by runs of spaces: three or more columns ("alpha   1.0   ok").
 _COLUMNS = re.compile(r"\S(?<![.!?:;,]) {2,}\S.*\S(?<![.!?:;,]) {2,}\S")
-#: Source code: a statement ending ("{", "}", ";", "):"), a keyword opening a line, an assignment
-#: or call with no prose around it.
-_SOURCE = re.compile(r"(?:[{}]|\)\s*;|=.*;|\):)\s*$|^\s*(?:[{}]|def \w+\(|class \w+\s*[(:{]|"
+#: Source code: a block opening or closing ("{", "}"), a Python block head ("if x(y):"), a keyword
+#: opening a line, an assignment or call with no prose around it. (Lines ending in ";" or "):"
+#: are too often prose: "(OR = 3.8;", "(P < 0.05):".)
+_SOURCE = re.compile(r"[{}]\s*$|^\s*(?:if|elif|for|while|with|except)\b.*\):\s*$|^\s*(?:[{}]|def \w+\(|class \w+\s*[(:{]|"
                      r"import [\w.]+(?:\s*,\s*[\w.]+)*\s*;?$|from [\w.]+ import \w|#include|@\w+(?:\(|$)|"
                      r"(?:public|private|static|fn|func|const|let|var|return) [^=]*[=({;]|"
-                     r"</?\w+[^>]*>\s*$|[\w.\[\]]+ ?(?:=|\+=|:=) ?\S+$|[\w.]+\([^)]*\)$)")
+                     r"</?\w+[^>]*>\s*$|[\w.\[\]]+ ?(?:=|\+=|:=) ?\S+$|[A-Za-z_][\w.]*\w\([^)]*\)$)")
 #: A list item: a bullet or an enumeration mark, then text.
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•·▪►–—]|\d{1,3}[.)]|[a-zA-Z][.)]|\(\w{1,3}\))\s+\S")
 _WORD = re.compile(r"\w+")
@@ -47,6 +48,16 @@ _OPEN_END = re.compile(r"(?:,|\b(?:a|an|the|of|to|in|on|at|by|for|from|with|and|
 _TERMINAL = re.compile(r"(?:[.!?…。！？][\"'”’)\]]*|[\"”’)\]])\s*$")
 
 
+#: A full stop, question or exclamation mark at the end, possibly inside closers: a sentence ends
+#: here. (A closing bracket alone, "... imaging (MRI)", does not end one.)
+_CLOSES = re.compile(r"[.!?…。！？][\"'”’)\]]*\s*$")
+
+
+#: A line that ends on a short word with a full stop ("C.", "vs.", "e.g.", "al."): more often an
+#: abbreviation than the end of a sentence, when the next line goes on in lower case.
+_ABBREVIATION = re.compile(r"(?:^|[\s(])(?:[A-Za-z]{1,3}\.|[a-z]\.[a-z]\.)$")
+
+
 def ends_like_sentence(line: str) -> bool:
     """True when ``line`` closes like a sentence (full stop, question or exclamation mark, in any
     script, possibly followed by closing quotes or brackets), not like a heading or menu item."""
@@ -55,8 +66,15 @@ def ends_like_sentence(line: str) -> bool:
 
 def is_code_line(line: str) -> bool:
     """True when ``line`` reads as code or program output rather than prose."""
-    return bool(_PROMPT.match(line) or _LOG.match(line) or _TABLE.match(line) or _COLUMNS.search(line)
-                or _SOURCE.search(line))
+    return bool(_PROMPT.match(line) or _LOG.match(line) or _TABLE.match(line) or _SOURCE.search(line)
+                or _COLUMNS.search(line) and _short_cells(line))
+
+
+def _short_cells(line: str) -> bool:
+    """Three or more cells between runs of spaces, none longer than three words ("alpha   12   ok"),
+    not a title with a double space in it."""
+    cells = re.split(r"\s{2,}", line.strip())
+    return len(cells) >= 3 and all(len(cell.split()) <= 3 for cell in cells)
 
 
 def is_list_item(line: str) -> bool:
@@ -149,11 +167,11 @@ def continues(previous: str, line: str, width: int | None) -> bool:
     if not previous or not line or is_list_item(line):
         return False
     first = line[0]
-    if (first.islower() or first in ",;:)]}%") and not ends_like_sentence(previous):
-        return True
+    if (first.islower() or first in ",;:)]}%") and (not _CLOSES.search(previous) or _ABBREVIATION.search(previous)):
+        return True  # "... imaging (MRI)" / "sequence ...", "in C." / "albicans"
     if _OPEN_END.search(previous):
         return True  # "... until the spring of" / "1973."
-    if width is None or ends_like_sentence(previous):
+    if width is None or _CLOSES.search(previous):
         return False  # a sentence that ends at a line end is split there anyway
     first_word = line.split(None, 1)[0]
     return len(previous) + 1 + len(first_word) >= 0.8 * width and len(previous) >= 0.6 * width
