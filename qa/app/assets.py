@@ -73,6 +73,8 @@ mark.qa-hl { background: #fde68a; color: inherit; padding: 1px 0; border-radius:
 # once; a re-mounted bridge only refreshes the function it calls.
 BRIDGE_JS = """
 window.__qaCite = (ref) => trigger('cite', {ref: ref});
+// A "show earlier/later text" link inside the Corpus tab's viewer reloads that viewer instead.
+window.__qaMore = (ref) => trigger('more', {ref: ref});
 if (!window.__qaCiteBound) {
   window.__qaCiteBound = true;
   const open = (event) => {
@@ -81,7 +83,7 @@ if (!window.__qaCiteBound) {
     if (event.type === 'keydown' && event.key !== 'Enter' && event.key !== ' ') return;
     event.preventDefault();
     event.stopPropagation();
-    window.__qaCite(el.getAttribute('href'));
+    (el.closest('#qa-corpus-viewer') ? window.__qaMore : window.__qaCite)(el.getAttribute('href'));
   };
   document.addEventListener('click', open, true);
   document.addEventListener('keydown', open, true);
