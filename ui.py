@@ -80,7 +80,7 @@ def build_app(index_dir=None, embedder=None, examples: Sequence[str] | None = No
                          elem_id="qa-bridge", visible="hidden")
         with gr.Tabs():
             ask = ask_tab(app, collection, bridge, examples)
-            corpus = corpus_tab(app, collection)
+            corpus = corpus_tab(app, collection, bridge)
             evaluate_tab(app, collection, questions_file)
 
         def header_of(name):

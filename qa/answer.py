@@ -193,6 +193,8 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
     embedder = embedder or default_embedder()
     index = get_index(index_dir, embedder.name, check_stale=check_stale, store=store, uri=uri)
     _check_dimension(index, embedder)
+    if hasattr(index.sentence_vectors, "bind"):  # an index built with lazy sentence vectors
+        index.sentence_vectors.bind(embedder)
     t1 = time.perf_counter()
     if query_vector is None:
         query_vector = embedder.encode([text])[0]

@@ -152,3 +152,7 @@ def default_corpus_dir() -> Path:
     """The corpus folder used when none is given: ``$QA_CORPUS_DIR`` or ``<project>/corpus``."""
     env = os.environ.get("QA_CORPUS_DIR")
     return Path(env) if env else PROJECT_ROOT / "corpus"
+#: The document viewer shows at most this many characters of a document at once: a window around
+#: the cited span, with links that load the text before and after it (a 50 MB document took 23.5 s
+#: to open when sent whole).
+VIEWER_WINDOW_CHARS = 60_000

@@ -13,12 +13,19 @@ from dataclasses import asdict, dataclass, field
 
 @dataclass(frozen=True)
 class Segment:
-    """One non-blank line of a document: ``text[start:end]``, kept for indexing or not (and why)."""
+    """One non-blank line of a document: ``text[start:end]``, kept for indexing or not (and why).
+
+    ``kind`` is "prose" or "code" (code or program output: kept and citable, cut at line ends
+    rather than into sentences, not an answer to a prose question). ``joined`` says that the line
+    continues the paragraph or code block of the segment before it (a soft-wrapped line).
+    """
 
     start: int
     end: int
     kept: bool
     reason: str = ""
+    kind: str = "prose"
+    joined: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,20 @@ class Document:
         return [(s.start, s.end) for s in self.segments if s.kept]
 
     @property
+    def kept_blocks(self) -> list[tuple[int, int, str]]:
+        """The (start, end, kind) of each indexed paragraph or code block, in document order: kept
+        segments joined to the one before them (``Segment.joined``) extend its block."""
+        blocks: list[list] = []
+        previous_kept = False
+        for s in self.segments:
+            if s.kept and s.joined and previous_kept and blocks and blocks[-1][2] == s.kind:
+                blocks[-1][1] = s.end
+            elif s.kept:
+                blocks.append([s.start, s.end, s.kind])
+            previous_kept = s.kept
+        return [(a, b, k) for a, b, k in blocks]
+
+    @property
     def boilerplate_spans(self) -> list[tuple[int, int, str]]:
         """The (start, end, reason) spans that cleaning left out of the index."""
         return [(s.start, s.end, s.reason) for s in self.segments if not s.kept]
@@ -67,11 +88,12 @@ class Document:
 
 @dataclass(frozen=True)
 class Sentence:
-    """One sentence: ``document.text[start:end]``."""
+    """One sentence: ``document.text[start:end]``; ``kind`` "code" for a piece of a code block."""
 
     doc_id: str
     start: int
     end: int
+    kind: str = "prose"
 
 
 @dataclass(frozen=True)

@@ -262,7 +262,7 @@ def test_html_without_main_text_or_with_junk_bytes_is_skipped_with_a_warning(tmp
     read = read_corpus(corpus)
     assert [d.doc_id for d in read.documents] == ["good"]
     messages = {w.path: w.message for w in read.warnings}
-    assert messages["empty.html"] == "skipped: no main text found in the HTML page"
+    assert messages["empty.html"].startswith("skipped: no main text found in the HTML page")
     assert messages["junk.html"] == "skipped: binary file"
     assert read_html(b"").records == ()
 

@@ -88,18 +88,20 @@ def test_sentences_lie_in_kept_segments_and_chunks_cover_them_in_order(text, con
     doc = make_document("d", text)
     sentences = document_sentences(doc, config.max_chars)
     kept = doc.kept_spans
+    blocks = [(a, b) for a, b, _ in doc.kept_blocks]  # kept lines, soft-wrapped ones joined
     previous_end = 0
     for s in sentences:
         assert s.doc_id == "d"
         assert previous_end <= s.start < s.end <= len(text)
-        assert any(a <= s.start and s.end <= b for a, b in kept), "sentence outside every kept line"
+        assert any(a <= s.start and s.end <= b for a, b in blocks), "sentence outside every kept block"
+        assert "\n\n" not in text[s.start:s.end].replace("\r", ""), "a sentence across a blank line"
         assert s.end - s.start <= config.max_chars
         assert text[s.start:s.end].strip(), "an empty sentence"
         previous_end = s.end
-    # Every kept line with a word in it gives at least one sentence.
+    # Every kept line with a word in it is in a sentence.
     for a, b in kept:
         if text[a:b].strip():
-            assert any(a <= s.start and s.end <= b for s in sentences)
+            assert any(s.start < b and a < s.end for s in sentences)
 
     table, chunks = chunk_documents([doc], config)
     assert table == sentences

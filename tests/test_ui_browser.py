@@ -32,6 +32,9 @@ HOSTILE_DOC = (
     "Prices are $5 or {{value}} or ${window.__xss=2} and *stars* _under_ [link](javascript:alert(1)).\n"
     "Subscribe to our newsletter\n"
 )
+#: Longer than the viewer's window (``VIEWER_WINDOW_CHARS``): opened a window at a time.
+LEDGER_DOC = "Harbour ledger\n\n" + "".join(
+    f"Entry {i}: cargo {i} was weighed at the harbour scale and stored in shed {i % 7}.\n" for i in range(2500))
 OFF_TOPIC = "What is the boiling point of mercury?"
 QUESTIONS = [
     {"id": "q1", "question": "Who co-founded 01.AI?", "answers": ["Kai-Fu Lee"],
@@ -71,6 +74,7 @@ def app_url(tmp_path_factory):
     corpus = base / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)
     (corpus / "zz_hostile.txt").write_text(HOSTILE_DOC, encoding="utf-8")
+    (corpus / "zz_ledger.txt").write_text(LEDGER_DOC, encoding="utf-8")
     embedder = HashEmbedder()
     build_index(corpus, base / "index", embedder=embedder)
     questions = base / "questions.jsonl"
@@ -226,6 +230,24 @@ def test_corpus_tab_lists_documents_and_freshness(page):
     assert "Script injection test page" in page.locator("#qa-corpus-viewer .qa-doc-title").inner_text()
     assert HOSTILE_MARKUP in page.locator("#qa-corpus-viewer .qa-doc-body").inner_text()
     assert_no_script_ran(page)
+
+
+def test_a_long_document_opens_a_window_at_a_time_in_the_corpus_viewer(page):
+    page.get_by_role("tab", name="Corpus").click()
+    page.locator("#qa-corpus-status .qa-ok").wait_for()
+    page.locator("#qa-corpus-table").get_by_text("zz_ledger").click()
+    body = page.locator("#qa-corpus-viewer .qa-doc-body")
+    body.wait_for()
+    first = body.inner_text()
+    assert first.startswith("Harbour ledger") and "Entry 2499:" not in first
+    page.locator("#qa-corpus-viewer .qa-doc-more a", has_text="show later text").click()
+    page.wait_for_function("() => { const b = document.querySelector('#qa-corpus-viewer .qa-doc-body');"
+                           " return b && !b.innerText.startsWith('Harbour ledger'); }")
+    later = body.inner_text()
+    assert later.startswith("Entry ") and later.split(":", 1)[0] not in first.split("\n")[-2]
+    assert page.locator("#qa-corpus-viewer .qa-doc-more a", has_text="show earlier text").count() == 1
+    # The Ask tab's viewer was not touched.
+    assert "qa-doc-empty" in page.locator("#qa-viewer").inner_html()
 
 
 def test_evaluate_tab_shows_metrics_chart_and_questions(page):

@@ -48,6 +48,8 @@ sup .qa-cite { padding: 0 2px; }
 .qa-doc-note { font-size: 0.8em; margin-top: 4px; color: var(--body-text-color-subdued); }
 .qa-doc-body { position: relative; white-space: pre-wrap; overflow-wrap: anywhere; padding: 12px 14px;
   max-height: 62vh; overflow-y: auto; line-height: 1.55; font-size: 0.95em; }
+.qa-doc-more { padding: 6px 14px; font-size: 0.85em; }
+.qa-code { font-family: var(--font-mono, monospace); font-size: 0.92em; background: var(--background-fill-secondary); }
 .qa-boiler { opacity: 0.45; text-decoration: line-through; text-decoration-color: rgba(127,127,127,.5); }
 strong.qa-key { background: #e0e7ff; border-radius: 2px; padding: 0 1px; }
 .qa-differ { background: #fef3c7 !important; color: #92400e !important; }
@@ -71,6 +73,8 @@ mark.qa-hl { background: #fde68a; color: inherit; padding: 1px 0; border-radius:
 # once; a re-mounted bridge only refreshes the function it calls.
 BRIDGE_JS = """
 window.__qaCite = (ref) => trigger('cite', {ref: ref});
+// A "show earlier/later text" link inside the Corpus tab's viewer reloads that viewer instead.
+window.__qaMore = (ref) => trigger('more', {ref: ref});
 if (!window.__qaCiteBound) {
   window.__qaCiteBound = true;
   const open = (event) => {
@@ -79,7 +83,7 @@ if (!window.__qaCiteBound) {
     if (event.type === 'keydown' && event.key !== 'Enter' && event.key !== ' ') return;
     event.preventDefault();
     event.stopPropagation();
-    window.__qaCite(el.getAttribute('href'));
+    (el.closest('#qa-corpus-viewer') ? window.__qaMore : window.__qaCite)(el.getAttribute('href'));
   };
   document.addEventListener('click', open, true);
   document.addEventListener('keydown', open, true);

@@ -28,6 +28,7 @@ from qa.app.render import (
     metrics_rows,
     parse_cite_ref,
     public_message,
+    parse_cite_target,
     question_rows,
     render_answer,
     render_build_report,
@@ -199,7 +200,7 @@ def example_questions(path: Path = BUNDLED_QUESTIONS, n: int = N_EXAMPLES) -> li
 def open_citation(ref: Any, index_dir=None, embedder=None, collection: str | None = None) -> str:
     """The document viewer's HTML for a clicked citation (or a one-line message)."""
     try:
-        doc_id, start, end, label = parse_cite_ref(ref)
+        doc_id, start, end, label, view = parse_cite_target(ref)
     except ValueError:
         return VIEWER_PLACEHOLDER
     try:
@@ -208,7 +209,7 @@ def open_citation(ref: Any, index_dir=None, embedder=None, collection: str | Non
         return render_error(str(exc))
     except KeyError:
         return render_error(f"{doc_id} is no longer in the index (it was rebuilt); ask again.")
-    return render_document(doc, start, end, label)
+    return render_document(doc, start, end, label, view)
 
 
 # --- corpus and collections ----------------------------------------------------------------------

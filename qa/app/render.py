@@ -14,6 +14,9 @@ import json
 from typing import Any, Sequence
 from urllib.parse import quote, unquote
 
+from qa.app.viewer import document_pieces, document_window
+from qa.config import VIEWER_WINDOW_CHARS
+
 #: Closest passages listed when the corpus does not answer.
 N_CLOSEST = 3
 #: The evaluation chart's x axis: k = 1..MAX_CHART_K.
@@ -47,30 +50,39 @@ def shorten(text: str, limit: int) -> str:
 CITE_PREFIX = "#cite:"
 
 
-def cite_href(doc_id: str, start: int, end: int, label: str) -> str:
+def cite_href(doc_id: str, start: int, end: int, label: str, view: int | None = None) -> str:
     """The ``href`` a citation link carries to the document viewer (the chat's sanitizer keeps
-    ``href`` but drops ``data-*`` attributes): ``#cite:`` + the URL-quoted JSON of its target."""
-    return CITE_PREFIX + quote(json.dumps([doc_id, int(start), int(end), label], ensure_ascii=False), safe="")
+    ``href`` but drops ``data-*`` attributes): ``#cite:`` + the URL-quoted JSON of its target;
+    ``view`` asks a long document's window to start at that offset (``qa.app.viewer``)."""
+    target = [doc_id, int(start), int(end), label] + ([] if view is None else [int(view)])
+    return CITE_PREFIX + quote(json.dumps(target, ensure_ascii=False), safe="")
 
 
 def parse_cite_ref(ref: Any) -> tuple[str, int, int, str]:
     """The (doc_id, start, end, label) of a citation link's ``href``; ``ValueError`` if malformed."""
+    return parse_cite_target(ref)[:4]
+
+
+def parse_cite_target(ref: Any) -> tuple[str, int, int, str, int | None]:
+    """``parse_cite_ref`` and the window offset the link asks for (None: around the span)."""
     if not isinstance(ref, str) or CITE_PREFIX not in ref:
         raise ValueError("not a citation reference")
     try:
-        doc_id, start, end, label = json.loads(unquote(ref.split(CITE_PREFIX, 1)[1]))
+        doc_id, start, end, label, *view = json.loads(unquote(ref.split(CITE_PREFIX, 1)[1]))
     except (TypeError, ValueError) as exc:
         raise ValueError("not a citation reference") from exc
     if not (isinstance(doc_id, str) and type(start) is int and type(end) is int
-            and isinstance(label, str) and 0 <= start <= end):
+            and isinstance(label, str) and 0 <= start <= end
+            and (not view or len(view) == 1 and type(view[0]) is int and view[0] >= 0)):
         raise ValueError("not a citation reference")
-    return doc_id, start, end, label
+    return doc_id, start, end, label, (view[0] if view else None)
 
 
-def _cite_link(doc_id: str, start: int, end: int, label: str, inner_html: str) -> str:
-    """An ``<a class="qa-cite">`` whose click opens ``doc_id`` at ``[start, end)``
-    (``inner_html`` must already be escaped)."""
-    return (f'<a class="qa-cite" href="{escape_text(cite_href(doc_id, start, end, label))}" '
+def _cite_link(doc_id: str, start: int, end: int, label: str, inner_html: str,
+               view: int | None = None) -> str:
+    """An ``<a class="qa-cite">`` whose click opens ``doc_id`` at ``[start, end)`` (the window from
+    ``view``; ``inner_html`` must already be escaped)."""
+    return (f'<a class="qa-cite" href="{escape_text(cite_href(doc_id, start, end, label, view))}" '
             f'title="Open {escape_text(doc_id)} at characters {start}-{end}">{inner_html}</a>')
 
 
@@ -200,52 +212,50 @@ VIEWER_PLACEHOLDER = ('<div class="qa-doc qa-doc-empty"><div class="qa-doc-hint"
                       'with the quoted span highlighted.</div></div>')
 
 
-def render_document(doc, start: int | None = None, end: int | None = None, label: str = "") -> str:
-    """A document's full text as HTML: boilerplate dimmed (not hidden), ``[start, end)`` marked.
+def render_document(doc, start: int | None = None, end: int | None = None, label: str = "",
+                    view: int | None = None, window: int = VIEWER_WINDOW_CHARS) -> str:
+    """A document's text as HTML: boilerplate dimmed (not hidden), ``[start, end)`` marked.
 
-    The marked span carries ``class="qa-hl"``; the viewer scrolls the first one into view. With the
-    tags dropped and entities decoded, the body is exactly ``doc.text``.
+    The marked span carries ``class="qa-hl"``; the viewer scrolls the first one into view. A
+    document longer than ``window`` characters shows a window around the span (or from ``view``),
+    with links above and below that load the text before and after it. With the tags dropped and
+    entities decoded, the body is exactly the text shown: ``doc.text``, or the window of it.
     """
     text = doc.text
     n = len(text)
     highlight = None
     if start is not None and end is not None and 0 <= start < end <= n:
         highlight = (start, end)
-    boiler = sorted((s.start, s.end, s.reason) for s in doc.segments if not s.kept)
-    points = {0, n}
-    for s, e, _ in boiler:
-        points.update((s, e))
-    if highlight:
-        points.update(highlight)
-    cuts = sorted(p for p in points if 0 <= p <= n)
-    body, b = [], 0
-    for a, z in zip(cuts, cuts[1:]):
-        while b < len(boiler) and boiler[b][1] <= a:
-            b += 1
-        piece = escape_text(text[a:z])
-        if b < len(boiler) and boiler[b][0] <= a and z <= boiler[b][1]:
+    a, z = document_window(text, highlight, view, window)
+    body = []
+    for s, e, reason, marked in document_pieces(doc, a, z, highlight):
+        piece = escape_text(text[s:e])
+        if reason == "code":
+            piece = f'<span class="qa-code">{piece}</span>'
+        elif reason is not None:
             piece = (f'<span class="qa-boiler" title="left out of the index: '
-                     f'{escape_text(boiler[b][2])}">{piece}</span>')
-        if highlight and highlight[0] <= a and z <= highlight[1]:
+                     f'{escape_text(reason)}">{piece}</span>')
+        if marked:
             piece = f'<mark class="qa-hl">{piece}</mark>'
         body.append(piece)
     kept_chars = sum(e - s for s, e in doc.kept_spans)
-    meta = [escape_text(doc.doc_id)]
-    for value in (doc.source, doc.author and f"by {doc.author}", doc.date):
-        if value:
-            meta.append(escape_text(value))
-    meta.append(f"{n:,} characters")
+    meta = [escape_text(v) for v in (doc.doc_id, doc.source, doc.author and f"by {doc.author}", doc.date) if v]
+    meta.append(f"{n:,} characters" + (f", showing {a:,}–{z:,}" if (a, z) != (0, n) else ""))
+    dimmed = (f'<span class="qa-boiler">dimmed</span> text was left out of the index as boilerplate '
+              f'({n - kept_chars:,} characters)')
     if highlight:
         what = "passage" if label == "passage" else f"citation {escape_text(label)}".strip()
         note = (f'<div class="qa-doc-note"><mark class="qa-hl">highlighted</mark> {what}: characters '
-                f'{highlight[0]}–{highlight[1]} · <span class="qa-boiler">dimmed</span> text was left '
-                f'out of the index as boilerplate ({n - kept_chars:,} characters)</div>')
+                f'{highlight[0]}–{highlight[1]} · {dimmed}</div>')
     else:
-        note = (f'<div class="qa-doc-note"><span class="qa-boiler">dimmed</span> text was left out of '
-                f'the index as boilerplate ({n - kept_chars:,} characters)</div>')
+        note = f'<div class="qa-doc-note">{dimmed}</div>'
+    def more(words: str, at: int) -> str:  # a link that loads the window from ``at``
+        return f'<div class="qa-doc-more">{_cite_link(doc.doc_id, start or 0, end or 0, label, words, at)}</div>'
+    before = more(f"↑ show earlier text ({a:,} characters before)", max(0, a - window)) if a > 0 else ""
+    after = more(f"↓ show later text ({n - z:,} characters after)", z) if z < n else ""
     return (f'<div class="qa-doc"><div class="qa-doc-head"><div class="qa-doc-title">'
             f'{escape_text(doc.title)}</div><div class="qa-meta">{" · ".join(meta)}</div>{note}</div>'
-            f'<div class="qa-doc-body">{"".join(body)}</div></div>')
+            f'{before}<div class="qa-doc-body">{"".join(body)}</div>{after}</div>')
 
 
 # --- corpus overview ------------------------------------------------------------------------------
@@ -314,7 +324,8 @@ def render_build_report(report, collection: str, files: Sequence[str]) -> str:
     lines = [f'<div class="qa-status">{head}'
              f'<code>{escape_text(collection)}</code>: index {escape_text(report.status)} · '
              f'{report.added} added, {report.changed} changed, {report.unchanged} unchanged, '
-             f'{report.removed} removed · {report.documents} documents, {report.chunks} chunks · '
+             f'{report.removed} removed files ({report.files_indexed} indexed, '
+             f'{report.files_skipped} skipped) · {report.documents} documents, {report.chunks} chunks · '
              f'{report.embedded} texts embedded in {report.seconds:.1f} s</div>']
     refused = [f for f in files if f in left_out]
     if refused:

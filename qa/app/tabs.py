@@ -103,7 +103,7 @@ def ask_tab(app: AppBinding, collection, bridge, examples: Sequence[str]) -> Sim
     return SimpleNamespace(chatbot=chatbot, question=question, viewer=viewer)
 
 
-def corpus_tab(app: AppBinding, collection) -> SimpleNamespace:
+def corpus_tab(app: AppBinding, collection, bridge=None) -> SimpleNamespace:
     """The Corpus tab: index status, the document table and viewer, and "Add documents" (create
     a collection, upload into it). Returns the components other events update, and ``load``, the
     function (collection name -> status, rows) that fills the status and table."""
@@ -139,6 +139,12 @@ def corpus_tab(app: AppBinding, collection) -> SimpleNamespace:
         return handlers.open_document_row(evt.row_value, **app.to(name))
 
     table.select(on_row, collection, viewer, api_visibility="private")
+    if bridge is not None:  # "show earlier/later text" in this viewer (a long document's window)
+        def on_more(name, evt: gr.EventData):
+            data = getattr(evt, "_data", None) or {}
+            return handlers.open_citation(data.get("ref"), **app.to(name))
+
+        bridge.more(on_more, collection, viewer, api_visibility="private")
 
     def on_create(name):
         notice, names, selected = handlers.new_collection(name)

@@ -89,8 +89,11 @@ class BuildReport:
     ``status`` is "built" (everything embedded), "updated" (only new or changed text embedded) or
     "up to date" (nothing to do). ``added``/``changed``/``removed``/``unchanged`` count source files
     against the previous index (all "added" when there was none); ``embedded`` counts the texts
-    (passages and sentences) embedded by this run; ``note`` says why a full build was needed when
-    an index was already there, or is empty.
+    (passages and sentences) embedded by this run, ``embedded_passages`` + ``embedded_sentences``;
+    ``files_indexed`` counts the corpus files that gave at least one document and ``files_skipped``
+    those left out whole (each has a warning), so that "added 14" with 4 files indexed is
+    explained; ``note`` says why a full build was needed when an index was already there, or is
+    empty.
     """
 
     index_dir: str
@@ -106,6 +109,10 @@ class BuildReport:
     unchanged: int = 0
     embedded: int = 0
     note: str = ""
+    files_indexed: int = 0
+    files_skipped: int = 0
+    embedded_passages: int = 0
+    embedded_sentences: int = 0
 
 
 
@@ -115,8 +122,8 @@ class BuildReport:
 def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
                 embedder: Embedder | None = None, settings: Settings = DEFAULT_SETTINGS,
                 force: bool = False, progress: Callable[[str, int, int], None] | None = None,
-                *, store: str | None = None, uri: str | None = None, engine: str = "local"
-                ) -> BuildReport:
+                *, store: str | None = None, uri: str | None = None, engine: str = "local",
+                sentence_vectors: str | None = None) -> BuildReport:
     """Index every document under ``corpus_dir`` into ``index_dir``; return what was done.
 
     Does nothing (status "up to date") when the existing index already matches the corpus, the
@@ -130,7 +137,10 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
     (``qa.vectors.store.StoreChoice``); None keeps what the existing index uses (FAISS for a new
     one). Moving an index to another store re-uses its vectors: nothing is embedded again.
     ``engine="ray"`` embeds with Ray Data (``qa.embed.ray``) instead of in this process; the
-    index is the same. Raises ``CorpusError`` if the folder has no indexable document,
+    index is the same. ``sentence_vectors="lazy"`` embeds passages only: each sentence vector is
+    computed when a question first reads it (``qa.index.lazy``; "build", the default for a new
+    index, embeds them all now; None keeps what the existing index does). Raises ``CorpusError`` if
+    the folder has no indexable document,
     ``QAIndexError`` if the index cannot be written (``VectorStoreError``: the store cannot be used).
     """
     from qa.embed import default_index_embedder, embedder_record
@@ -157,9 +167,15 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
         note = f"the previous index could not be read ({exc}); everything was embedded again"
     changes = corpus_changes(manifest or {}, corpus_dir)
     choice = StoreChoice.of(store, uri, manifest)
+    recorded_mode = (manifest or {}).get("sentence_vectors", "build")
+    mode = sentence_vectors or recorded_mode
+    if mode not in ("build", "lazy"):
+        raise ValueError(f"unknown sentence_vectors {mode!r}: use 'build' or 'lazy'")
     if manifest is not None:
         why = incompatibility(manifest, embedder.name, settings, int(embedder.dim),
                               precision=model_record["precision"])
+        if not why and mode != recorded_mode:
+            why = f"sentence vectors are now {'computed when read' if mode == 'lazy' else 'built'}"
         if force:
             note = "forced: everything was embedded again"
         elif why:
@@ -169,10 +185,12 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
               and store_problem(index_dir, manifest) is None
               and load_check_problem(index_dir, manifest) is None):
             counts = manifest["counts"]
+            warnings = tuple(IngestWarning(**w) for w in manifest.get("warnings", []))
+            indexed = sum(1 for record in manifest.get("sources", {}).values() if record.get("doc_id"))
             return BuildReport(str(index_dir), "up to date", counts["documents"], counts["chunks"],
-                               counts["sentences"], time.perf_counter() - t0,
-                               tuple(IngestWarning(**w) for w in manifest.get("warnings", [])),
-                               unchanged=len(changes.unchanged))
+                               counts["sentences"], time.perf_counter() - t0, warnings,
+                               unchanged=len(changes.unchanged), files_indexed=indexed,
+                               files_skipped=_skipped_files(warnings))
         else:
             try:
                 previous = previous_index(index_dir, manifest, _load_files(
@@ -180,12 +198,13 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
             except QAIndexError as exc:
                 note = f"the previous index could not be re-used ({exc}); everything was embedded again"
     try:
-        corpus, tables = _read_and_embed(corpus_dir, settings, embedder, previous, progress)
+        corpus, tables = _read_and_embed(corpus_dir, settings, embedder, previous, progress, mode == "lazy")
     except IndexCorruptError as exc:  # only raised while re-using ``previous``
         note = f"the previous index could not be re-used ({exc}); everything was embedded again"
         previous = None
-        corpus, tables = _read_and_embed(corpus_dir, settings, embedder, None, progress)
+        corpus, tables = _read_and_embed(corpus_dir, settings, embedder, None, progress, mode == "lazy")
     sentences, chunks, chunk_texts, chunk_vectors, sentence_vectors, embedded = tables
+    embedded_passages, embedded_sentences = embedded
 
     root = Path(corpus_dir)
     new_manifest = {
@@ -199,6 +218,7 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
         "sources": source_records(corpus, root),
         "counts": {"documents": len(corpus.documents), "sentences": len(sentences), "chunks": len(chunks)},
         "warnings": [asdict(w) for w in corpus.warnings],
+        "sentence_vectors": mode,
     }
     doc_rows = {d.doc_id: i for i, d in enumerate(corpus.documents)}
     try:
@@ -211,15 +231,22 @@ def build_index(corpus_dir: str | os.PathLike, index_dir: str | os.PathLike,
     return BuildReport(str(index_dir), "updated" if previous is not None else "built",
                        len(corpus.documents), len(chunks), len(sentences), time.perf_counter() - t0,
                        corpus.warnings, len(changes.added), len(changes.changed), len(changes.removed),
-                       len(changes.unchanged), embedded, note)
+                       len(changes.unchanged), embedded_passages + embedded_sentences, note,
+                       files_indexed=len(corpus.files), files_skipped=_skipped_files(corpus.warnings),
+                       embedded_passages=embedded_passages, embedded_sentences=embedded_sentences)
+
+
+def _skipped_files(warnings) -> int:
+    """How many files the warnings say were left out whole (a file is counted once)."""
+    return len({w.path for w in warnings if w.skips_file})
 
 
 def _read_and_embed(corpus_dir, settings: Settings, embedder: Embedder, previous: Previous | None,
-                    progress: Callable[[str, int, int], None] | None):
+                    progress: Callable[[str, int, int], None] | None, lazy: bool = False):
     """Read the corpus, cut it into sentences and passages, and give every row its vector.
 
-    Returns (corpus, (sentences, chunks, chunk texts, chunk vectors, sentence vectors, number of
-    texts embedded)). With ``previous``, unchanged files are not parsed and unchanged documents
+    Returns (corpus, (sentences, chunks, chunk texts, chunk vectors, sentence vectors, (passages
+    embedded, sentences embedded))). With ``previous``, unchanged files are not parsed and unchanged documents
     take their sentence spans and vectors from it; raises ``IndexCorruptError`` if its tables
     disagree with what the documents give.
     """
@@ -235,6 +262,8 @@ def _read_and_embed(corpus_dir, settings: Settings, embedder: Embedder, previous
     chunk_texts = [passage_text(texts[doc_rows[c.doc_id]], sentences, c) for c in chunks]
     chunk_vectors, sentence_vectors, chunk_todo, sentence_todo = reused_vectors(
         previous, match, documents, sentences, chunks, doc_rows, int(embedder.dim))
+    if lazy:  # no sentence vector is embedded now (``qa.index.lazy``)
+        sentence_vectors, sentence_todo = sentence_vectors[:0], sentence_todo[:0]
     chunk_rows, sentence_rows = np.flatnonzero(chunk_todo), np.flatnonzero(sentence_todo)
     total = len(chunk_rows) + len(sentence_rows)
     done = [0]
@@ -251,7 +280,8 @@ def _read_and_embed(corpus_dir, settings: Settings, embedder: Embedder, previous
         sentence_vectors[sentence_rows] = embedder.encode(
             [texts[doc_rows[sentences[i].doc_id]][sentences[i].start:sentences[i].end] for i in sentence_rows],
             progress=tick)
-    return corpus, (sentences, chunks, chunk_texts, chunk_vectors, sentence_vectors, total)
+    return corpus, (sentences, chunks, chunk_texts, chunk_vectors, sentence_vectors,
+                    (len(chunk_rows), len(sentence_rows)))
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -290,7 +320,8 @@ def _write_files(tmp: Path, manifest: dict, documents, doc_rows, sentences, chun
             row = {"doc_id": d.doc_id, "title": d.title, "path": d.path, "sha256": d.sha256,
                    "date": d.date, "url": d.url, "source": d.source, "author": d.author,
                    "pages": list(d.pages), "copies": list(d.copies), "text": d.text,
-                   "segments": [[s.start, s.end, int(s.kept), s.reason] for s in d.segments]}
+                   "segments": [[s.start, s.end, int(s.kept), s.reason, s.kind, int(s.joined)]
+                                for s in d.segments]}
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     sent_table = np.array([[doc_rows[s.doc_id], s.start, s.end] for s in sentences], dtype=np.int64)
     chunk_table = np.array([[doc_rows[c.doc_id], c.first_sentence, c.last_sentence] for c in chunks],

@@ -67,7 +67,7 @@ class LoadedIndex:
     sentence_table: np.ndarray  # (n_sentences, 3) int64: doc row, start, end
     chunk_table: np.ndarray  # (n_chunks, 3) int64: doc row, first sentence, last sentence (excl.)
     vector_store: object  # qa.vectors.store.VectorStore over the chunk vectors (None: not loaded)
-    sentence_vectors: np.ndarray  # (n_sentences, dim) float16, unit rows
+    sentence_vectors: np.ndarray  # (n_sentences, dim) float16, unit rows (or qa.index.lazy's stand-in)
     lexical: object  # bm25s.BM25 over the chunk texts
     doc_rows: dict = field(default_factory=dict)
     chunk_vectors: np.ndarray | None = None  # (n_chunks, dim) float32, memory-mapped; None if absent
@@ -93,7 +93,12 @@ class LoadedIndex:
 
     def sentence(self, row: int) -> Sentence:
         d, s, e = (int(x) for x in self.sentence_table[row])
-        return Sentence(self.documents[d].doc_id, s, e)
+        return Sentence(self.documents[d].doc_id, s, e, "code" if self.code_sentences[row] else "prose")
+
+    @property
+    def code_sentences(self) -> np.ndarray:
+        """A bool per sentence row: True for a piece of a code block (``Sentence.kind == "code"``)."""
+        return self.derived.get("code_sentences", lambda: code_sentence_mask(self.documents, self.sentence_table))
 
     def chunk(self, row: int) -> Chunk:
         d, a, b = (int(x) for x in self.chunk_table[row])
@@ -106,6 +111,29 @@ class LoadedIndex:
         d, a, b = (int(x) for x in self.chunk_table[row])
         text = self.documents[d].text
         return " ".join(text[int(s):int(e)] for _, s, e in self.sentence_table[a:b])
+
+
+def code_sentence_mask(documents, sentence_table: np.ndarray) -> np.ndarray:
+    """A bool per row of ``sentence_table``: whether the sentence starts inside a kept code segment
+    of its document (``Segment.kind``)."""
+    mask = np.zeros(len(sentence_table), dtype=bool)
+    if not len(sentence_table):
+        return mask
+    doc_of = sentence_table[:, 0]
+    order = np.argsort(doc_of, kind="stable")
+    bounds = np.searchsorted(doc_of[order], np.arange(len(documents) + 1))
+    for d, doc in enumerate(documents):
+        code = [(seg.start, seg.end) for seg in doc.segments if seg.kept and seg.kind == "code"]
+        if not code or bounds[d] == bounds[d + 1]:
+            continue
+        rows = order[bounds[d]:bounds[d + 1]]
+        starts = sentence_table[rows, 1]
+        seg_starts = np.array([a for a, _ in code])
+        seg_ends = np.array([b for _, b in code])
+        i = np.searchsorted(seg_starts, starts, side="right") - 1
+        inside = (i >= 0) & (starts < seg_ends[np.maximum(i, 0)])
+        mask[rows[inside]] = True
+    return mask
 
 
 def _table_range_problems(documents, sentences: np.ndarray, chunks: np.ndarray) -> list[str]:
@@ -133,7 +161,10 @@ def _load_documents(path: Path) -> tuple[Document, ...]:
     with open(path, "rb") as fh:
         for line in fh:
             row = json.loads(line)
-            segments = tuple(Segment(int(s), int(e), bool(k), str(r)) for s, e, k, r in row["segments"])
+            # Rows of four (indexes written before segments had a kind) read as joinless prose.
+            segments = tuple(Segment(int(s), int(e), bool(k), str(r), str(rest[0]) if rest else "prose",
+                                     bool(rest[1]) if len(rest) > 1 else False)
+                             for s, e, k, r, *rest in row["segments"])
             pages = tuple(int(p) for p in row.get("pages") or ())
             docs.append(Document(row["doc_id"], row["title"], row["text"], row["path"], row["sha256"],
                                  segments, row.get("date"), row.get("url"), row.get("source"),
@@ -244,7 +275,8 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
     if vector_store is not None and (vector_store.count() != counts.get("chunks") or vector_store.dim != dim):
         problems.append(("FAISS index" if vector_store.kind == "faiss" else "Milvus collection")
                         + " size or dimension")
-    if sentence_vectors.shape != (counts.get("sentences"), dim):
+    lazy = manifest.get("sentence_vectors") == "lazy"
+    if sentence_vectors.shape != ((0 if lazy else counts.get("sentences")), dim):
         problems.append("sentence vectors")
     if chunk_vectors is not None and (chunk_vectors.shape != (counts.get("chunks"), dim)
                                       or chunk_vectors.dtype != np.float32):
@@ -257,6 +289,13 @@ def _load_files(index_dir: Path, manifest: dict, embedder_name: str | None,
         if vector_store is not None:
             vector_store.close()
         raise IndexCorruptError(f"{index_dir} is inconsistent ({', '.join(problems)}); {rebuild}")
+    if lazy:  # built without sentence vectors: each is embedded when a question first reads it
+        from qa.index.lazy import LazySentenceVectors
+
+        def text_of(row: int) -> str:
+            d, a, b = (int(x) for x in sentences[row])
+            return documents[d].text[a:b]
+        sentence_vectors = LazySentenceVectors(len(sentences), int(dim), text_of)
     if verify:
         # Last: a damaged table is reported by what is wrong in it; a plausible edit only here.
         # One pass of SHA-256 over these files after parsing them (bench/integrity.py: hashing on

@@ -138,7 +138,8 @@ def reused_vectors(previous: Previous | None, match: Match | None, documents: Se
         if (nc_end - nc != oc_end - oc
                 or not np.array_equal(new_chunk_table[nc:nc_end, 1:] - ns, old.chunk_table[oc:oc_end, 1:] - os_)):
             raise IndexCorruptError(f"the passages of {documents[row].doc_id!r} do not match its sentences")
-        sentence_vectors[ns:ns + n_sent] = old.sentence_vectors[os_:os_ + n_sent]
+        if old.manifest.get("sentence_vectors") != "lazy":  # a lazy index has none to re-use
+            sentence_vectors[ns:ns + n_sent] = old.sentence_vectors[os_:os_ + n_sent]
         chunk_vectors[nc:nc_end] = old_vectors[oc:oc_end]
         sentence_todo[ns:ns + n_sent] = False
         chunk_todo[nc:nc_end] = False

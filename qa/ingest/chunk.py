@@ -52,7 +52,7 @@ _SPACE = re.compile(r"\s+")
 #: Where a line runs into the next sentence without a full stop: after a lower-case word, a word
 #: that opens sentences, capitalised, before a lower-case word ("... the field of artificial
 #: intelligence At the World Artificial Intelligence Conference ...").
-_RUN_ON = re.compile(r"(?<=[a-z]{3}) +(?=(?:At|In|On|The|This|These|It|He|She|They|We|But|When|While|After|"
+_RUN_ON = re.compile(r"(?<=[a-z]{3})[^\S\n]*\n?[^\S\n]*(?<=\s)(?=(?:At|In|On|The|This|These|It|He|She|They|We|But|When|While|After|"
                      r"Before|Then|As|For|According|Meanwhile|However|Last|Today)\s+[a-z])")
 
 
@@ -85,11 +85,53 @@ def _cut_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int
     return out
 
 
+def split_code(text: str, start: int, end: int, max_chars: int = 1000) -> list[tuple[int, int]]:
+    """``text[start:end]``, a code block, cut at line ends into pieces of at most ``max_chars``
+    characters (a longer line is cut at whitespace); each piece starts and ends on a non-space."""
+    out: list[tuple[int, int]] = []
+    piece_start = piece_end = None
+    for m in _CODE_LINE.finditer(text, start, end):
+        a, b = m.start(1), m.end(1)
+        if piece_start is not None and b - piece_start > max_chars:
+            out.extend(_cut_long(text, piece_start, piece_end, max_chars))
+            piece_start = None
+        if piece_start is None:
+            piece_start = a
+        piece_end = b
+    if piece_start is not None:
+        out.extend(_cut_long(text, piece_start, piece_end, max_chars))
+    return out
+
+
+#: A line's content, from its first to its last non-space character.
+_CODE_LINE = re.compile(r"[^\S\r\n]*(\S(?:[^\r\n]*\S)?)[^\S\r\n]*")
+
+
 def document_sentences(doc: Document, max_chars: int = 1000) -> list[Sentence]:
-    """Every sentence of the kept spans of ``doc``, in order."""
+    """Every sentence of the kept blocks of ``doc``, in order: a paragraph of prose is split into
+    sentences across its soft-wrapped lines (a single newline inside it reads as a space); a code
+    block is cut at line ends (``split_code``) into spans of kind "code"."""
     out = []
-    for s, e in doc.kept_spans:
-        out.extend(Sentence(doc.doc_id, a, b) for a, b in split_sentences(doc.text, s, e, max_chars))
+    for s, e, kind in doc.kept_blocks:
+        if kind == "code":
+            out.extend(Sentence(doc.doc_id, a, b, "code") for a, b in split_code(doc.text, s, e, max_chars))
+        else:
+            out.extend(Sentence(doc.doc_id, a, b) for a, b in split_sentences(doc.text, s, e, max_chars))
+    return out
+
+
+def sentence_kinds(doc: Document, spans: Sequence[tuple[int, int]]) -> list[str]:
+    """The kind ("prose" or "code") of each (start, end) span of ``doc``: that of its first line."""
+    code = [(seg.start, seg.end) for seg in doc.segments if seg.kept and seg.kind == "code"]
+    if not code:
+        return ["prose"] * len(spans)
+    import bisect
+
+    starts = [a for a, _ in code]
+    out = []
+    for a, _ in spans:
+        i = bisect.bisect_right(starts, a) - 1
+        out.append("code" if i >= 0 and code[i][0] <= a < code[i][1] else "prose")
     return out
 
 
@@ -129,8 +171,11 @@ def chunk_documents(docs: Iterable[Document], config: ChunkConfig,
     known = known or {}
     for doc in docs:
         spans = known.get(doc.doc_id)
-        doc_sents = (document_sentences(doc, config.max_chars) if spans is None
-                     else [Sentence(doc.doc_id, int(a), int(b)) for a, b in spans])
+        if spans is None:
+            doc_sents = document_sentences(doc, config.max_chars)
+        else:
+            doc_sents = [Sentence(doc.doc_id, int(a), int(b), k)
+                         for (a, b), k in zip(spans, sentence_kinds(doc, spans))]
         base = len(sentences)
         sentences.extend(doc_sents)
         for a, b in window_sentences([s.end - s.start for s in doc_sents], config):

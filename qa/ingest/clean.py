@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Sequence
 
+from qa.ingest.blocks import code_lines, continues, ends_like_sentence, wrap_width  # noqa: F401
 from qa.types import Segment
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
@@ -46,8 +48,6 @@ _DATE = re.compile(
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-# Sentence punctuation (Latin or CJK), possibly inside closing quotes or brackets, or a closer alone.
-_TERMINAL = re.compile(r"(?:[.!?…。！？][\"'”’)\]]*|[\"”’)\]])\s*$")
 
 
 _LANGUAGE_NAMES = {
@@ -66,12 +66,6 @@ def _scripts(line: str) -> set[str]:
             name = unicodedata.name(ch, "")
             found.add(name.split(" ")[0] if name else "?")
     return found
-
-
-def ends_like_sentence(line: str) -> bool:
-    """True when ``line`` closes like a sentence (full stop, question or exclamation mark, in any
-    script, possibly followed by closing quotes or brackets), not like a heading or menu item."""
-    return bool(_TERMINAL.search(line))
 
 
 #: Headlines and section titles are shorter than this many words; a longer line that does not
@@ -110,30 +104,81 @@ def classify_line(line: str, seen: set[str]) -> tuple[bool, str]:
     return True, ""
 
 
-def segment_text(text: str) -> tuple[Segment, ...]:
-    """Split ``text`` into non-blank line segments and classify each; offsets are exact."""
-    segments: list[Segment] = []
-    seen: set[str] = set()
+def segment_text(text: str, code: Sequence[tuple[int, int]] = ()) -> tuple[Segment, ...]:
+    """Split ``text`` into non-blank line segments and classify each; offsets are exact.
+
+    Each segment says whether it is kept, whether it is code or program output (``kind``: a line
+    inside one of the ``code`` spans the reader found, e.g. a markdown fence, or one that looks
+    like code, ``qa.ingest.blocks.code_lines``), and whether it continues the paragraph of the
+    segment before it (``joined``: a soft-wrapped line of prose, or the next line of a code block).
+    A kept paragraph's wrapped lines are kept with it, whatever their own shape (a two-word tail
+    line is not a "fragment").
+    """
+    lines: list[tuple[int, int, int]] = []  # (line start, content start, content end)
+    adjacent: list[bool] = []
+    blank_before = True
     for match in _LINE.finditer(text):
         raw = match.group(0)
         if not raw:
             break
         content = raw.rstrip("\r\n")
-        stripped = content.strip()
-        if not stripped:
+        if not content.strip():
+            blank_before = True
             continue
         # Leading BOM or zero-width characters are not part of the line's content.
         lead = len(content) - len(content.lstrip().lstrip("\ufeff\u200b").lstrip())
         start = match.start() + lead
         end = match.start() + len(content.rstrip())
         if start >= end:
+            blank_before = True
             continue
+        lines.append((match.start(), start, end))
+        adjacent.append(not blank_before)
+        blank_before = False
+    raw_lines = [text[a:e] for a, _, e in lines]
+    is_code = _code_flags(text, lines, raw_lines, adjacent, code)
+    prose_above = [len(raw_lines[i - 1].strip()) for i in range(1, len(lines))
+                   if adjacent[i] and not is_code[i] and not is_code[i - 1]]
+    width = wrap_width(prose_above)
+    segments: list[Segment] = []
+    seen: set[str] = set()
+    for i, (_, start, end) in enumerate(lines):
         line = text[start:end]
-        kept, reason = classify_line(line, seen)
-        segments.append(Segment(start, end, kept, reason))
+        previous = segments[-1] if segments and adjacent[i] else None
+        if is_code[i]:
+            joined = previous is not None and previous.kind == "code"
+            segments.append(Segment(start, end, True, "", "code", joined))
+            continue
+        joined = (previous is not None and previous.kept and previous.kind == "prose"
+                  and continues(raw_lines[i - 1], line, width))
+        kept, reason = (True, "") if joined else classify_line(line, seen)
+        segments.append(Segment(start, end, kept, reason, "prose", joined))
         if kept:  # a headline repeated after a dropped navigation line is still the headline
             seen.add(" ".join(w.lower() for w in _WORD.findall(line)))
     return tuple(segments)
+
+
+def _code_flags(text: str, lines, raw_lines: list[str], adjacent: list[bool],
+                code: Sequence[tuple[int, int]]) -> list[bool]:
+    """Which lines are code: inside a span the reader marked, or shaped like code. A run of code
+    lines without a single word (a ruler "-----" alone) is not code."""
+    flags = code_lines(raw_lines, adjacent)
+    for k, (_, start, end) in enumerate(lines):
+        if any(a <= start and end <= b for a, b in code):
+            flags[k] = True
+    i = 0
+    while i < len(flags):
+        if not flags[i]:
+            i += 1
+            continue
+        j = i + 1
+        while j < len(flags) and flags[j] and adjacent[j]:
+            j += 1
+        if not any(_WORD.search(raw_lines[k]) for k in range(i, j)):
+            for k in range(i, j):
+                flags[k] = False
+        i = j
+    return flags
 
 
 def pick_title(text: str, segments: tuple[Segment, ...], fallback: str, max_chars: int = 150) -> str:

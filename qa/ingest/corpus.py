@@ -21,7 +21,8 @@ from qa.config import DEFAULT_SETTINGS, Settings
 from qa.errors import CorpusError
 from qa.ingest.clean import find_date, pick_title, segment_text
 from qa.ingest.encoding import unicode_bom
-from qa.ingest.formats import BINARY_SUFFIXES, READERS, Extracted, reader_for
+from qa.ingest.capture import captured_messages
+from qa.ingest.formats import BINARY_SUFFIXES, READERS, Extracted, FileContent, reader_for
 from qa.types import Document
 
 #: File types read as corpus documents (each has a reader in ``qa.ingest.formats.READERS``).
@@ -109,14 +110,15 @@ def looks_binary(data: bytes) -> bool:
 def make_document(doc_id: str, text: str, path: str = "", sha256: str | None = None, *,
                   title: str | None = None, date: str | None = None, url: str | None = None,
                   source: str | None = None, author: str | None = None,
-                  pages: tuple[int, ...] = ()) -> Document:
+                  pages: tuple[int, ...] = (), code: tuple[tuple[int, int], ...] = ()) -> Document:
     """Build a cleaned ``Document`` from text already in memory.
 
     A ``title``, ``date``, ``source`` or ``author`` not given (from the file's metadata) is found in
     the text: the headline, a date written near the top, an outlet or a byline as
-    ``qa.ingest.metadata.document_fields`` finds them.
+    ``qa.ingest.metadata.document_fields`` finds them. ``code`` spans (from the file's markup) are
+    code blocks whatever their lines look like.
     """
-    segments = segment_text(text)
+    segments = segment_text(text, code)
     digest = sha256 or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     title = title or pick_title(text, segments, fallback=doc_id)
     date = date or find_date(text, segments)
@@ -250,7 +252,10 @@ def read_corpus(corpus_dir: str | os.PathLike, settings: Settings = DEFAULT_SETT
             parsed[rel] = earlier
             reused.append(rel)
             continue
-        content = reader_for(suffix)(data)
+        with captured_messages() as library_messages:  # pypdf's "EOF marker not found", ...
+            content = reader_for(suffix)(data)
+        if library_messages:
+            content = _with_library_messages(content, library_messages)
         warnings.extend(IngestWarning(rel, problem) for problem in content.problems)
         indexed = 0
         for record in content.records:
@@ -318,11 +323,22 @@ def _can_reuse(earlier: ParsedFile, digest: str, file_id: str, taken: set[str],
             and not any(k in by_text for k in keys) and all(d.kept_spans for d in docs))
 
 
+def _with_library_messages(content: FileContent, messages: list[str]) -> FileContent:
+    """``content`` with what the parsing libraries said while reading it: added to the message of
+    a skipped file (one warning per skipped file), else problems of their own."""
+    problems = list(content.problems)
+    for i, problem in enumerate(problems):
+        if problem.startswith("skipped:"):
+            problems[i] = f"{problem} [{'; '.join(messages)}]"
+            return FileContent(content.records, tuple(problems))
+    return FileContent(content.records, tuple(problems) + tuple(messages))
+
+
 def _document_from(doc_id: str, record: Extracted, rel: str, digest: str) -> Document:
     """The cleaned ``Document`` of one extracted text; ``sha256`` is its file's hash (staleness)."""
     return make_document(doc_id, record.text, rel, digest, title=record.title, date=record.date,
                          url=record.url, source=record.source, author=record.author,
-                         pages=record.pages)
+                         pages=record.pages, code=record.code)
 
 
 def _read_file(root_real: Path, path: Path, rel: str, settings: Settings,

@@ -42,6 +42,8 @@ class Extracted:
     key: str | None = None
     line: int | None = None
     key_is_doc_id: bool = False
+    #: (start, end) spans of ``text`` that the file marks as code (markdown fences, HTML ``<pre>``).
+    code: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,13 @@ def _inline_text(token) -> str:
 
 
 def render_markdown(markdown: str) -> str:
-    """Markdown as plain text: one line per heading, paragraph, list item or table row.
+    """Markdown as plain text (``render_markdown_blocks`` without the code spans)."""
+    return render_markdown_blocks(markdown)[0]
+
+
+def render_markdown_blocks(markdown: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Markdown as plain text: one line per heading, paragraph, list item or table row; and the
+    (start, end) spans of that text that are code blocks.
 
     Blocks are separated by blank lines; markup (``#``, ``*``, link targets, image URLs, HTML
     tags) is dropped, link text and image alt text are kept, code blocks are kept verbatim and
@@ -142,6 +150,7 @@ def render_markdown(markdown: str) -> str:
 
     md = MarkdownIt("commonmark", {"html": True}).enable("table")
     blocks: list[str] = []
+    code: list[int] = []  # indexes of the blocks that are code
     row: list[str] | None = None
     for token in md.parse(markdown):
         if token.type == "tr_open":
@@ -156,19 +165,26 @@ def render_markdown(markdown: str) -> str:
             elif text:
                 blocks.append(text)
         elif token.type in ("fence", "code_block"):
-            code = token.content.strip("\n")
-            if code.strip():
-                blocks.append(code)
+            text = token.content.strip("\n")
+            if text.strip():
+                code.append(len(blocks))
+                blocks.append(text)
         # html_block: raw HTML in markdown is layout, not prose
-    return "\n\n".join(blocks) + ("\n" if blocks else "")
+    spans, offset = [], 0
+    for i, block in enumerate(blocks):
+        if i in code:
+            spans.append((offset, offset + len(block)))
+        offset += len(block) + 2
+    return "\n\n".join(blocks) + ("\n" if blocks else ""), tuple(spans)
 
 
 def read_markdown(data: bytes) -> FileContent:
     """A ``.md`` file: rendered to plain text; title, date, URL, source, author from front matter."""
     raw, problem = decode_bytes(data)
     fields, body = parse_front_matter(raw)
-    text = render_markdown(body)
-    return FileContent((Extracted(text, **_front_matter_metadata(fields)),), (problem,) if problem else ())
+    text, code = render_markdown_blocks(body)
+    return FileContent((Extracted(text, code=code, **_front_matter_metadata(fields)),),
+                       (problem,) if problem else ())
 
 
 # --- HTML ----------------------------------------------------------------------------------------
@@ -197,7 +213,28 @@ def read_html(data: bytes) -> FileContent:
     meta = {name: _clean_value(getattr(result, attr, None))
             for name, attr in (("title", "title"), ("date", "date"), ("url", "url"),
                                ("source", "sitename"), ("author", "author"))}
-    return FileContent((Extracted(text + "\n", **meta),))
+    return FileContent((Extracted(text + "\n", code=_html_code_spans(text, result), **meta),))
+
+
+def _html_code_spans(text: str, result) -> tuple[tuple[int, int], ...]:
+    """Where the page's code blocks (``<pre>``/``<code>`` blocks, as trafilatura marks them) are
+    in ``text``: each block's text found in order; a block that cannot be found is left as prose."""
+    body = getattr(result, "body", None)
+    if body is None:
+        return ()
+    spans, cursor = [], 0
+    for element in body.iter("code"):
+        if element.getparent() is not body and element.getparent().tag not in ("item", "quote", "div"):
+            continue  # inline code inside a paragraph is part of its sentence
+        block = "".join(element.itertext()).strip()
+        if not block:
+            continue
+        at = text.find(block, cursor)
+        if at < 0:
+            continue
+        spans.append((at, at + len(block)))
+        cursor = at + len(block)
+    return tuple(spans)
 
 
 # --- PDF -----------------------------------------------------------------------------------------

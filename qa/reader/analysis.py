@@ -13,7 +13,14 @@ from typing import Sequence
 from qa.index.lexical import document_frequencies
 from qa.index.vocabulary import index_vocabulary
 from qa.lexicon.terms import analyze
-from qa.reader.kinds import asked_role, counted_action, counted_noun, expected_type, value_kind
+from qa.reader.kinds import (
+    asked_role,
+    asks_for_code,
+    counted_action,
+    counted_noun,
+    expected_type,
+    value_kind,
+)
 from qa.reader.metadata_questions import metadata_question
 from qa.reader.names import (
     asked_names,
@@ -59,6 +66,8 @@ class QuestionAnalysis:
     weights: tuple[tuple[str, float], ...]
     unseen: float = 0.0
     name_terms: frozenset[str] = frozenset()
+    #: The question is about code or program output (which then may answer it).
+    asks_code: bool = False
 
     @property
     def term_weights(self) -> dict[str, float]:
@@ -110,4 +119,5 @@ def analyze_question(question: str, index, read: Sequence[str], asked: str | Non
         weights=weights,
         unseen=unseen,
         name_terms=name_terms,
+        asks_code=asks_for_code(question),
     )

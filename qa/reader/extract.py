@@ -32,7 +32,7 @@ from qa.reader.features import CandidateSet, candidate_features, question_featur
 from qa.reader.metadata_answers import metadata_answer, quoted_by, source_names, states_metadata
 from qa.reader.metadata_questions import names_other_work, quotes_other_title, quotes_title
 from qa.reader.model import ReaderModel, load_reader_model
-from qa.reader.names import suggest, unmentioned
+from qa.reader.names import suggest, unmentioned_in_document
 from qa.reader.naming import introduces_unnamed
 from qa.types import Citation, Hit
 
@@ -150,8 +150,7 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
                            or f"the question asks for {_asked_for(analysis)}, which no sentence read states")
         best = stating[0]
     if config.require_named_document and analysis.names:
-        doc = index.document(best.doc_id)
-        if len(unmentioned(analysis.names, f"{doc.title}\n{doc.text}")) == len(analysis.names):
+        if len(unmentioned_in_document(analysis.names, index, best.doc_id)) == len(analysis.names):
             listed = ", ".join(repr(n) for n in analysis.names)
             return abstain(f"the best sentence read comes from {best.doc_id}, which never mentions {listed}")
     if p < threshold:

@@ -23,7 +23,7 @@ from qa.reader.analysis import QuestionAnalysis
 from qa.reader.candidate import Candidate
 from qa.reader.context import is_heading, leans_back, with_context
 from qa.reader.highlight import answer_span
-from qa.reader.names import unmentioned
+from qa.reader.names import unmentioned_in_document
 from qa.reader.naming import introduces_unnamed
 from qa.reader.scoring import NEW_VALUE, coverage
 from qa.reader.states import states_role, states_value
@@ -101,14 +101,18 @@ def candidate_features(analysis: QuestionAnalysis, query_vector: np.ndarray, hit
     passage: dict[int, float] = {}
     k = max(len(hits), 1)
     q = np.asarray(query_vector, dtype=np.float32)
+    # Code and program output is citable but answers only questions about code.
+    code = None if analysis.asks_code else index.code_sentences
     for hit in hits:
         p = 1.0 - (hit.rank - 1) / k
         members = range(hit.chunk.first_sentence, hit.chunk.last_sentence)
-        mean = np.asarray(index.sentence_vectors[members.start:members.stop], dtype=np.float32).mean(axis=0)
+        mean = np.asarray(index.sentence_vectors[np.arange(members.start, members.stop)],
+                          dtype=np.float32).mean(axis=0)
         cosine = float(mean @ q) / max(float(np.linalg.norm(mean)), 1e-6)
         for row in members:
-            prior[row] = max(prior.get(row, 0.0), p)
-            passage[row] = max(passage.get(row, -1.0), cosine)
+            if code is None or not code[row]:
+                prior[row] = max(prior.get(row, 0.0), p)
+                passage[row] = max(passage.get(row, -1.0), cosine)
     if not prior:
         return CandidateSet((), (), np.zeros((0, len(FEATURES)), dtype=np.float32))
     rows = np.fromiter(prior.keys(), dtype=np.int64)
@@ -174,7 +178,7 @@ def candidate_features(analysis: QuestionAnalysis, query_vector: np.ndarray, hit
         f[i, col["position"]] = 1.0 / (1 + r - _first_row(index, d))
         f[i, col["length"]] = math.log1p(len(terms_list))
         if d not in doc_names:
-            doc_names[d] = (len(unmentioned(analysis.names, f"{doc.title}\n{doc.text}")) / len(analysis.names)
+            doc_names[d] = (len(unmentioned_in_document(analysis.names, index, doc.doc_id)) / len(analysis.names)
                             if analysis.names else 0.0)
         f[i, col["names_absent"]] = doc_names[d]
         f[i, col["unnamed_class"]] = float(bool(analysis.named_class)

@@ -223,3 +223,17 @@ def value_kind(question: str) -> str | None:
     return None
 
 
+
+
+#: A question about code: it quotes code (backticks, a call "f()", a dotted or snake_case name, a
+#: "--flag") or asks for a command, code or what a program prints.
+_ASKS_FOR_CODE = re.compile(
+    r"`|\b\w+\(\)|\b\w+\.\w+\(|\b[a-z]+_[a-z_]+\b|(?:^|\s)--?[a-z][\w-]*|"
+    r"\b(?:command|commands|code|snippet|syntax|shell|prompt|log line|stack trace|traceback)\b|"
+    r"\b(?:print|prints|printed|output|outputs|return|returns|log|logs|logged)\b\s*\??$", re.I)
+
+
+def asks_for_code(question: str) -> bool:
+    """True when ``question`` is about code or program output, so that code blocks may answer it
+    (a prose question is never answered by a line of code, a log line or a table row)."""
+    return bool(_ASKS_FOR_CODE.search(question))

@@ -108,6 +108,14 @@ def quotes_other_title(question: str, title: str) -> bool:
 _BEFORE_DOC_NOUN = re.compile(rf"((?:[\w.&’'-]+\s+){{1,4}}){_DOC_NOUN}\b", re.I)
 
 
+def _opens_sentence(text: str, at: int) -> bool:
+    """True when ``text[at:]`` opens the text, a line or a sentence. Only the characters just
+    before ``at`` are read (a document may hold tens of millions of characters)."""
+    if at == 0:
+        return True
+    return bool(re.search(r"(?:[.!?:\"“]\s*|\n\s*)$", text[max(0, at - 200):at]))
+
+
 def names_other_work(question: str, text: str, own_names) -> bool:
     """True when the question names a piece by an outlet the document ``text`` mentions with capitals
     but that is not one of its own (``own_names``): "When was the New York Times article that Global
@@ -126,6 +134,6 @@ def names_other_work(question: str, text: str, own_names) -> bool:
             # and a single word not only where a sentence opens ("The").
             for found in re.finditer(rf"(?<![\w-]){phrase}(?![\w-])", text, re.I):
                 if all(w[:1].isupper() for w in found.group(0).split()) and (
-                        n > 1 or not re.search(r"(?:^|[.!?:\"“]\s*|\n\s*)$", text[:found.start()])):
+                        n > 1 or not _opens_sentence(text, found.start())):
                     return True
     return False

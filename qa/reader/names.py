@@ -104,17 +104,50 @@ def asked_names(question: str) -> list[str]:
             if re.search(r"[^\W\d_]", n) and analyze(n) and not is_demonym(n)
             and not (len(n.replace(".", "")) <= 2 and n.replace(".", "").isupper())]
 
-def unmentioned(names: Sequence[str], text: str) -> list[str]:
+def unmentioned(names: Sequence[str], text: str, terms: frozenset[str] | None = None) -> list[str]:
     """Those of ``names`` that ``text`` never mentions: none of the name's terms (stemmed) occurs
     in it, nor a longer or shorter form of it ("America" in "American"), and, for an acronym, it
-    does not write it out ("NYT": "New York Times")."""
-    terms = set(analyze(text))
+    does not write it out ("NYT": "New York Times"). ``terms`` are the text's terms when already
+    known (``text_terms``)."""
+    terms = text_terms(text) if terms is None else terms
 
     def mentioned(term: str) -> bool:
         return term in terms or len(term) >= 5 and any(
             len(u) >= 5 and (u.startswith(term) or term.startswith(u)) for u in terms)
     return [n for n in names if not any(mentioned(t) for t in analyze(n))
             and not (_acronym(n) and spelled_out(n, [text]))]
+
+#: Texts longer than this are analysed in pieces, and their terms kept per loaded index: analysing a
+#: 50-million-character document at once built a list of millions of terms (1.5 GB) per question.
+LARGE_TEXT = 100_000
+
+
+def text_terms(text: str, piece: int = LARGE_TEXT) -> frozenset[str]:
+    """The distinct terms of ``text`` (``analyze``), read in pieces of about ``piece`` characters
+    cut at whitespace, so that memory holds the distinct terms, not every occurrence."""
+    terms: set[str] = set()
+    i, n = 0, len(text)
+    while i < n:
+        j = min(n, i + piece)
+        if j < n:
+            cut = max(text.rfind(" ", i, j), text.rfind("\n", i, j))
+            j = cut + 1 if cut > i else j
+        terms.update(analyze(text[i:j]))
+        i = j
+    return frozenset(terms)
+
+
+def unmentioned_in_document(names: Sequence[str], index, doc_id: str) -> list[str]:
+    """``unmentioned`` in a document's title and text. A large text's terms are read in pieces
+    once per loaded index (and its title is not searched for a written-out acronym)."""
+    doc = index.document(doc_id)
+    if len(doc.text) <= LARGE_TEXT:
+        return unmentioned(names, f"{doc.title}\n{doc.text}")
+    cache = index.derived.get("document_terms", dict)
+    if doc_id not in cache:
+        cache[doc_id] = text_terms(doc.title) | text_terms(doc.text)
+    return unmentioned(names, doc.text, cache[doc_id])
+
 
 def question_names(question: str) -> list[str]:
     """The names a question uses: capitalised words or words with a digit, without a possessive
