@@ -149,6 +149,16 @@ class Answer:
     #: such name looks like a misspelling of a corpus word: the question spelt the corpus's way
     #: ("What did Kuaishu release?" -> "What did Kuaishou release?"); else "".
     did_you_mean: str = ""
+    #: The self-contained question actually answered: ``question`` itself, or, for a follow-up
+    #: read against ``answer(..., history=...)``, the question as understood ("Who founded it?"
+    #: -> "Who founded 01.AI?"). "" on an Answer made before this field existed.
+    question_used: str = ""
+    #: The index into ``history`` of the earlier turn that supplied the context; None when the
+    #: question was answered on its own.
+    context_turn: int | None = None
+    #: When a follow-up's reference could mean several things ("he" after a question about two
+    #: people): the candidates, so that the user can say which one is meant (the answer abstains).
+    choices: tuple[str, ...] = ()
 
     @property
     def disagreement(self) -> bool:
