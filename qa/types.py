@@ -173,3 +173,28 @@ class Answer:
     def to_dict(self) -> dict:
         """A JSON-ready dict of every field."""
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Answer":
+        """The ``Answer`` that ``to_dict`` gave ``data`` (as JSON carries it: lists for tuples);
+        keys it does not know are ignored, missing optional ones take their defaults. ``KeyError``
+        / ``TypeError`` when ``question``, ``text`` or ``abstained`` is missing or a citation is
+        malformed."""
+        names = {f for f in cls.__dataclass_fields__}
+        values = {key: value for key, value in data.items() if key in names}
+
+        def citations(key: str) -> tuple[Citation, ...]:
+            out = []
+            for c in values.get(key) or ():
+                c = dict(c)
+                if c.get("highlight") is not None:
+                    c["highlight"] = tuple(c["highlight"])
+                c["copies"] = tuple(c.get("copies") or ())
+                out.append(Citation(**c))
+            return tuple(out)
+        for key in ("citations", "passages", "alternatives"):
+            values[key] = citations(key)
+        values["choices"] = tuple(values.get("choices") or ())
+        values["timings"] = dict(values.get("timings") or {})
+        return cls(**{"question": data["question"], "text": data["text"], "abstained": data["abstained"],
+                      **values})

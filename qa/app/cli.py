@@ -15,6 +15,7 @@ import click
 
 from qa.config import MODES, default_corpus_dir, default_index_dir
 from qa.errors import QAError
+from qa.eval.conversation import HISTORY_MODES
 
 
 class _Group(click.Group):
@@ -196,6 +197,83 @@ def ask_command(question: str, k: int, index_dir: Path | None, mode: str | None,
         _print_answer(result)
 
 
+def _print_reading(result) -> None:
+    """How a follow-up was read, or the question back when a reference is unclear."""
+    if result.choices:
+        click.echo(result.reason)
+        click.echo("Which one do you mean?")
+        for option in result.choices:
+            click.echo(f"  - {option}")
+    elif result.context_turn is not None and result.question_used and result.question_used != result.question:
+        click.echo(f"Understood as: {result.question_used}  (/alone {result.question} asks it on its own)")
+
+
+def _line_editing() -> None:
+    """Line editing and recall of earlier lines for ``input()`` (GNU readline, where Python has it)."""
+    try:
+        import readline  # noqa: F401  (importing it is what turns line editing on)
+    except ImportError:  # pragma: no cover - Python built without readline (e.g. Windows)
+        pass
+
+
+@main.command("chat")
+@click.option("-k", "k", default=5, show_default=True, help="Passages to read.")
+@click.option("--index-dir", type=click.Path(path_type=Path), default=None)
+@click.option("--mode", type=click.Choice(MODES), default=None, help="Retrieval mode (default hybrid).")
+@click.option("--threshold", type=float, default=None, help="Abstention threshold override.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per turn (JSON lines).")
+@collection_option
+def chat_command(k: int, index_dir: Path | None, mode: str | None, threshold: float | None, as_json: bool,
+                 collection: str | None) -> None:
+    """Ask questions one after another; a follow-up ("Who founded it?", "And when?", "What about
+    Baidu?") is read against the earlier turns. /clear starts a new conversation, /alone QUESTION
+    asks without it, /quit or Ctrl-D ends. Reads stdin line by line when it is not a terminal."""
+    from qa.answer import answer
+    from qa.app.chat import MAX_HISTORY
+
+    interactive = sys.stdin.isatty()
+    if interactive:
+        _line_editing()
+        click.echo("Ask a question (/clear: new conversation, /alone Q: ask on its own, /quit: end).", err=True)
+    conversation: list = []
+    while True:
+        try:
+            line = input("? " if interactive else "")
+        except EOFError:
+            break
+        except KeyboardInterrupt:
+            click.echo("", err=True)
+            continue
+        line = line.strip()
+        if not line:
+            continue
+        if line in ("/quit", "/exit"):
+            break
+        if line == "/clear":
+            conversation = []
+            if interactive:
+                click.echo("(new conversation)", err=True)
+            continue
+        alone = line.startswith("/alone ")
+        question = line[len("/alone "):] if alone else line
+        try:
+            result = answer(question, k=k, index_dir=index_dir, mode=mode, threshold=threshold,
+                            collection=collection, history=None if alone else conversation)
+        except QAError as exc:
+            if as_json:
+                click.echo(json.dumps({"question": question, "error": str(exc)}, ensure_ascii=False))
+            else:
+                click.echo(f"error: {exc}", err=True)
+            continue
+        conversation = (conversation + [result])[-MAX_HISTORY:]
+        if as_json:
+            click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        else:
+            _print_reading(result)
+            _print_answer(result)
+            click.echo("")
+
+
 @main.command("eval")
 @click.argument("questions_file", type=click.Path(path_type=Path))
 @click.option("--index-dir", type=click.Path(path_type=Path), default=None)
@@ -208,11 +286,19 @@ def ask_command(question: str, k: int, index_dir: Path | None, mode: str | None,
               help="Choose the abstention threshold on this question set and print it.")
 @click.option("--max-false-abstention", default=0.05, show_default=True, type=click.FloatRange(0, 1),
               help="With --calibrate: the share of answerable questions that may be abstained on.")
+@click.option("--history", "history_mode", type=click.Choice(HISTORY_MODES), default="rules", show_default=True,
+              help="How follow-up questions use their history: the rules of answer(history=...), none, "
+                   "the previous question concatenated, a history-weighted query vector, or both.")
+@click.option("--compare-history", is_flag=True, help="Evaluate every history mode side by side.")
+@click.option("--unrelated", is_flag=True,
+              help="Ask each question without a history after an unrelated one too; report how many answers change.")
 @collection_option
 def eval_command(questions_file: Path, index_dir: Path | None, k: int, mode: str | None,
                  compare: bool, as_json: bool, details: bool, calibrate: bool,
-                 max_false_abstention: float, collection: str | None) -> None:
-    """Evaluate retrieval and answers on a JSONL question file."""
+                 max_false_abstention: float, history_mode: str, compare_history: bool, unrelated: bool,
+                 collection: str | None) -> None:
+    """Evaluate retrieval and answers on a JSONL question file (lines with a "history" are
+    follow-ups, scored apart too)."""
     from qa.collections import resolve_index_dir
     from qa.eval.evaluate import (
         calibrate_threshold,
@@ -232,8 +318,24 @@ def eval_command(questions_file: Path, index_dir: Path | None, k: int, mode: str
                    f"of {cal.answerable} answerable ones")
         click.echo(f"use it with `qa ask --threshold {cal.threshold:.4f}` or answer(..., threshold=...)")
         return
+    if unrelated:
+        from qa.embed import default_embedder
+        from qa.eval.conversation import unrelated_turn_check
+
+        check = unrelated_turn_check(questions, k=k, index_dir=index_dir, mode=mode or "hybrid",
+                                     embedder=default_embedder())
+        if as_json:
+            click.echo(json.dumps(check, ensure_ascii=False, indent=1))
+            return
+        click.echo(f"{check['questions']} questions asked alone and after an unrelated question: "
+                   f"{check['changed']} answers changed ({check['changed_share']:.1%}); "
+                   f"the earlier turn was used to read {check['context_used']}")
+        for ex in check["examples"][:20]:
+            click.echo(f"  {ex['id']} {ex['question'][:70]!r} after {ex['after'][:50]!r}: read as {ex['understood_as'][:70]!r}")
+        return
     modes = list(MODES) if compare else [mode or "hybrid"]
-    reports = [evaluate(questions, index_dir=index_dir, k=k, mode=m) for m in modes]
+    histories = list(HISTORY_MODES) if compare_history else [history_mode]
+    reports = [evaluate(questions, index_dir=index_dir, k=k, mode=m, history=h) for m in modes for h in histories]
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=1))
         return

@@ -324,6 +324,8 @@ METRIC_LABELS = {
     "answer_hit@1": "answer hit@1", "answer_hit@3": "answer hit@3",
     "abstention_recall": "abstention recall", "abstention_precision": "abstention precision",
     "false_abstention_rate": "false abstention rate",
+    "follow_ups": "follow-up questions", "follow_up_hit@1": "follow-up hit@1",
+    "follow_up_abstention_recall": "follow-up abstention recall", "standalone_hit@1": "standalone hit@1",
     "latency_p50_ms": "latency p50 (ms)", "latency_p95_ms": "latency p95 (ms)",
 }
 QUESTION_COLUMNS = ["mode", "id", "question", "expected", "outcome", "rank",
@@ -353,7 +355,8 @@ def format_metric(key: str, value) -> str:
 def metrics_rows(reports: Sequence) -> list[list[str]]:
     """One row per metric of ``METRIC_LABELS``: [label, value in reports[0], value in reports[1], ...]."""
     return [[label] + [format_metric(key, r.metrics.get(key)) for r in reports]
-            for key, label in METRIC_LABELS.items()]
+            for key, label in METRIC_LABELS.items()
+            if not key.startswith(("follow_up", "standalone")) or any(key in r.metrics for r in reports)]
 
 
 def chart_points(reports: Sequence, questions: Sequence, max_k: int = MAX_CHART_K) -> list[dict]:

@@ -299,6 +299,13 @@ def antecedent(kind: str, turns: list[Turn]) -> Reading | Mention:
 _WHAT = {"person": "who", "thing": "what", "plural": "who", "place": "where"}
 
 
+def _replacement(ref: Reference, name: str) -> str:
+    """What takes the place of ``ref``: the name, "<name>’s" for a possessive, "at <name>" for "there"."""
+    if ref.kind == "place":
+        return "at " + name
+    return name + ("’s" if ref.possessive else "")
+
+
 def substitute(question: str, refs: list[Reference], turns: list[Turn]) -> Reading:
     """``question`` with each reference replaced by its antecedent (``antecedent``)."""
     out, at, used = [], 0, []
@@ -306,16 +313,16 @@ def substitute(question: str, refs: list[Reference], turns: list[Turn]) -> Readi
         found = antecedent(ref.kind, turns)
         word = question[ref.start:ref.end]
         if isinstance(found, Reading):
-            if found.choices:
-                problem = (f"it is not clear {_WHAT[ref.kind]} “{word}” means: "
-                           f"{' or '.join(found.choices)}? ({found.problem})")
+            names = found.choices
+            if names:
+                problem = f"it is not clear {_WHAT[ref.kind]} “{word}” means: {' or '.join(names)}? ({found.problem})"
             else:
                 problem = f"it is not clear {_WHAT[ref.kind]} “{word}” means: {found.problem}"
-            return Reading(question, found.turn, problem, found.choices)
-        text = found.text + ("’s" if ref.possessive else "")
-        if ref.kind == "place":
-            text = "at " + text
-        out.append(question[at:ref.start] + text)
+            # One self-contained question per candidate, for the user to pick from.
+            options = tuple(strip_opener(question[:ref.start] + _replacement(ref, name) + question[ref.end:])
+                            for name in names)
+            return Reading(question, found.turn, problem, options)
+        out.append(question[at:ref.start] + _replacement(ref, found.text))
         at = ref.end
         used.append(found.turn)
     out.append(question[at:])

@@ -109,11 +109,16 @@ def answer_mention(question: str, answer: Answer, turn: int, common: frozenset[s
         cue = _CUE_BEFORE.search(quote[max(0, s - 40):s]) or _CUE_AFTER.match(quote[e:e + 60])
         noun = (cue.group(1) if cue else "").lower()
         cue_person = noun in PERSON_NOUNS or noun.rstrip("s") in PERSON_NOUNS
-        person = person_like(name, common) or (len(name.split()) == 1 and wants and not (cue and not cue_person))
+        looks_person = person_like(name, common)
+        # One word is a person's name only when a person is asked for and nothing says otherwise:
+        # a noun for a thing ("a company called AIsphere") or a preposition of place ("in Beijing").
+        person = looks_person or (len(name.split()) == 1 and bool(wants) and not (cue and not cue_person)
+                                  and not re.search(r"\b(?:in|at|from|to|of|near)\s+$", quote[max(0, s - 6):s], re.I))
         # Closeness to the words of the question, the names it uses first ("owner of TikTok").
         near = (min((abs(a - s) for a, named in asked if named), default=10 ** 6),
                 min((abs(a - s) for a, _ in asked), default=10 ** 6))
-        key = (person == wants, bool(cue) and cue_person == wants, lo < e and s < hi, -near[0], -near[1])
+        key = (person == wants, looks_person == wants, bool(cue) and cue_person == wants, lo < e and s < hi,
+               -near[0], -near[1])
         if best is None or key > best[0]:
             best = (key, name, person)
     if best is None:
