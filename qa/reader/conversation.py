@@ -33,8 +33,9 @@ from qa.reader.references import (
 #: A question that is only a question word, with a preposition or up to two words ("When?", "In
 #: which city?", "At what resolution?", "Focusing on what?").
 _ELLIPSIS = re.compile(r"^\W*(?:(?:[\w-]+\s+)?(?:in|at|on|for|by|from|to|with|since|until|of|about)\s+)?"
-                       r"(?:what|which|who|whom|whose|when|where|why|how)(?:\s+(?!(?:is|are|was|were|do|does|did|"
-                       r"has|have|had|can|could|will|would)\b)[\w-]+){0,2}\W*$", re.I)
+                       r"(?:(?:what|which|whose)(?:\s+(?!(?:is|are|was|were|do|does|did|has|have|had|can|could|will|"
+                       r"would|it|he|she|they|him|her|them|its|his|their)\b)[\w-]+){0,2}|"
+                       r"how(?:\s+(?:many|much|long|old|often|far|big))?|who|whom|when|where|why)\W*$", re.I)
 _SWAP = re.compile(r"^\W*(?:(?:and|so|but)\s+)?(?:what|how)\s+about\s+(.+?)\W*$", re.I)
 
 

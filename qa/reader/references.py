@@ -197,7 +197,9 @@ def _intra(question: str, at: int, kind: str, common: frozenset[str]) -> bool:
     noun for "they"; names inside the wh-phrase ("Which *OpenAI* tool is it ...") do not count."""
     skip = wh_head(question)[0]
     before = question[skip:at]
-    if kind == "person" and re.search(r"^\W*(?:\w+\s+)?(?:who|whom)\b", question[:at], re.I):
+    # "Who said he ...": "he" is whoever "who" is (not so "him": "Who founded him?").
+    if kind == "person" and re.search(r"^\W*(?:\w+\s+)?(?:who|whom)\b", question[:at], re.I) \
+            and question[at:at + 3].lower() in ("he ", "she", "his", "her"):
         return True
     # A name opening the question counts when it is two capitalised words ("Oren Etzioni is ...").
     if re.match(r"^\W*[A-Z][\w’'-]*\s+[A-Z]", before) and analyze(before.split()[0]) and not skip:
@@ -244,7 +246,7 @@ def references(question: str, common_words: frozenset[str] = frozenset()) -> lis
         elif word in THING_PRONOUNS:
             # "it" with nothing to stand for: "is it possible to ...", "made it difficult for ...".
             if word == "it" and (nxt in ("to", "for", "that", "take", "takes", "took") or prev in ("make", "makes", "made", "making")
-                                 or re.match(r"\s*(?:is|was)\s+it\s+(?:\w+\s+)?(?:to|that|for)\b",
+                                 or re.match(r"\s*(?:is|was)\s+it\s+(?:\w+\s+)?(?:to|that|for)\s+\w",
                                              question[tokens[i - 1].start():] if i else "", re.I)):
                 continue
             kind = "thing"
