@@ -50,7 +50,9 @@ def render_turn(result: Answer, k: int) -> str:
     extra = render_understood(result) + render_choices(result)
     if not extra:
         return body
-    return extra + body
+    # Inside the answer's own block, first, so that the reading travels with the answer.
+    at = body.index(">") + 1
+    return body[:at] + extra + body[at:]
 
 
 def conversation_turn(question: str, chat: list | None, conversation: list | None, mode: str = "hybrid",
