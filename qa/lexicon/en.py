@@ -62,3 +62,11 @@ may might must""".split())
 #: not a conjunction ("estimated that China ...").
 DEMONSTRATIVE_AFTER = frozenset("""is was are were after before about like than of to with from for by
 than besides since did does do""".split())
+#: Nouns for organisations: "they" may stand for one ("Which company made Kling?" -> "When did
+#: they release it?").
+ORG_NOUNS = frozenset("""company firm startup start-up organization organisation lab laboratory group team agency
+government university institute fund bank newspaper outlet publication party club band developer maker""".split())
+#: Nouns that, after "the" in a question naming nothing, stand for what an earlier turn named
+#: ("When was the company founded?"); not nouns for documents or their authors ("the newsletter",
+#: "the author"), which a question uses about the corpus itself.
+DEFINITE_NOUNS = "company|firm|startup|start-up|model|tool|generator|chatbot|app|platform|product|lab"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from qa.lexicon.en import (
     AUXILIARIES,
     DEMONSTRATIVE_AFTER,
+    DEFINITE_NOUNS,
     FOLLOW_UP_OPENERS,
     PERSON_NOUNS,
     PERSON_PRONOUNS,
@@ -30,6 +31,12 @@ WH_WORDS = frozenset("what which who whom whose when where why how".split())
 #: "that company", "this model", "those chips' maker": a demonstrative before a noun for a named thing.
 _DEMONSTRATIVE_NP = re.compile(rf"\b(?:that|this|these|those)\s+(?:(?!(?:the|a|an)\b)[\w-]+\s+)?{NAMED_NOUNS}\b"
                                r"(?!\s+(?:that|which|who|whose|where)\b)", re.I)
+#: "the company", "the Chinese startup": in a question that names nothing, a definite noun for a
+#: named thing stands for the one an earlier turn named, unless a clause or phrase after it says
+#: which one ("the company that makes Kling", "the startup founded by ...").
+_DEFINITE_NP = re.compile(rf"\bthe\s+(?:(?!(?:the|a|an)\b)[\w-]+\s+)?(?:{DEFINITE_NOUNS})\b(?![’'-])"
+                          r"(?!\s+(?:that|which|who|whose|where|of|called|named|behind|founded|created|developed|made|"
+                          r"in|at|from|with|for|to|on|by|and|or)\b)", re.I)
 #: "the Chinese one", "that one".
 _ONE = re.compile(r"\b(?i:the|that|this)\s+(?:[\w-]+\s+)?one\b(?!\s+(?:that|which|who|of)\b)")
 @dataclass(frozen=True)
@@ -39,6 +46,8 @@ class Mention:
     text: str
     person: bool
     turn: int
+    #: It names an organisation (it answered "Which company ...?"), which "they" may stand for.
+    org: bool = False
 
 
 @dataclass(frozen=True)
@@ -224,11 +233,14 @@ def references(question: str, common_words: frozenset[str] = frozenset()) -> lis
     "the Chinese one", and a bare "that" after a preposition or verb ("after that")."""
     found: list[Reference] = []
     taken: list[tuple[int, int]] = []
-    for pattern in (_DEMONSTRATIVE_NP, _ONE):
+    patterns = (_DEMONSTRATIVE_NP, _ONE) if asked_names(question) else (_DEMONSTRATIVE_NP, _ONE, _DEFINITE_NP)
+    for pattern in patterns:
         for m in pattern.finditer(question):
+            if any(s <= m.start() < e for s, e in taken):
+                continue
             noun = m.group(0).split()[-1].lower()
             first = m.group(0).split()[0].lower()
-            if first in ("that", "this") and noun.endswith("s") and not noun.endswith("ss") \
+            if first in ("that", "this", "the") and noun.endswith("s") and not noun.endswith("ss") \
                     or has_name(m.group(0)[len(first):]):
                 continue  # "reported that Chinese firms ...", "that Kuaishou app": no reference
             kind = "person" if noun in PERSON_NOUNS or noun.rstrip("s") in PERSON_NOUNS else "thing"
@@ -282,6 +294,8 @@ def antecedent(kind: str, turns: list[Turn]) -> Reading | Mention:
                                turn.question)
             if joined:
                 return Mention(joined.group(0), False, turn.index)
+            if turn.answer is not None and turn.answer.org and not turn.plural:
+                return turn.answer
             continue
         want = "thing" if kind == "place" else kind
         named = [m for m in turn.names if _compatible(m, want)]

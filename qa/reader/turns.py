@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Callable, Sequence
 
 from qa.errors import QuestionError
-from qa.lexicon.en import MONTHS, PERSON_NOUNS, WEEKDAY
+from qa.lexicon.en import MONTHS, ORG_NOUNS, PERSON_NOUNS, WEEKDAY
 from qa.lexicon.terms import analyze
 from qa.reader.conversation import read_question
 from qa.reader.references import (
@@ -24,6 +24,7 @@ from qa.reader.references import (
     asks_for_several,
     name_runs,
     person_like,
+    wh_head,
 )
 from qa.reader.highlight import PATTERNS, is_demonym
 from qa.reader.kinds import NAMED_NOUNS
@@ -120,10 +121,11 @@ def answer_mention(question: str, answer: Answer, turn: int, common: frozenset[s
         key = (person == wants, looks_person == wants, bool(cue) and cue_person == wants, lo < e and s < hi,
                -near[0], -near[1])
         if best is None or key > best[0]:
-            best = (key, name, person)
+            best = (key, name, person, noun)
     if best is None:
         return None, value
-    return Mention(best[1], best[2], turn), value
+    org = not best[2] and wh_head(question)[1] in ORG_NOUNS
+    return Mention(best[1], best[2], turn, org), value
 
 
 def make_turn(index: int, answer: Answer, common: frozenset[str]) -> Turn:
