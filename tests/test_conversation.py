@@ -235,3 +235,21 @@ def test_an_answer_survives_the_round_trip_through_a_dict(ask):
 
     a = ask("Who co-founded 01.AI?")
     assert Answer.from_dict(json.loads(json.dumps(a.to_dict()))) == a
+
+
+def test_the_company_in_a_question_that_names_nothing_is_the_earlier_one():
+    earlier = turn("Which company developed the Kling video generator?", "Kuaishou", names=[("Kling", False)])
+    assert read("When was the company founded?", earlier)[0].question == "When was Kuaishou founded?"
+    # Nouns for the corpus's own documents are no reference; nor is a noun a phrase describes.
+    for question in ("Which frameworks does the newsletter recommend?", "Who wrote the article?",
+                     "When was the company that makes Kling founded?"):
+        assert read(question, earlier)[0].turn is None
+
+
+def test_they_may_stand_for_an_organisation_an_earlier_turn_answered_with():
+    earlier = make_turn(0, cited("Which company developed Kling?", "Kling was made by Kuaishou, a Chinese firm."),
+                        COMMON)
+    assert earlier.answer.org
+    assert read("When did they release it?", earlier)[0].question == "When did Kuaishou release Kuaishou?"
+    place = make_turn(0, cited("Where was the conference held?", "It was held in Shanghai."), COMMON)
+    assert read("What did they say?", place)[0].problem

@@ -35,8 +35,8 @@ _DEMONSTRATIVE_NP = re.compile(rf"\b(?:that|this|these|those)\s+(?:(?!(?:the|a|a
 #: named thing stands for the one an earlier turn named, unless a clause or phrase after it says
 #: which one ("the company that makes Kling", "the startup founded by ...").
 _DEFINITE_NP = re.compile(rf"\bthe\s+(?:(?!(?:the|a|an)\b)[\w-]+\s+)?(?:{DEFINITE_NOUNS})\b(?![’'-])"
-                          r"(?!\s+(?:that|which|who|whose|where|of|called|named|behind|founded|created|developed|made|"
-                          r"in|at|from|with|for|to|on|by|and|or)\b)", re.I)
+                          r"(?!\s+(?:that|which|who|whose|where|of|called|named|behind|in|at|from|with|for|to|on|by|and|or)\b"
+                          r"|\s+\w+\s+by\b)", re.I)
 #: "the Chinese one", "that one".
 _ONE = re.compile(r"\b(?i:the|that|this)\s+(?:[\w-]+\s+)?one\b(?!\s+(?:that|which|who|of)\b)")
 @dataclass(frozen=True)
