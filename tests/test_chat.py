@@ -171,3 +171,16 @@ def test_qa_eval_unrelated_counts_answers_an_earlier_turn_changes(cli, hash_inde
     out = cli(["eval", str(path), "--index-dir", str(hash_index), "--unrelated", "--json"])
     check = json.loads(out.output)
     assert (check["questions"], check["changed"], check["context_used"]) == (2, 0, 0)
+
+
+def test_the_evaluate_tab_scores_the_bundled_follow_ups_apart(hash_index, hash_embedder):
+    from qa.app import handlers
+
+    summary, metrics, _, rows, _ = handlers.run_evaluation("followups", None, ["hybrid"], 5, hash_index,
+                                                           hash_embedder)
+    labels = [row[0] for row in metrics]
+    assert "follow-up hit@1" in labels and "follow-up abstention recall" in labels
+    assert any(" → " in row[2] for row in rows)  # how a follow-up was read, beside it
+    _, plain, _, _, _ = handlers.run_evaluation("upload", str(handlers.BUNDLED_QUESTIONS), ["hybrid"], 5,
+                                                hash_index, hash_embedder)
+    assert "follow-up hit@1" not in [row[0] for row in plain]

@@ -383,7 +383,8 @@ def question_rows(reports: Sequence, answer_limit: int = 120) -> tuple[list[list
     table, full = [], []
     for r in reports:
         for row in r.rows:
-            cells = [r.mode, row.id, row.question, "answer" if row.answerable else "abstain",
+            asked = row.question if row.question_used in ("", row.question) else f"{row.question} → {row.question_used}"
+            cells = [r.mode, row.id, asked, "answer" if row.answerable else "abstain",
                      outcome(row), row.first_relevant_rank if row.first_relevant_rank else "",
                      row.answer_doc or "", row.answer, round(row.confidence, 3), round(row.latency_ms, 1)]
             full.append(cells)

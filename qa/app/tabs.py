@@ -171,7 +171,8 @@ def evaluate_tab(app: AppBinding, collection, questions_file: Path) -> None:
         with gr.Row():
             with gr.Column(scale=2):
                 initial_source = "bundled" if questions_file.is_file() else "upload"
-                source = gr.Radio([("Bundled question set", "bundled"), ("Upload a .jsonl file", "upload")],
+                source = gr.Radio([("Bundled question set", "bundled"), ("Bundled follow-up questions", "followups"),
+                                   ("Upload a .jsonl file", "upload")],
                                   value=initial_source, label="Questions", elem_id="qa-eval-source")
                 upload = gr.File(label="Question file (.jsonl)", file_types=[".jsonl"],
                                  visible=initial_source == "upload", elem_id="qa-eval-upload")
