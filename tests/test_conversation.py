@@ -253,3 +253,11 @@ def test_they_may_stand_for_an_organisation_an_earlier_turn_answered_with():
     assert read("When did they release it?", earlier)[0].question == "When did Kuaishou release Kuaishou?"
     place = make_turn(0, cited("Where was the conference held?", "It was held in Shanghai."), COMMON)
     assert read("What did they say?", place)[0].problem
+
+
+@pytest.mark.parametrize("question", [
+    "How much did it cost to train DeepSeek-R1?",
+    "What did the old photograph in the demo video depict before it was animated?",
+])
+def test_an_it_the_question_itself_explains_points_back_at_nothing(question):
+    assert references(question, COMMON) == []

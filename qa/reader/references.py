@@ -215,6 +215,11 @@ def _intra(question: str, at: int, kind: str, common: frozenset[str]) -> bool:
         return True
     if name_runs(before):
         return True
+    # "What did the old photograph show before it was animated?": a subordinate clause's subject is
+    # the main clause's noun.
+    if kind in ("thing", "plural") and re.search(r"\b(?:the|a|an)\s+(?:[\w-]+\s+){0,2}?[\w-]+\b.*\b(?:before|after|when|"
+                                                r"while|because|since|until|once|if|although)\s*$", before, re.I):
+        return True
     for t in re.finditer(r"[\w’'-]+", before):
         word = t.group(0).lower()
         if kind == "plural" and len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) \
@@ -257,7 +262,8 @@ def references(question: str, common_words: frozenset[str] = frozenset()) -> lis
             kind = "person"
         elif word in THING_PRONOUNS:
             # "it" with nothing to stand for: "is it possible to ...", "made it difficult for ...".
-            if word == "it" and (nxt in ("to", "for", "that", "take", "takes", "took") or prev in ("make", "makes", "made", "making")
+            if word == "it" and (nxt in ("to", "for", "that", "take", "takes", "took", "cost", "costs", "seems", "seemed")
+                                 or prev in ("make", "makes", "made", "making")
                                  or re.match(r"\s*(?:is|was)\s+it\s+(?:\w+\s+)?(?:to|that|for)\s+\w",
                                              question[tokens[i - 1].start():] if i else "", re.I)):
                 continue
