@@ -117,7 +117,7 @@ def read_question(question: str, turns: list[Turn], common_words: frozenset[str]
         if not targets:
             return [Reading(f"{new}: {last.question}", last.index)]
         return [Reading(re.sub(re.escape(t), new, last.question, count=1), last.index) for t in targets[:3]]
-    refs = references(question, common_words)
+    refs = references(question)
     if refs:
         return [substitute(question, refs, turns)]
     if swap or _ELLIPSIS.match(bare) or (opened and not any(w.lower() in WH_WORDS or w.lower() in AUXILIARIES

@@ -23,7 +23,7 @@ from qa.lexicon.en import (
     THING_PRONOUNS,
 )
 from qa.lexicon.terms import analyze
-from qa.reader.kinds import NAMED_NOUNS
+from qa.reader.kinds import FOCUS, NAMED_NOUNS, expected_type
 from qa.reader.names import asked_names
 
 _WORD = re.compile(r"[\w’'.-]*\w|[^\w\s]")
@@ -108,8 +108,8 @@ def strip_opener(question: str) -> str:
 
 
 def name_runs(text: str) -> list[tuple[int, int]]:
-    """Spans of the names in ``text``: runs of the words ``question_names`` accepts, joined by
-    "of", "de", "and" only inside capitalised runs ("University of Washington")."""
+    """Spans of the names in ``text``: runs of the words ``asked_names`` accepts, joined by "of"
+    or "de" between two of them ("University of Washington")."""
     names = set(asked_names(text))
     spans: list[list[int]] = []
     for m in re.finditer(r"[^\W_][\w.’'-]*", text):
@@ -118,7 +118,7 @@ def name_runs(text: str) -> list[tuple[int, int]]:
         if bare in names:
             end = m.start() + len(bare)
             if spans and re.fullmatch(r"\s+(?:of|de)\s+|\s+", text[spans[-1][1]:m.start()]) \
-                    and not text[spans[-1][1] - 2:spans[-1][1]] in ("’s", "'s"):
+                    and text[spans[-1][1] - 2:spans[-1][1]] not in ("’s", "'s"):
                 spans[-1][1] = end
             else:
                 spans.append([m.start(), end])
@@ -169,8 +169,6 @@ def has_name(fragment: str) -> bool:
 def asks_for_person(question: str) -> bool | None:
     """True when the question asks for a person ("Who ...", "Which professor ..."), False when
     it asks for a named thing ("Which company ...", "What is the name of ..."), None otherwise."""
-    from qa.reader.kinds import FOCUS, expected_type
-
     noun = wh_head(question)[1] or (m.group(1).lower() if (m := FOCUS.search(question)) else "")
     if noun:
         return noun in PERSON_NOUNS or noun.rstrip("s") in PERSON_NOUNS
@@ -200,7 +198,7 @@ def asks_for_several(question: str) -> bool:
     return False
 
 
-def _intra(question: str, at: int, kind: str, common: frozenset[str]) -> bool:
+def _intra(question: str, at: int, kind: str) -> bool:
     """Whether the question itself gives what the pronoun at ``at`` stands for, before it: a
     name, a noun for such a thing ("Kai-Fu Lee's *startup* ... its"), "who" for "he", a plural
     noun for "they"; names inside the wh-phrase ("Which *OpenAI* tool is it ...") do not count."""
@@ -225,14 +223,14 @@ def _intra(question: str, at: int, kind: str, common: frozenset[str]) -> bool:
         if kind == "plural" and len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) \
                 and analyze(word) and word not in AUXILIARIES:
             return True
-        if kind in ("thing", "place") and _NOUN.fullmatch(word) and not word in PERSON_NOUNS:
+        if kind in ("thing", "place") and _NOUN.fullmatch(word) and word not in PERSON_NOUNS:
             return True
         if kind == "person" and (word in PERSON_NOUNS or word.rstrip("s") in PERSON_NOUNS):
             return True
     return False
 
 
-def references(question: str, common_words: frozenset[str] = frozenset()) -> list[Reference]:
+def references(question: str) -> list[Reference]:
     """The words of ``question`` that point back at an earlier turn: pronouns the question itself
     gives no antecedent for, demonstratives before a noun for a named thing ("that company"),
     "the Chinese one", and a bare "that" after a preposition or verb ("after that")."""
@@ -278,7 +276,7 @@ def references(question: str, common_words: frozenset[str] = frozenset()) -> lis
             kind = "thing"
         else:
             continue
-        if _intra(question, m.start(), kind, common_words):
+        if _intra(question, m.start(), kind):
             continue
         possessive = word in POSSESSIVE_PRONOUNS and (word != "her" or (nxt and nxt not in AUXILIARIES
                                                                         and analyze(nxt) != []))
