@@ -261,3 +261,21 @@ def test_they_may_stand_for_an_organisation_an_earlier_turn_answered_with():
 ])
 def test_an_it_the_question_itself_explains_points_back_at_nothing(question):
     assert references(question) == []
+
+
+def test_what_about_swaps_a_name_of_the_same_category_when_the_corpus_tells():
+    from qa.index.load import DerivedData
+    from qa.reader.turns import name_category
+    from qa.types import Document
+
+    index = _Index()
+    index.documents = (Document("d", "t", "A company called AIsphere launched PixVerse, an AI-powered generator. "
+                                          "OpenAI released the online chatbot ChatGPT.", "d.txt", "", ()),)
+    index.derived = DerivedData()
+    category = lambda name: name_category(name, index)  # noqa: E731
+    assert [category(n) for n in ("AIsphere", "PixVerse", "ChatGPT", "Tencent")] == \
+        ["organisation", "product", "product", None]
+    earlier = turn("When did AIsphere launch PixVerse?", None, names=[("AIsphere", False), ("PixVerse", False)])
+    assert [r.question for r in read_question("What about ChatGPT?", [earlier], COMMON, category)] == \
+        ["When did AIsphere launch ChatGPT?"]
+    assert len(read_question("What about ChatGPT?", [earlier], COMMON)) == 2  # unknown: the reader chooses

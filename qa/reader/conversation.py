@@ -90,18 +90,24 @@ def complete_ellipsis(fragment: str, turn: Turn) -> str:
     return f"{frag} was it that {subject} {verb} {rest}?"
 
 
-def _swap_target(new: str, turn: Turn, common: frozenset[str]) -> list[str]:
-    """The names of the previous question that ``new`` may replace: those of the same kind."""
+def _swap_target(new: str, turn: Turn, common: frozenset[str], category=None) -> list[str]:
+    """The names of the previous question that ``new`` may replace: those of the same kind (a
+    person for a person), and among several, those of the same category when ``category(name)``
+    tells ("ChatGPT" for "PixVerse", both products, not for "AIsphere", an organisation)."""
     person = person_like(new, common)
     same = [m.text for m in turn.names if m.person == person]
+    if len(same) > 1 and category is not None and (want := category(new)):
+        same = [t for t in same if category(t) == want] or same
     return same or [m.text for m in turn.names]
 
 
-def read_question(question: str, turns: list[Turn], common_words: frozenset[str] = frozenset()) -> list[Reading]:
+def read_question(question: str, turns: list[Turn], common_words: frozenset[str] = frozenset(),
+                  category=None) -> list[Reading]:
     """The readings of ``question`` given the earlier ``turns`` (latest first): one reading, the
     question itself, when it stands on its own; several when the rules leave a choice the reader
-    should make (an entity swap with two names of the same kind); a reading with a ``problem``
-    when a reference cannot be settled."""
+    should make (an entity swap with two names of the same kind and category); a reading with a
+    ``problem`` when a reference cannot be settled. ``category(name)`` says what kind of thing a
+    name is ("organisation", "product"; None when unknown)."""
     if not turns:
         return [Reading(question)]
     rest = strip_opener(question)
@@ -113,7 +119,7 @@ def read_question(question: str, turns: list[Turn], common_words: frozenset[str]
         swap = re.match(r"^(.*)$", bare)  # "And Sora?"
     if swap and has_name(swap.group(1)):
         new, last = swap.group(1).strip(), turns[0]
-        targets = _swap_target(new, last, common_words)
+        targets = _swap_target(new, last, common_words, category)
         if not targets:
             return [Reading(f"{new}: {last.question}", last.index)]
         return [Reading(re.sub(re.escape(t), new, last.question, count=1), last.index) for t in targets[:3]]

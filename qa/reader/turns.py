@@ -49,6 +49,31 @@ def common_words(index) -> frozenset[str]:
     return index.derived.get("conversation_common_words", build)
 
 
+def name_category(name: str, index, limit: int = 200) -> str | None:
+    """What the corpus calls ``name``: "organisation" or "product" by the nouns written next to it
+    ("a company called AIsphere", "the online chatbot ChatGPT", "PixVerse, an AI-powered
+    generator"), whichever is more frequent over its first ``limit`` mentions; None when no noun
+    for a named thing stands next to it. Cached with the loaded index."""
+    cache = index.derived.get("conversation_categories", dict)
+    if name in cache:
+        return cache[name]
+    votes = {"organisation": 0, "product": 0}
+    seen = 0
+    for doc in index.documents:
+        at = doc.text.find(name)
+        while at >= 0 and seen < limit:
+            seen += 1
+            end = at + len(name)
+            cue = _CUE_BEFORE.search(doc.text[max(0, at - 40):at]) or _CUE_AFTER.match(doc.text[end:end + 60])
+            noun = cue.group(1).lower() if cue else ""
+            if noun and noun not in PERSON_NOUNS and noun.rstrip("s") not in PERSON_NOUNS:
+                votes["organisation" if noun in ORG_NOUNS or noun.rstrip("s") in ORG_NOUNS else "product"] += 1
+            at = doc.text.find(name, end)
+    best = max(votes, key=votes.get)
+    cache[name] = best if votes[best] > 0 and votes["organisation"] != votes["product"] else None
+    return cache[name]
+
+
 def _kept(token: str, asked: set[str]) -> bool:
     bare = token.rstrip(".’'-")
     bare = bare[:-2] if bare.endswith(("’s", "'s")) else bare
@@ -182,7 +207,8 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[[st
     whose ``reason`` says what is unclear and whose ``choices`` name the candidates.
     """
     common = common_words(index)
-    readings = read_question(question, _Turns(history, ask, common), common)
+    readings = read_question(question, _Turns(history, ask, common), common,
+                             category=lambda name: name_category(name, index))
     first = readings[0]
     if first.problem:
         return Answer(question, NOT_FOUND, True, (), reason=first.problem[:1].upper() + first.problem[1:],
