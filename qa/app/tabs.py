@@ -47,8 +47,9 @@ def ask_tab(app: AppBinding, collection, bridge, examples: Sequence[str]) -> Sim
     ``gr.State``: one per browser session, never shared; Clear starts a new one."""
     import gradio as gr
 
-    conversation = gr.State([])
     with gr.Tab("Ask", id="ask"):
+        # Inside the tab: a component placed directly in gr.Tabs would break the tab strip.
+        conversation = gr.State([])
         with gr.Row(equal_height=False):
             with gr.Column(scale=5, min_width=380):
                 chatbot = gr.Chatbot(
