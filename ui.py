@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from qa.app.assets import BRIDGE_JS, CSS
+from qa.app.chat import chat_json
 from qa.app.handlers import (
     BUNDLED_QUESTIONS,
     add_to_collection,
@@ -89,13 +90,14 @@ def build_app(index_dir=None, embedder=None, examples: Sequence[str] | None = No
         def on_switch(name):
             # Citations in the chat point into the previous collection's documents: start afresh.
             status, rows = corpus.load(name)
-            return (header_of(name), [], "", VIEWER_PLACEHOLDER, status, rows, "",
+            return (header_of(name), [], [], "", VIEWER_PLACEHOLDER, status, rows, "",
                     gr.update(interactive=bool(name) and name != DEFAULT_COLLECTION))
 
         # The add-documents notice is left alone: creating a collection selects it, and the
         # "created" notice must survive that switch.
         collection.change(on_switch, collection,
-                          [header, ask.chatbot, ask.question, ask.viewer, corpus.status, corpus.table,
+                          [header, ask.chatbot, ask.conversation, ask.question, ask.viewer, corpus.status,
+                           corpus.table,
                            corpus.viewer, corpus.add_files], api_visibility="private")
         demo.load(lambda: gr.update(choices=list_collections()), None, collection,
                   api_visibility="private")
@@ -118,6 +120,16 @@ def build_app(index_dir=None, embedder=None, examples: Sequence[str] | None = No
             return answer_json(question, mode, k, threshold, index_dir=index_dir, embedder=embedder)
 
         gr.api(answer_api, api_name="answer")
+
+        def chat_api(question: str, history: list | None = None, mode: str = "hybrid", k: int = 5,
+                     threshold: float | None = None) -> dict:
+            """Answer the next question of a conversation: ``history`` is the earlier turns, oldest
+            first, each a question string or an earlier answer's dict (as /answer and /chat return
+            it). The Answer as a dict, with ``question_used`` (how the question was read) and
+            ``context_turn`` (which earlier turn supplied the context, or null)."""
+            return chat_json(question, history, mode, k, threshold, index_dir=index_dir, embedder=embedder)
+
+        gr.api(chat_api, api_name="chat")
     demo.queue(default_concurrency_limit=CONCURRENCY)
     return demo
 

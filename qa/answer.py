@@ -6,7 +6,7 @@ import math
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qa.collections import resolve_index_dir
 from qa.config import DEFAULT_SETTINGS, MODES, Settings
@@ -16,6 +16,7 @@ from qa.index.load import LoadedIndex
 from qa.reader.context import cite
 from qa.reader.extract import extract
 from qa.reader.metadata_answers import named_sources, titled_sources
+from qa.reader.turns import answer_in_context, check_history
 from qa.retrieve.retrievers import make_retriever
 from qa.types import NOT_FOUND, Answer
 
@@ -162,7 +163,7 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
            settings: Settings = DEFAULT_SETTINGS, check_stale: bool = True,
            source: str | None = None, date_from: str | None = None, date_to: str | None = None,
            query_vector=None, collection: str | None = None, store: str | None = None,
-           uri: str | None = None) -> Answer:
+           uri: str | None = None, history=None) -> Answer:
     """Answer ``question`` from the index in ``index_dir`` (default: the project's ``index/``).
 
     ``k`` bounds how many passages are read (1..``settings.max_k``); ``mode`` is "hybrid", "dense"
@@ -173,6 +174,10 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
     ``collection`` names a collection (``qa.collections``) to answer from instead of ``index_dir``.
     ``store`` ("faiss"/"milvus") and ``uri`` override where the manifest says the passage vectors
     are (e.g. a Milvus server that moved); by default the manifest's record is used.
+    ``history`` is the conversation so far, oldest first, each turn a question string or an earlier
+    ``Answer``: a follow-up ("Who founded it?") is read against it (``qa.reader.turns``) and
+    ``Answer.question_used`` / ``context_turn`` say how; a question that stands on its own is
+    answered exactly as without history.
     Raises ``QuestionError``
     for an unusable question and ``QAIndexError`` subclasses for a missing, corrupt, mismatched
     or stale index.
@@ -195,6 +200,15 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
     _check_dimension(index, embedder)
     if hasattr(index.sentence_vectors, "bind"):  # an index built with lazy sentence vectors
         index.sentence_vectors.bind(embedder)
+    if history:
+        def ask(q: str, earlier: list) -> Answer:
+            return answer(q, k, index_dir, mode=mode, threshold=threshold, embedder=embedder, settings=settings,
+                          check_stale=False, source=source, date_from=date_from, date_to=date_to,
+                          store=store, uri=uri, history=earlier)
+        followed = answer_in_context(text, check_history(history), index, ask)
+        if followed is not None:
+            return replace(followed, mode=mode, timings={
+                **followed.timings, "total_ms": round((time.perf_counter() - t0) * 1e3, 2)})
     t1 = time.perf_counter()
     if query_vector is None:
         query_vector = embedder.encode([text])[0]
@@ -215,4 +229,4 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
                "extract_ms": (t4 - t3) * 1e3, "total_ms": (time.perf_counter() - t0) * 1e3}
     return Answer(text, answer_text, result.abstained, citations, passages, result.alternatives,
                   round(result.confidence, 4), mode, result.reason,
-                  {name: round(v, 2) for name, v in timings.items()}, result.suggestion)
+                  {name: round(v, 2) for name, v in timings.items()}, result.suggestion, question_used=text)

@@ -171,6 +171,16 @@ class Answer:
     #: such name looks like a misspelling of a corpus word: the question spelt the corpus's way
     #: ("What did Kuaishu release?" -> "What did Kuaishou release?"); else "".
     did_you_mean: str = ""
+    #: The self-contained question actually answered: ``question`` itself, or, for a follow-up
+    #: read against ``answer(..., history=...)``, the question as understood ("Who founded it?"
+    #: -> "Who founded 01.AI?"). "" on an Answer made before this field existed.
+    question_used: str = ""
+    #: The index into ``history`` of the earlier turn that supplied the context; None when the
+    #: question was answered on its own.
+    context_turn: int | None = None
+    #: When a follow-up's reference could mean several things ("he" after a question about two
+    #: people): the candidates, so that the user can say which one is meant (the answer abstains).
+    choices: tuple[str, ...] = ()
 
     @property
     def disagreement(self) -> bool:
@@ -185,3 +195,28 @@ class Answer:
     def to_dict(self) -> dict:
         """A JSON-ready dict of every field."""
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Answer":
+        """The ``Answer`` that ``to_dict`` gave ``data`` (as JSON carries it: lists for tuples);
+        keys it does not know are ignored, missing optional ones take their defaults. ``KeyError``
+        / ``TypeError`` when ``question``, ``text`` or ``abstained`` is missing or a citation is
+        malformed."""
+        names = {f for f in cls.__dataclass_fields__}
+        values = {key: value for key, value in data.items() if key in names}
+
+        def citations(key: str) -> tuple[Citation, ...]:
+            out = []
+            for c in values.get(key) or ():
+                c = dict(c)
+                if c.get("highlight") is not None:
+                    c["highlight"] = tuple(c["highlight"])
+                c["copies"] = tuple(c.get("copies") or ())
+                out.append(Citation(**c))
+            return tuple(out)
+        for key in ("citations", "passages", "alternatives"):
+            values[key] = citations(key)
+        values["choices"] = tuple(values.get("choices") or ())
+        values["timings"] = dict(values.get("timings") or {})
+        return cls(**{"question": data["question"], "text": data["text"], "abstained": data["abstained"],
+                      **values})

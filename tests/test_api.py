@@ -177,3 +177,29 @@ def test_fill_defaults_completes_a_short_gradio_call():
         assert client.post("/gradio_api/call/answer", json={"data": ["q"]}).json() == {"data": ["q", "hybrid", 5, None]}
         full = {"data": ["q", "dense", 3, 0.5]}
         assert client.post("/gradio_api/call/answer", json=full).json() == full
+
+
+def test_chat_reads_a_follow_up_against_its_history(api):
+    first = post(api, {"question": QUESTION}).json()
+    res = api.post("/v1/chat", json={"question": "What about dogs?", "history": [QUESTION]})
+    assert res.status_code == 200
+    data = res.json()
+    AnswerModel.model_validate(data)
+    assert data["context_turn"] == 0 and data["question_used"] != "What about dogs?"
+    # An earlier reply of the API is a turn too; a reference nothing settles is not guessed.
+    unclear = api.post("/v1/chat", json={"question": "When do they hunt?", "history": [first]}).json()
+    assert unclear["abstained"] and "not clear" in unclear["reason"]
+    # No history: the same as /v1/answer.
+    alone = api.post("/v1/chat", json={"question": QUESTION, "history": None}).json()
+    assert alone["text"] == first["text"] and alone["question_used"] in ("", QUESTION)
+
+
+@pytest.mark.parametrize("history", ["abc", [3], [{"text": "no question"}]])
+def test_chat_refuses_a_history_it_cannot_read(api, history):
+    res = api.post("/v1/chat", json={"question": QUESTION, "history": history})
+    assert res.status_code == 400 and "history" in res.json()["message"]
+
+
+def test_the_schema_publishes_both_routes(api):
+    paths = api.get("/openapi.json").json()["paths"]
+    assert {"/v1/answer", "/v1/chat"} <= set(paths)

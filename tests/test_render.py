@@ -6,7 +6,7 @@ import re
 import pytest
 
 from qa.answer import Answer
-from qa.app import render
+from qa.app import render, render_eval
 from qa.eval.evaluate import EvalQuestion, EvalReport, QuestionResult
 from qa.reader.extract import Citation
 
@@ -84,14 +84,14 @@ def test_evaluation_rows_shorten_answers_only_in_the_table():
                            10.04),
             QuestionResult("q2", "Off?", False, False, False, False, None, (), "x", "d", 0.2, "", 3.0))
     report = EvalReport("hybrid", 5, {"recall@1": 0.5, "latency_p50_ms": 7.26, "mrr@10": None}, rows)
-    table, full = render.question_rows([report])
+    table, full = render_eval.question_rows([report])
     assert [r[4] for r in table] == ["~ hit@3", "✗ answered"]
     assert full[0][7] == long_answer and len(table[0][7]) <= 120 and table[0][7].endswith("…")
     assert table[0][5] == 2 and table[1][5] == "" and table[0][8] == 0.512
-    metrics = {m[0]: m[1] for m in render.metrics_rows([report])}
+    metrics = {m[0]: m[1] for m in render_eval.metrics_rows([report])}
     assert metrics["recall@1"] == "0.500" and metrics["latency p50 (ms)"] == "7.3"
     assert metrics["MRR@10"] == "–"
-    points = render.chart_points([report], [EvalQuestion("q1", "Q?", (), ("d",), True)], 3)
+    points = render_eval.chart_points([report], [EvalQuestion("q1", "Q?", (), ("d",), True)], 3)
     assert [p["share"] for p in points] == [0.0, 1.0, 1.0]
 
 

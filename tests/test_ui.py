@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import ui
-from qa.app import handlers, render
+from qa.app import handlers, render, render_eval
 from qa.embed import HashEmbedder
 from qa.eval import evaluate
 from qa.index.build import build_index
@@ -245,11 +245,11 @@ def test_evaluation_gives_metrics_chart_rows_and_csv(ui_index, embedder, questio
     labels = [m[0] for m in metrics]
     assert "recall@5" in labels and "answer hit@1" in labels and "abstention recall" in labels
     assert all(len(m) == 3 for m in metrics)
-    assert sorted(set(chart["mode"])) == ["hybrid", "lexical"] and len(chart) == 2 * render.MAX_CHART_K
+    assert sorted(set(chart["mode"])) == ["hybrid", "lexical"] and len(chart) == 2 * render_eval.MAX_CHART_K
     assert chart["share"].between(0, 1).all() and chart.groupby("mode")["share"].is_monotonic_increasing.all()
     assert len(rows) == 2 * len(QUESTIONS)
     lines = Path(csv_path).read_text(encoding="utf-8").splitlines()
-    assert lines[0].split(",") == render.QUESTION_COLUMNS and len(lines) == 1 + 2 * len(QUESTIONS)
+    assert lines[0].split(",") == render_eval.QUESTION_COLUMNS and len(lines) == 1 + 2 * len(QUESTIONS)
 
     upload = tmp_path / "mine.jsonl"
     upload.write_text(json.dumps(QUESTIONS[0]) + "\n", encoding="utf-8")

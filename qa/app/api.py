@@ -11,17 +11,9 @@ The answer path takes no lock of its own: ``answer()`` is thread-safe (the index
 while it looks up or loads an index), so requests run in parallel in the server's thread pool.
 
 ``create_api(index_dir, embedder)`` returns the FastAPI app (``qa serve`` mounts the Gradio app
-inside it). Another route with a larger body reuses ``AnswerRequest`` and ``respond``. A chat
-route is a model at module level (FastAPI resolves a route's annotations from this module)::
-
-    class ChatRequest(AnswerRequest):
-        history: list[dict] = []
-
-and, in ``create_api`` before the router is included::
-
-    @router.post("/chat", response_model=AnswerModel, responses=errors)
-    def chat_route(body: ChatRequest):
-        return respond(body, history=body.history)
+inside it). ``POST /v1/chat`` takes the same body plus ``history``: the earlier turns, oldest
+first, each a question string or an earlier reply of ``/v1/answer`` or ``/v1/chat`` (the reply's
+``question_used`` says how the follow-up was read, ``context_turn`` which turn supplied the context).
 Only ``qa serve`` and programs that build the API import this module (it imports pydantic).
 """
 
@@ -79,6 +71,15 @@ class AnswerRequest(BaseModel):
         return request_k(value)  # "5" and 5.0 are read; 2.7, true, "abc", null are refused
 
 
+class ChatRequest(AnswerRequest):
+    """A follow-up question and the conversation before it."""
+
+    history: list[str | dict] | None = Field(
+        None, description="Earlier turns, oldest first: questions (strings) or earlier replies of "
+                          "/v1/answer or /v1/chat (objects). Null or [] for none.",
+        examples=[["Which startup released the Yi-Large model?"]])
+
+
 class CitationModel(BaseModel):
     """A verbatim span of a document: ``document.text[start:end] == quote``."""
 
@@ -109,6 +110,10 @@ class AnswerModel(BaseModel):
     reason: str
     timings: dict[str, float]
     did_you_mean: str
+    question_used: str = Field("", description="The self-contained question answered (a follow-up "
+                                               "read with its context); the question itself otherwise.")
+    context_turn: int | None = Field(None, description="Which earlier turn (0 = oldest) supplied the context.")
+    choices: list[str] = Field([], description="When a reference was unclear: the questions it could mean.")
 
 
 class ErrorModel(BaseModel):
@@ -180,6 +185,13 @@ def create_api(index_dir=None, embedder=None):
                  summary="Answer a question with quoted, cited sentences, or abstain")
     def answer_route(body: AnswerRequest):
         return respond(body)
+
+    @router.post("/chat", response_model=AnswerModel, responses=errors,
+                 summary="Answer a follow-up question read against the earlier turns")
+    def chat_route(body: ChatRequest):
+        from qa.app.chat import history_from_request
+
+        return respond(body, history=history_from_request(body.history))
 
     app.include_router(router)
     app.state.respond = respond

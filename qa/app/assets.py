@@ -6,6 +6,7 @@ the scripts use Gradio's ``js_on_load`` API (``trigger``, ``watch``, ``element``
 
 import json
 
+from qa.app.chat import ALONE_PREFIX
 from qa.app.render import ASK_PREFIX
 
 CSS = """
@@ -65,6 +66,11 @@ mark.qa-hl { background: #fde68a; color: inherit; padding: 1px 0; border-radius:
 .qa-suggest { margin-top: 4px; }
 .qa-ask { color: var(--primary-600); cursor: pointer; font-weight: 600; text-decoration: none; }
 .qa-ask:hover, .qa-ask:focus { text-decoration: underline; }
+.qa-understood { font-size: 0.9em; color: var(--body-text-color-subdued); margin-bottom: 6px; }
+.qa-understood q { color: var(--body-text-color); }
+.qa-alone { color: var(--primary-600); cursor: pointer; font-weight: 600; text-decoration: none; }
+.qa-alone:hover, .qa-alone:focus { text-decoration: underline; }
+.qa-choices ul { margin: 4px 0 0 1.2em; }
 .qa-table .cell-wrap span { font-family: var(--font); }
 """
 
@@ -75,6 +81,7 @@ BRIDGE_JS = """
 window.__qaCite = (ref) => trigger('cite', {ref: ref});
 // A "show earlier/later text" link inside the Corpus tab's viewer reloads that viewer instead.
 window.__qaMore = (ref) => trigger('more', {ref: ref});
+window.__qaAlone = (question) => trigger('alone', {question: question});
 if (!window.__qaCiteBound) {
   window.__qaCiteBound = true;
   const open = (event) => {
@@ -87,6 +94,20 @@ if (!window.__qaCiteBound) {
   };
   document.addEventListener('click', open, true);
   document.addEventListener('keydown', open, true);
+}
+// An "ask on its own" link (class "qa-alone", href ALONE_PREFIX + the URL-quoted question) asks
+// its question again without the conversation, through the bridge's "alone" event.
+if (!window.__qaAloneBound) {
+  window.__qaAloneBound = true;
+  document.addEventListener('click', (event) => {
+    const el = event.target && event.target.closest ? event.target.closest('.qa-alone') : null;
+    if (!el) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const href = el.getAttribute('href') || '';
+    const prefix = """ + json.dumps(ALONE_PREFIX) + """;
+    if (href.startsWith(prefix)) window.__qaAlone(decodeURIComponent(href.slice(prefix.length)));
+  }, true);
 }
 // A "Did you mean" link (class "qa-ask", href ASK_PREFIX + the URL-quoted question) puts its
 // question in the question box and asks it, as if typed.

@@ -15,6 +15,8 @@ import click
 
 from qa.config import MODES, default_corpus_dir, default_index_dir
 from qa.errors import QAError
+from qa.app.cli_eval import eval_questions, print_ranking
+from qa.eval.conversation import HISTORY_MODES
 
 
 class _Group(click.Group):
@@ -212,6 +214,83 @@ def ask_command(question: str, k: int, index_dir: Path | None, mode: str | None,
         _print_answer(result)
 
 
+def _print_reading(result) -> None:
+    """How a follow-up was read, or the question back when a reference is unclear."""
+    if result.choices:
+        click.echo(result.reason)
+        click.echo("Which one do you mean?")
+        for option in result.choices:
+            click.echo(f"  - {option}")
+    elif result.context_turn is not None and result.question_used and result.question_used != result.question:
+        click.echo(f"Understood as: {result.question_used}  (/alone {result.question} asks it on its own)")
+
+
+def _line_editing() -> None:
+    """Line editing and recall of earlier lines for ``input()`` (GNU readline, where Python has it)."""
+    try:
+        import readline  # noqa: F401  (importing it is what turns line editing on)
+    except ImportError:  # pragma: no cover - Python built without readline (e.g. Windows)
+        pass
+
+
+@main.command("chat")
+@click.option("-k", "k", default=5, show_default=True, help="Passages to read.")
+@click.option("--index-dir", type=click.Path(path_type=Path), default=None)
+@click.option("--mode", type=click.Choice(MODES), default=None, help="Retrieval mode (default hybrid).")
+@click.option("--threshold", type=float, default=None, help="Abstention threshold override.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per turn (JSON lines).")
+@collection_option
+def chat_command(k: int, index_dir: Path | None, mode: str | None, threshold: float | None, as_json: bool,
+                 collection: str | None) -> None:
+    """Ask questions one after another; a follow-up ("Who founded it?", "And when?", "What about
+    Baidu?") is read against the earlier turns. /clear starts a new conversation, /alone QUESTION
+    asks without it, /quit or Ctrl-D ends. Reads stdin line by line when it is not a terminal."""
+    from qa.answer import answer
+    from qa.app.chat import MAX_HISTORY
+
+    interactive = sys.stdin.isatty()
+    if interactive:
+        _line_editing()
+        click.echo("Ask a question (/clear: new conversation, /alone Q: ask on its own, /quit: end).", err=True)
+    conversation: list = []
+    while True:
+        try:
+            line = input("? " if interactive else "")
+        except EOFError:
+            break
+        except KeyboardInterrupt:
+            click.echo("", err=True)
+            continue
+        line = line.strip()
+        if not line:
+            continue
+        if line in ("/quit", "/exit"):
+            break
+        if line == "/clear":
+            conversation = []
+            if interactive:
+                click.echo("(new conversation)", err=True)
+            continue
+        alone = line.startswith("/alone ")
+        question = line[len("/alone "):] if alone else line
+        try:
+            result = answer(question, k=k, index_dir=index_dir, mode=mode, threshold=threshold,
+                            collection=collection, history=None if alone else conversation)
+        except QAError as exc:
+            if as_json:
+                click.echo(json.dumps({"question": question, "error": str(exc)}, ensure_ascii=False))
+            else:
+                click.echo(f"error: {exc}", err=True)
+            continue
+        conversation = (conversation + [result])[-MAX_HISTORY:]
+        if as_json:
+            click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        else:
+            _print_reading(result)
+            _print_answer(result)
+            click.echo("")
+
+
 @main.command("eval")
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--index-dir", type=click.Path(path_type=Path), default=None)
@@ -239,16 +318,24 @@ def ask_command(question: str, k: int, index_dir: Path | None, mode: str | None,
               help="Ranking metrics for qrels, e.g. ndcg@10,recall@100,mrr@10 (the default).")
 @click.option("--depth", default=None, type=click.IntRange(1, 10000),
               help="Documents ranked per query for qrels (default 100).")
+@click.option("--history", "history_mode", type=click.Choice(HISTORY_MODES), default="rules", show_default=True,
+              help="How follow-up questions use their history: the rules of answer(history=...), none, "
+                   "the previous question concatenated, a history-weighted query vector, or both.")
+@click.option("--compare-history", is_flag=True, help="Evaluate every history mode side by side.")
+@click.option("--unrelated", is_flag=True,
+              help="Ask each question without a history after an unrelated one too; report how many answers change.")
 @collection_option
 def eval_command(sources: tuple[Path, ...], index_dir: Path | None, k: int, modes: tuple[str, ...],
                  compare: bool, as_json: bool, details: bool, calibrate: bool,
                  max_false_abstention: float, split: str, queries_file: Path | None,
                  qrels_file: Path | None, score_runs: bool, run_out: Path | None,
-                 metric_spec: str | None, depth: int | None, collection: str | None) -> None:
+                 metric_spec: str | None, depth: int | None, history_mode: str, compare_history: bool,
+                 unrelated: bool, collection: str | None) -> None:
     """Evaluate retrieval and answers on SOURCES.
 
     \b
-    qa eval QUESTIONS.jsonl                   the project's question file (answers, abstention)
+    qa eval QUESTIONS.jsonl                   the project's question file (answers, abstention;
+                                              lines with a "history" are follow-ups, scored apart too)
     qa eval DATASET_DIR --split test          a BEIR folder (corpus.jsonl, queries.jsonl, qrels/)
     qa eval --queries Q --qrels QRELS         TREC-style queries and graded judgements
     qa eval --runs A.run B.run --qrels QRELS  score run files and test their difference
@@ -262,8 +349,9 @@ def eval_command(sources: tuple[Path, ...], index_dir: Path | None, k: int, mode
         for name, value in (("--run-out", run_out), ("--metrics", metric_spec), ("--depth", depth)):
             if value is not None:
                 raise click.UsageError(f"{name} goes with a BEIR folder or --qrels, not a question file")
-        _eval_questions(sources[0], resolve_index_dir(index_dir, collection), k, modes, compare,
-                        as_json, details, calibrate, max_false_abstention)
+        eval_questions(sources[0], resolve_index_dir(index_dir, collection), k, modes, compare,
+                        as_json, details, calibrate, max_false_abstention, history_mode, compare_history,
+                        unrelated)
         return
     if calibrate:
         raise click.UsageError("--calibrate needs a question file with answerable and unanswerable questions")
@@ -275,7 +363,7 @@ def eval_command(sources: tuple[Path, ...], index_dir: Path | None, k: int, mode
         from qa.eval.suite import score_run_files
 
         reports, comparisons = score_run_files(sources, qrels_file, metric_spec)
-        _print_ranking(reports, comparisons, details, as_json, f"runs scored with {qrels_file}")
+        print_ranking(reports, comparisons, details, as_json, f"runs scored with {qrels_file}")
         return
     if len(sources) > 1:
         raise click.UsageError("give one BEIR folder")
@@ -289,47 +377,7 @@ def eval_command(sources: tuple[Path, ...], index_dir: Path | None, k: int, mode
         metric_spec=metric_spec, depth=depth, run_out=run_out, progress_bars=lambda: _progress_bar("query"))
     for path in written:
         click.echo(f"run file written: {path}", err=True)
-    _print_ranking(reports, comparisons, details, as_json, label)
-
-
-def _print_ranking(reports, comparisons, details: bool, as_json: bool, title: str) -> None:
-    if as_json:
-        click.echo(json.dumps({"title": title, "reports": [r.to_dict() for r in reports],
-                               "comparisons": [c.to_dict() for c in comparisons]},
-                              ensure_ascii=False, indent=1))
-        return
-    from qa.eval.ranking_report import format_ranking
-
-    click.echo(format_ranking(reports, comparisons, details=details, title=title))
-
-
-def _eval_questions(questions_file: Path, index_dir, k: int, modes: tuple[str, ...], compare: bool,
-                    as_json: bool, details: bool, calibrate: bool, max_false_abstention: float) -> None:
-    """``qa eval QUESTIONS.jsonl``: answers, abstention and ranking on the project's question file."""
-    from qa.eval.evaluate import (
-        calibrate_threshold,
-        evaluate,
-        format_report,
-        load_questions,
-    )
-
-    questions = load_questions(questions_file)
-    if calibrate:
-        report = evaluate(questions, index_dir=index_dir, k=k, mode=modes[0] if modes else "hybrid",
-                          threshold=-1e9)
-        cal = calibrate_threshold(report.rows, max_false_abstention)
-        fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
-        click.echo(f"threshold {cal.threshold:.4f}: abstains on {fmt(cal.abstention_recall)} of "
-                   f"{cal.unanswerable} unanswerable questions, wrongly on {fmt(cal.false_abstention_rate)} "
-                   f"of {cal.answerable} answerable ones")
-        click.echo(f"use it with `qa ask --threshold {cal.threshold:.4f}` or answer(..., threshold=...)")
-        return
-    chosen = list(MODES) if compare else list(dict.fromkeys(modes)) or ["hybrid"]
-    reports = [evaluate(questions, index_dir=index_dir, k=k, mode=m) for m in chosen]
-    if as_json:
-        click.echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=1))
-        return
-    click.echo(format_report(reports, details=details))
+    print_ranking(reports, comparisons, details, as_json, label)
 
 
 @main.command("serve")

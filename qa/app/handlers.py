@@ -19,24 +19,26 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from qa.app.render import (
-    MAX_CHART_K,
-    QUESTION_COLUMNS,
     VIEWER_PLACEHOLDER,
-    chart_points,
     corpus_rows,
     escape_text,
-    metrics_rows,
     parse_cite_ref,
-    public_message,
     parse_cite_target,
-    question_rows,
+    public_message,
     render_answer,
     render_build_report,
     render_corpus_status,
     render_document,
     render_error,
-    render_eval_summary,
     render_question,
+)
+from qa.app.render_eval import (
+    MAX_CHART_K,
+    QUESTION_COLUMNS,
+    chart_points,
+    metrics_rows,
+    question_rows,
+    render_eval_summary,
 )
 from qa.config import (
     MAX_DOCUMENT_BYTES,
@@ -56,6 +58,8 @@ def _nbsp(text: str) -> str:
 
 #: The question set offered on the Evaluate tab.
 BUNDLED_QUESTIONS = PROJECT_ROOT / "eval" / "corpus_qa.jsonl"
+#: The follow-up questions offered on the Evaluate tab (each with the earlier turns it follows).
+BUNDLED_FOLLOWUPS = PROJECT_ROOT / "eval" / "followups.jsonl"
 #: How many example questions are offered on an empty chat.
 N_EXAMPLES = 4
 #: File types the "Add documents" area offers (every one has a reader in ``qa.ingest.formats``).
@@ -66,7 +70,8 @@ COLLECTIONS_NOTE = (
     f"Up to {_nbsp(megabytes(MAX_DOCUMENT_BYTES))} per file.")
 QUESTION_FORMAT = (
     "One JSON object per line: `id`, `question`, `answers` (strings a correct answer contains), "
-    "`relevant_docs` (document ids) and `answerable` (false when the corpus cannot answer). "
+    "`relevant_docs` (document ids) and `answerable` (false when the corpus cannot answer); "
+    "optionally `history`, the earlier questions a follow-up follows (scored apart). "
     f"Metrics run every question through `answer()` in each chosen mode. Up to "
     f"{_nbsp(megabytes(MAX_QUESTION_FILE_BYTES))}.")
 TITLE = "# Ask the corpus"
@@ -299,7 +304,8 @@ def run_evaluation(source: str, upload: Any, modes: Sequence[str], k: int, index
                    embedder=None, progress=None, bundled: Path = BUNDLED_QUESTIONS,
                    collection: str | None = None
                    ) -> tuple[str, list[list], Any, list[list], str | None]:
-    """Evaluate a question set in each mode: ``bundled`` when ``source`` is "bundled", else the
+    """Evaluate a question set in each mode: ``bundled`` when ``source`` is "bundled", the bundled
+    follow-ups when it is "followups" (each asked after its history), else the
     uploaded file ``upload`` (a path, or an object with ``.name``; at most 5 MB).
 
     Returns (summary HTML, metrics rows [metric, *per mode], chart DataFrame (k, share, mode),
@@ -317,7 +323,7 @@ def run_evaluation(source: str, upload: Any, modes: Sequence[str], k: int, index
         if not path:
             return render_error("Choose a .jsonl file to upload first."), [], empty_chart, [], None
     else:
-        path = bundled
+        path = BUNDLED_FOLLOWUPS if source == "followups" else bundled
         if collection not in (None, DEFAULT_COLLECTION):
             # The bundled questions are about the shipped articles: on another collection every
             # one of them would count as a miss, and the figures would mean nothing.

@@ -14,15 +14,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Sequence
 
-from qa.app import handlers
+from qa.app import chat, handlers
 from qa.app.assets import VIEWER_JS
-from qa.app.render import (
-    CORPUS_COLUMNS,
-    MAX_CHART_K,
-    QUESTION_COLUMNS,
-    QUESTION_WIDTHS,
-    VIEWER_PLACEHOLDER,
-)
+from qa.app.render import CORPUS_COLUMNS, VIEWER_PLACEHOLDER
+from qa.app.render_eval import MAX_CHART_K, QUESTION_COLUMNS, QUESTION_WIDTHS
 from qa.config import DEFAULT_SETTINGS, MODES
 from qa.reader.model import default_threshold
 
@@ -42,10 +37,15 @@ class AppBinding:
 
 def ask_tab(app: AppBinding, collection, bridge, examples: Sequence[str]) -> SimpleNamespace:
     """The Ask tab: chat, question box, settings and the source viewer. Returns its chat,
-    question box and viewer (cleared when the collection changes)."""
+    question box, viewer and the session's conversation (cleared when the collection changes).
+
+    The conversation (the session's earlier answers, the history of each follow-up) is a
+    ``gr.State``: one per browser session, never shared; Clear starts a new one."""
     import gradio as gr
 
     with gr.Tab("Ask", id="ask"):
+        # Inside the tab: a component placed directly in gr.Tabs would break the tab strip.
+        conversation = gr.State([])
         with gr.Row(equal_height=False):
             with gr.Column(scale=5, min_width=380):
                 chatbot = gr.Chatbot(
@@ -78,29 +78,36 @@ def ask_tab(app: AppBinding, collection, bridge, examples: Sequence[str]) -> Sim
                 viewer = gr.HTML(VIEWER_PLACEHOLDER, js_on_load=VIEWER_JS, elem_id="qa-viewer",
                                  label="Source", padding=False)
 
-    def turn(question_value, history, mode_value, k_value, threshold_value, name):
-        return handlers.chat_turn(question_value, history, mode_value, k_value, threshold_value,
-                                  **app.to(name))
+    def turn(question_value, history, earlier, mode_value, k_value, threshold_value, name, alone=False):
+        return chat.conversation_turn(question_value, history, earlier, mode_value, k_value, threshold_value,
+                                      alone=alone, **app.to(name))
 
+    inputs = [chatbot, conversation, mode, k, threshold, collection]
     for trigger in (question.submit, ask.click):
-        trigger(turn, [question, chatbot, mode, k, threshold, collection], [chatbot, question],
-                api_visibility="private")
+        trigger(turn, [question, *inputs], [chatbot, question, conversation], api_visibility="private")
 
-    def from_example(history, mode_value, k_value, threshold_value, name, evt: gr.SelectData):
+    def from_example(history, earlier, mode_value, k_value, threshold_value, name, evt: gr.SelectData):
         value = evt.value if isinstance(evt.value, dict) else {}
-        return turn(value.get("text", ""), history, mode_value, k_value, threshold_value, name)
+        return turn(value.get("text", ""), history, earlier, mode_value, k_value, threshold_value, name)
 
-    chatbot.example_select(from_example, [chatbot, mode, k, threshold, collection],
-                           [chatbot, question], api_visibility="private")
-    clear.click(lambda: ([], "", VIEWER_PLACEHOLDER), None, [chatbot, question, viewer],
+    chatbot.example_select(from_example, inputs, [chatbot, question, conversation], api_visibility="private")
+    clear.click(lambda: ([], "", VIEWER_PLACEHOLDER, []), None, [chatbot, question, viewer, conversation],
                 api_visibility="private")
+
+    def on_alone(history, earlier, mode_value, k_value, threshold_value, name, evt: gr.EventData):
+        # "ask on its own": the question as typed, answered without the conversation.
+        data = getattr(evt, "_data", None) or {}
+        return turn(data.get("question", ""), history, earlier, mode_value, k_value, threshold_value, name,
+                    alone=True)
+
+    bridge.alone(on_alone, inputs, [chatbot, question, conversation], api_visibility="private")
 
     def on_cite(name, evt: gr.EventData):
         data = getattr(evt, "_data", None) or {}
         return handlers.open_citation(data.get("ref"), **app.to(name))
 
     bridge.cite(on_cite, collection, viewer, api_visibility="private")
-    return SimpleNamespace(chatbot=chatbot, question=question, viewer=viewer)
+    return SimpleNamespace(chatbot=chatbot, question=question, viewer=viewer, conversation=conversation)
 
 
 def corpus_tab(app: AppBinding, collection, bridge=None) -> SimpleNamespace:
@@ -167,7 +174,8 @@ def evaluate_tab(app: AppBinding, collection, questions_file: Path) -> None:
         with gr.Row():
             with gr.Column(scale=2):
                 initial_source = "bundled" if questions_file.is_file() else "upload"
-                source = gr.Radio([("Bundled question set", "bundled"), ("Upload a .jsonl file", "upload")],
+                source = gr.Radio([("Bundled question set", "bundled"), ("Bundled follow-up questions", "followups"),
+                                   ("Upload a .jsonl file", "upload")],
                                   value=initial_source, label="Questions", elem_id="qa-eval-source")
                 upload = gr.File(label="Question file (.jsonl)", file_types=[".jsonl"],
                                  visible=initial_source == "upload", elem_id="qa-eval-upload")

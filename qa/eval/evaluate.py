@@ -1,13 +1,17 @@
 """Measure retrieval and answers on a question file (JSON lines).
 
 Each line: ``{"id", "question", "answers": [gold substrings], "relevant_docs": [doc ids],
-"answerable": bool}``. Ranking metrics (recall@k, MRR@10, nDCG@10 over documents) come from
+"answerable": bool}``, and optionally ``"history"``: the earlier turns of a conversation (question
+strings, oldest first) that the question follows up on. Ranking metrics (recall@k, MRR@10, nDCG@10 over documents) come from
 ir-measures (the reference pytrec_eval implementation); answer metrics are computed here:
 
 - answer hit@1: the answer text contains a gold string (case-insensitive), not abstained;
 - answer hit@3: a gold string is in one of the three best distinct candidate sentences;
 - abstention: rate on unanswerable questions (recall), share of abstentions that were right
-  (precision), and the false-abstention rate on answerable questions.
+  (precision), and the false-abstention rate on answerable questions;
+- follow-ups (questions with a history) are also scored apart: ``follow_up_hit@1`` and
+  ``follow_up_abstention_recall`` (a reference no turn settles must be abstained on), beside
+  ``standalone_hit@1``.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ class EvalQuestion:
     answers: tuple[str, ...]
     relevant_docs: tuple[str, ...]
     answerable: bool
+    #: Earlier turns of the conversation, oldest first (a follow-up question); () for a question alone.
+    history: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,9 @@ class QuestionResult:
     confidence: float
     reason: str
     latency_ms: float
+    #: The question had a history; ``question_used`` is how it was read (the question itself if alone).
+    follow_up: bool = False
+    question_used: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,9 +67,16 @@ class EvalReport:
     k: int
     metrics: dict
     rows: tuple[QuestionResult, ...] = field(default_factory=tuple)
+    #: How follow-ups used their history (``qa.eval.conversation.HISTORY_MODES``).
+    history: str = "rules"
+
+    @property
+    def label(self) -> str:
+        """The column name of this run: its mode, and how history was used when not by the rules."""
+        return self.mode if self.history == "rules" else f"{self.mode}/{self.history}"
 
     def to_dict(self) -> dict:
-        return {"mode": self.mode, "k": self.k, "metrics": self.metrics,
+        return {"mode": self.mode, "k": self.k, "history": self.history, "metrics": self.metrics,
                 "rows": [asdict(r) for r in self.rows]}
 
 
@@ -91,8 +107,11 @@ def load_questions(path: str | os.PathLike) -> list[EvalQuestion]:
             raise EvaluationError(f"{path}:{n}: \"answers\" must be a list of strings")
         if not isinstance(docs, list) or not all(isinstance(d, str) for d in docs):
             raise EvaluationError(f"{path}:{n}: \"relevant_docs\" must be a list of strings")
+        history = row.get("history", [])
+        if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+            raise EvaluationError(f"{path}:{n}: \"history\" must be a list of earlier questions (strings)")
         answerable = bool(row.get("answerable", bool(answers or docs)))
-        out.append(EvalQuestion(qid, row["question"], tuple(answers), tuple(docs), answerable))
+        out.append(EvalQuestion(qid, row["question"], tuple(answers), tuple(docs), answerable, tuple(history)))
     if not out:
         raise EvaluationError(f"{path} has no questions")
     return out
@@ -126,10 +145,15 @@ def ranking_metrics(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, f
 
 
 def evaluate(questions: Sequence[EvalQuestion], index_dir=None, k: int = 5, mode: str = "hybrid",
-             threshold: float | None = None, embedder=None) -> EvalReport:
-    """Run every question through retrieval and ``answer()``; return metrics and per-question rows."""
+             threshold: float | None = None, embedder=None, history: str = "rules") -> EvalReport:
+    """Run every question through retrieval and ``answer()``; return metrics and per-question rows.
+
+    A question with a history is answered as ``history`` says (``qa.eval.conversation``): "rules"
+    (``answer(..., history=...)``, the default), "none", "concat", "vector" or "both"; its
+    documents are ranked for the question as it was read."""
     from qa.answer import answer, validate_question
     from qa.embed import default_embedder
+    from qa.eval.conversation import answer_follow_up
     from qa.index.cache import get_index
     from qa.retrieve.retrievers import make_retriever
 
@@ -139,12 +163,18 @@ def evaluate(questions: Sequence[EvalQuestion], index_dir=None, k: int = 5, mode
     qrels, run, rows = {}, {}, []
     for q in questions:
         t0 = time.perf_counter()
-        # One encoding of the question serves the answer and the document ranking.
-        query_vector = embedder.encode([validate_question(q.question)])[0]
-        result = answer(q.question, k=k, index_dir=index.path, mode=mode, threshold=threshold,
-                        embedder=embedder, query_vector=query_vector)
+        if q.history:
+            result, asked, query_vector = answer_follow_up(
+                q.question, q.history, history, k=k, index_dir=index.path, mode=mode, threshold=threshold,
+                embedder=embedder)
+        else:
+            # One encoding of the question serves the answer and the document ranking.
+            query_vector = embedder.encode([validate_question(q.question)])[0]
+            result = answer(q.question, k=k, index_dir=index.path, mode=mode, threshold=threshold,
+                            embedder=embedder, query_vector=query_vector)
+            asked = result.question
         latency = (time.perf_counter() - t0) * 1e3
-        hits = retriever.search(result.question, RANK_DEPTH, vector=query_vector)
+        hits = retriever.search(asked, RANK_DEPTH, vector=query_vector)
         docs = ranked_documents(hits)
         if q.answerable and q.relevant_docs:
             qrels[q.id] = {d: 1 for d in q.relevant_docs}
@@ -156,8 +186,8 @@ def evaluate(questions: Sequence[EvalQuestion], index_dir=None, k: int = 5, mode
         rows.append(QuestionResult(
             q.id, q.question, q.answerable, result.abstained, hit1, hit3, first, tuple(docs[:5]),
             result.text, result.citations[0].doc_id if result.citations else None,
-            result.confidence, result.reason, round(latency, 2)))
-    return EvalReport(mode, k, summarize(rows, ranking_metrics(qrels, run)), tuple(rows))
+            result.confidence, result.reason, round(latency, 2), bool(q.history), asked))
+    return EvalReport(mode, k, summarize(rows, ranking_metrics(qrels, run)), tuple(rows), history)
 
 
 def summarize(rows: Sequence[QuestionResult], ranking: dict) -> dict:
@@ -180,10 +210,25 @@ def summarize(rows: Sequence[QuestionResult], ranking: dict) -> dict:
         "abstention_recall": rate([r for r in unanswerable if r.abstained], unanswerable),
         "abstention_precision": rate([r for r in abstained if not r.answerable], abstained),
         "false_abstention_rate": rate([r for r in answerable if r.abstained], answerable),
+        **_follow_up_metrics(rows, rate),
         "latency_p50_ms": round(lat[len(lat) // 2], 2) if lat else None,
         "latency_p95_ms": round(lat[min(len(lat) - 1, int(0.95 * len(lat)))], 2) if lat else None,
     }
     return metrics
+
+
+def _follow_up_metrics(rows: Sequence[QuestionResult], rate) -> dict:
+    """Follow-ups scored apart from questions asked alone (empty when the set has none)."""
+    follow = [r for r in rows if r.follow_up]
+    if not follow:
+        return {}
+    alone = [r for r in rows if not r.follow_up and r.answerable]
+    answerable = [r for r in follow if r.answerable]
+    unanswerable = [r for r in follow if not r.answerable]
+    return {"follow_ups": len(follow),
+            "follow_up_hit@1": rate([r for r in answerable if r.hit_at_1], answerable),
+            "follow_up_abstention_recall": rate([r for r in unanswerable if r.abstained], unanswerable),
+            "standalone_hit@1": rate([r for r in alone if r.hit_at_1], alone)}
 
 
 @dataclass(frozen=True)
@@ -227,6 +272,7 @@ def calibrate_threshold(rows: Sequence[QuestionResult], max_false_abstention: fl
 
 _TABLE_ROWS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "answer_hit@1",
                "answer_hit@3", "abstention_recall", "abstention_precision", "false_abstention_rate",
+               "follow_ups", "follow_up_hit@1", "follow_up_abstention_recall", "standalone_hit@1",
                "latency_p50_ms", "latency_p95_ms")
 
 
@@ -235,22 +281,26 @@ def format_report(reports: Sequence[EvalReport], details: bool = False) -> str:
     first = reports[0].metrics
     lines = [f"{first['questions']} questions ({first['answerable']} answerable, "
              f"{first['unanswerable']} unanswerable), k={reports[0].k}", ""]
-    header = f"{'metric':<24}" + "".join(f"{r.mode:>12}" for r in reports)
+    header = f"{'metric':<28}" + "".join(f"{r.label:>14}" for r in reports)
     lines += [header, "-" * len(header)]
     for name in _TABLE_ROWS:
+        if all(name not in r.metrics for r in reports):
+            continue  # follow-up rows when the set has no follow-ups
         cells = []
         for r in reports:
             v = r.metrics.get(name)
-            cells.append(f"{'-' if v is None else (f'{v:.3f}' if isinstance(v, float) else v):>12}")
-        lines.append(f"{name:<24}" + "".join(cells))
+            cells.append(f"{'-' if v is None else (f'{v:.3f}' if isinstance(v, float) else v):>14}")
+        lines.append(f"{name:<28}" + "".join(cells))
     if details:
         for r in reports:
-            lines += ["", f"per question ({r.mode}):"]
+            lines += ["", f"per question ({r.label}):"]
             for row in r.rows:
                 mark = ("ok  " if row.hit_at_1 else "MISS") if row.answerable else (
                     "ok  " if row.abstained else "MISS")
                 what = "abstained" if row.abstained else f"{row.answer_doc}: {row.answer[:90]}"
                 lines.append(f"  {mark} {row.id} rank={row.first_relevant_rank} {row.question[:60]!r} -> {what}")
+                if row.follow_up and row.question_used != row.question:
+                    lines.append(f"       understood as {row.question_used[:90]!r}")
     return "\n".join(lines)
 
 

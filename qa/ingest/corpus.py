@@ -22,7 +22,8 @@ from qa.errors import CorpusError
 from qa.ingest.clean import find_date, pick_title, segment_text
 from qa.ingest.encoding import unicode_bom
 from qa.ingest.capture import captured_messages
-from qa.ingest.formats import BINARY_SUFFIXES, READERS, Extracted, FileContent, reader_for
+from qa.ingest.content import Extracted, FileContent
+from qa.ingest.formats import BINARY_SUFFIXES, READERS, reader_for
 from qa.types import Document
 
 #: File types read as corpus documents (each has a reader in ``qa.ingest.formats.READERS``).

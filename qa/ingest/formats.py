@@ -15,57 +15,11 @@ from __future__ import annotations
 import io
 import json
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
+from qa.ingest.content import Extracted, FileContent, clean_value
 from qa.ingest.encoding import decode_bytes
-
-
-@dataclass(frozen=True)
-class Extracted:
-    """Plain text taken from a file, with the metadata found next to it (``None`` when absent).
-
-    ``pages`` holds the offset in ``text`` where each page starts (PDF only; the first is 0).
-    ``key`` and ``line`` name a record inside a multi-document file (``.jsonl``: its ``id`` and
-    1-based line number). ``key_is_doc_id`` says the key is the document's whole id (a BEIR
-    record's ``_id``, which relevance judgements name as it is), not one to prefix with the file's.
-    """
-
-    text: str
-    title: str | None = None
-    date: str | None = None
-    url: str | None = None
-    source: str | None = None
-    author: str | None = None
-    pages: tuple[int, ...] = ()
-    key: str | None = None
-    line: int | None = None
-    key_is_doc_id: bool = False
-    #: (start, end) spans of ``text`` that the file marks as code (markdown fences, HTML ``<pre>``).
-    code: tuple[tuple[int, int], ...] = ()
-
-
-@dataclass(frozen=True)
-class FileContent:
-    """What a reader got from one file: its documents and its problems (partial or fatal)."""
-
-    records: tuple[Extracted, ...]
-    problems: tuple[str, ...] = field(default_factory=tuple)
-
-
-
-
-
-
-
-
-def _clean_value(value: object) -> str | None:
-    """A metadata value as a stripped one-line string, or None if it is empty or not a scalar."""
-    if value is None or isinstance(value, (bool, dict, list)):
-        return None
-    text = " ".join(str(value).split())
-    return text or None
 
 
 # --- plain text ----------------------------------------------------------------------------------
@@ -113,7 +67,7 @@ def parse_front_matter(text: str) -> tuple[dict[str, str], str]:
 
 
 def _front_matter_metadata(fields: dict[str, str]) -> dict[str, str | None]:
-    return {name: next((_clean_value(fields[k]) for k in keys if fields.get(k)), None)
+    return {name: next((clean_value(fields[k]) for k in keys if fields.get(k)), None)
             for name, keys in _FRONT_MATTER_KEYS.items()}
 
 
@@ -210,7 +164,7 @@ def read_html(data: bytes) -> FileContent:
     text = (getattr(result, "text", None) or "").strip() if result is not None else ""
     if not text:
         return FileContent((), ("skipped: no main text found in the HTML page",))
-    meta = {name: _clean_value(getattr(result, attr, None))
+    meta = {name: clean_value(getattr(result, attr, None))
             for name, attr in (("title", "title"), ("date", "date"), ("url", "url"),
                                ("source", "sitename"), ("author", "author"))}
     return FileContent((Extracted(text + "\n", code=_html_code_spans(text, result), **meta),))
@@ -327,7 +281,7 @@ def read_pdf(data: bytes) -> FileContent:
     try:
         info = reader.metadata
         if info is not None:
-            meta = {"title": _clean_value(info.title), "author": _clean_value(info.author),
+            meta = {"title": clean_value(info.title), "author": clean_value(info.author),
                     "date": _pdf_date(info.creation_date)}
     except Exception as exc:  # noqa: BLE001 -- bad document info loses the metadata, not the text
         problems.append(f"document information unreadable ({type(exc).__name__}): metadata ignored")
@@ -379,7 +333,7 @@ def read_jsonl(data: bytes) -> FileContent:
             problems.append(f"line {number}: skipped: id {key!r} already used on line {first_line[key]}")
             continue
         first_line[key] = number
-        meta = {name: _clean_value(row.get(name)) for name in _JSONL_FIELDS}
+        meta = {name: clean_value(row.get(name)) for name in _JSONL_FIELDS}
         records.append(Extracted(text, key=key, line=number, key_is_doc_id=beir, **meta))
     if not records and not problems:
         problems.append("skipped: no document in the file")

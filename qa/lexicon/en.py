@@ -42,3 +42,37 @@ MONTH_NUMBERS = {m: i for i, m in enumerate(
 STEMMED_NUMBER_OR_MONTH = (r"\d[\d.,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv|"
                            r"twenti|thirti|forti|fifti|hundr|thousand|million|billion|januari|februari|"
                            r"april|june|juli|august|septemb|octob|novemb|decemb")
+
+# --- conversation: the words by which a follow-up question points back at an earlier turn --------
+
+#: Pronouns by what they can stand for: a person, a thing (a company, a product, an event), several.
+PERSON_PRONOUNS = frozenset("he him his she her hers himself herself".split())
+THING_PRONOUNS = frozenset("it its itself".split())
+PLURAL_PRONOUNS = frozenset("they them their theirs themselves".split())
+#: Possessive forms, rewritten as "<name>'s"; "her" is possessive only before a noun.
+POSSESSIVE_PRONOUNS = frozenset("his her its their".split())
+#: "there" stands for a place or an organisation ("a former executive there" -> "at Baidu").
+PLACE_PRONOUNS = frozenset({"there"})
+#: Nouns for people among the nouns a "which/what <noun>" question asks about ("Which Stanford
+#: *professor* ...?" asks for a person; "Which *company* ...?" for a thing).
+PERSON_NOUNS = frozenset("""person people executive ceo founder co-founder cofounder professor investor leader
+official analyst researcher scientist partner president chairman chief player artist author writer king
+queen emperor man woman founder director head engineer student teacher journalist reporter editor
+translator politician minister spokesperson spokesman spokeswoman employee owner""".split())
+#: Words that open a follow-up without adding meaning ("And when?", "So who founded it?").
+FOLLOW_UP_OPENERS = frozenset("and so but also then ok okay well now".split())
+#: Auxiliary verbs: a question's wh-phrase ends where one starts ("Which company | did ...").
+AUXILIARIES = frozenset("""is are was were be been do does did has have had can could will would shall should
+may might must""".split())
+#: Words after which a bare "that" / "this" is a pronoun ("is that similar", "after that"),
+#: not a conjunction ("estimated that China ...").
+DEMONSTRATIVE_AFTER = frozenset("""is was are were after before about like than of to with from for by
+than besides since did does do""".split())
+#: Nouns for organisations: "they" may stand for one ("Which company made Kling?" -> "When did
+#: they release it?").
+ORG_NOUNS = frozenset("""company firm startup start-up organization organisation lab laboratory group team agency
+government university institute fund bank newspaper outlet publication party club band developer maker""".split())
+#: Nouns that, after "the" in a question naming nothing, stand for what an earlier turn named
+#: ("When was the company founded?"); not nouns for documents or their authors ("the newsletter",
+#: "the author"), which a question uses about the corpus itself.
+DEFINITE_NOUNS = "company|firm|startup|start-up|model|tool|generator|chatbot|app|platform|product|lab"

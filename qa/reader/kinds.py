@@ -19,6 +19,9 @@ _NAMED_NOUNS = (r"(?:company|companies|firm|startup|start-up|person|people|organ
 
 #: The noun after "which/what" naming the class of the answer ("Which *media group*", "Which
 #: OpenAI *product*"), up to three words after which/what.
+#: The same alternation, for other modules (a follow-up's "that company", "this model").
+NAMED_NOUNS = _NAMED_NOUNS
+
 FOCUS = re.compile(rf"\b(?:which|what)\s+(?!kind\b|type\b|sort\b)(?:[\w.'’-]+\s+){{0,3}}?({_NAMED_NOUNS})\b", re.I)
 
 _QUESTION_TYPES = [

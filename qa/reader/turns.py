@@ -1,0 +1,225 @@
+"""The earlier turns of a conversation as ``Turn``s, and a follow-up question answered through
+them: what a turn answered with (the name in its cited answer), the names its question used, and
+the readings of ``qa.reader.conversation`` turned into one ``Answer``.
+
+Earlier turns given as question strings are answered only when the new question points back at
+them (a question that stands on its own costs nothing more), the latest first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Callable, Sequence
+
+from qa.errors import QuestionError
+from qa.lexicon.en import MONTHS, ORG_NOUNS, PERSON_NOUNS, WEEKDAY
+from qa.lexicon.terms import analyze
+from qa.reader.conversation import read_question
+from qa.reader.references import (
+    Mention,
+    Reading,
+    Turn,
+    asks_for_person,
+    asks_for_several,
+    name_runs,
+    person_like,
+    wh_head,
+)
+from qa.reader.highlight import PATTERNS, is_demonym
+from qa.reader.kinds import NAMED_NOUNS
+from qa.reader.names import question_names
+from qa.types import NOT_FOUND, Answer
+
+#: How many earlier turns a reference may reach back over.
+MAX_TURNS_BACK = 3
+_CUE_BEFORE = re.compile(rf"({NAMED_NOUNS})\s+(?:(?:called|named|dubbed)\s+)?$", re.I)
+_CUE_AFTER = re.compile(rf"^,?\s+(?:a|an|the)?\s*(?:[\w’'-]+\s+){{0,2}}({NAMED_NOUNS})\b", re.I)
+_OFF = re.compile(rf"(?:{MONTHS}|{WEEKDAY})", re.I)
+
+
+def common_words(index) -> frozenset[str]:
+    """The words the corpus writes in lower case somewhere (cached with the loaded index): a name
+    made only of other words is read as a person's (``person_like``)."""
+    def build():
+        found: set[str] = set()
+        for doc in index.documents:
+            found.update(re.findall(r"(?<![\w’'-])[a-z][a-z]+(?![\w’'-])", doc.text))
+        return frozenset(found)
+    return index.derived.get("conversation_common_words", build)
+
+
+def name_category(name: str, index, limit: int = 200) -> str | None:
+    """What the corpus calls ``name``: "organisation" or "product" by the nouns written next to it
+    ("a company called AIsphere", "the online chatbot ChatGPT", "PixVerse, an AI-powered
+    generator"), whichever is more frequent over its first ``limit`` mentions; None when no noun
+    for a named thing stands next to it. Cached with the loaded index."""
+    cache = index.derived.get("conversation_categories", dict)
+    if name in cache:
+        return cache[name]
+    votes = {"organisation": 0, "product": 0}
+    seen = 0
+    for doc in index.documents:
+        at = doc.text.find(name)
+        while at >= 0 and seen < limit:
+            seen += 1
+            end = at + len(name)
+            cue = _CUE_BEFORE.search(doc.text[max(0, at - 40):at]) or _CUE_AFTER.match(doc.text[end:end + 60])
+            noun = cue.group(1).lower() if cue else ""
+            if noun and noun not in PERSON_NOUNS and noun.rstrip("s") not in PERSON_NOUNS:
+                votes["organisation" if noun in ORG_NOUNS or noun.rstrip("s") in ORG_NOUNS else "product"] += 1
+            at = doc.text.find(name, end)
+    best = max(votes, key=votes.get)
+    cache[name] = best if votes[best] > 0 and votes["organisation"] != votes["product"] else None
+    return cache[name]
+
+
+def _kept(token: str, asked: set[str]) -> bool:
+    bare = token.rstrip(".’'-")
+    bare = bare[:-2] if bare.endswith(("’s", "'s")) else bare
+    terms = analyze(bare)
+    return bool(terms) and not (set(terms) <= asked) and not _OFF.fullmatch(bare) and not is_demonym(bare) \
+        and not (bare.isupper() and len(bare) <= 4) and not re.fullmatch(r"[A-Z]{1,4}-[a-z]+", bare)
+
+
+def candidate_names(quote: str, question: str) -> list[tuple[int, int]]:
+    """Spans of the names in ``quote`` that the question does not itself use, split where a word
+    of the question or a title ("CEO") sits inside a run ("Baidu CEO Robin Li" -> "Robin Li")."""
+    asked = set(analyze(question))
+    out = []
+    for m in PATTERNS["name"].finditer(quote):
+        start = None
+        for t in re.finditer(r"\S+", m.group(0)):
+            token = t.group(0)
+            s, e = m.start() + t.start(), m.start() + t.end()
+            if _kept(token, asked):
+                bare = token.rstrip(".’'-,")
+                bare = bare[:-2] if bare.endswith(("’s", "'s")) else bare
+                if start is None:
+                    start = s
+                end = s + len(bare)
+                if bare != token.rstrip(".,"):
+                    out.append((start, end))
+                    start = None
+            elif token in ("of", "de") and start is not None:
+                continue
+            elif start is not None:
+                out.append((start, end))
+                start = None
+        if start is not None:
+            out.append((start, end))
+    return [(s, e) for s, e in out if quote[s:e].split()[-1] not in ("of", "de")]
+
+
+def answer_mention(question: str, answer: Answer, turn: int, common: frozenset[str]) -> tuple[Mention | None, str]:
+    """(the name ``answer`` answered ``question`` with, the answer's highlighted words): the name
+    of the asked kind (a person for "Who ...", a thing for "Which company ...") in the cited
+    answer, preferring the highlighted words, then a name the sentence calls by a noun ("a company
+    called AIsphere"), then the name closest to the question's words. (None, "") when it abstained."""
+    if answer.abstained or not answer.citations:
+        return None, ""
+    cite = answer.citations[0]
+    quote = cite.quote
+    lo, hi = (cite.highlight[0] - cite.start, cite.highlight[1] - cite.start) if cite.highlight else (-1, -1)
+    value = quote[lo:hi] if cite.highlight else ""
+    wants = asks_for_person(question)
+    if wants is None:
+        return None, value
+    q_terms = set(analyze(question))
+    name_terms = set(analyze(" ".join(question_names(question))))
+    asked = [(m.start(), bool(set(terms) & name_terms)) for m in re.finditer(r"\w+", quote)
+             if set(terms := analyze(m.group(0))) & q_terms]
+    best = None
+    for s, e in candidate_names(quote, question):
+        name = quote[s:e]
+        cue = _CUE_BEFORE.search(quote[max(0, s - 40):s]) or _CUE_AFTER.match(quote[e:e + 60])
+        noun = (cue.group(1) if cue else "").lower()
+        cue_person = noun in PERSON_NOUNS or noun.rstrip("s") in PERSON_NOUNS
+        looks_person = person_like(name, common)
+        # One word is a person's name only when a person is asked for and nothing says otherwise:
+        # a noun for a thing ("a company called AIsphere") or a preposition of place ("in Beijing").
+        person = looks_person or (len(name.split()) == 1 and bool(wants) and not (cue and not cue_person)
+                                  and not re.search(r"\b(?:in|at|from|to|of|near)\s+$", quote[max(0, s - 6):s], re.I))
+        # Closeness to the words of the question, the names it uses first ("owner of TikTok").
+        near = (min((abs(a - s) for a, named in asked if named), default=10 ** 6),
+                min((abs(a - s) for a, _ in asked), default=10 ** 6))
+        key = (person == wants, looks_person == wants, bool(cue) and cue_person == wants, lo < e and s < hi,
+               -near[0], -near[1])
+        if best is None or key > best[0]:
+            best = (key, name, person, noun)
+    if best is None:
+        return None, value
+    org = not best[2] and wh_head(question)[1] in ORG_NOUNS
+    return Mention(best[1], best[2], turn, org), value
+
+
+def make_turn(index: int, answer: Answer, common: frozenset[str]) -> Turn:
+    """The ``Turn`` of history item ``index``, answered by ``answer``."""
+    asked = answer.question_used or answer.question
+    mention, value = answer_mention(asked, answer, index, common)
+    names = tuple(Mention(name, person_like(name, common), index)
+                  for name in dict.fromkeys(asked[s:e] for s, e in name_runs(asked)))
+    return Turn(index, asked, mention, value, names, asks_for_several(asked))
+
+
+class _Turns:
+    """The latest ``MAX_TURNS_BACK`` turns, latest first, each answered on first use."""
+
+    def __init__(self, history: Sequence, ask: Callable[[str, list], Answer], common: frozenset[str]):
+        self._history, self._ask, self._common = list(history), ask, common
+        self._made: dict[int, Turn] = {}
+
+    def __len__(self) -> int:
+        return min(len(self._history), MAX_TURNS_BACK)
+
+    def __getitem__(self, i: int) -> Turn:
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        at = len(self._history) - 1 - i
+        if at not in self._made:
+            item = self._history[at]
+            answered = item if isinstance(item, Answer) else self._ask(item, self._history[:at])
+            self._made[at] = make_turn(at, answered, self._common)
+        return self._made[at]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+
+def check_history(history) -> list:
+    """``history`` as a list of question strings and ``Answer``s; ``QuestionError`` otherwise."""
+    if isinstance(history, (str, Answer)):
+        raise QuestionError("history must be a list of earlier turns (questions or Answers), oldest first")
+    turns = list(history)
+    for item in turns:
+        if not isinstance(item, (str, Answer)):
+            raise QuestionError(f"each turn of history must be a question or an Answer, not {type(item).__name__}")
+    return turns
+
+
+def answer_in_context(question: str, history: Sequence, index, ask: Callable[[str, list], Answer]) -> Answer | None:
+    """The answer to ``question`` read against ``history`` (oldest first), or None when the
+    question stands on its own (answer it as without history).
+
+    ``ask(question, earlier)`` answers a question with the history before it; it answers each
+    reading here (with no history) and earlier turns given as strings. Of several readings, the
+    one answered with the most confidence is kept. A reference no turn settles gives an abstention
+    whose ``reason`` says what is unclear and whose ``choices`` name the candidates.
+    """
+    common = common_words(index)
+    readings = read_question(question, _Turns(history, ask, common), common,
+                             category=lambda name: name_category(name, index))
+    first = readings[0]
+    if first.problem:
+        return Answer(question, NOT_FOUND, True, (), reason=first.problem[:1].upper() + first.problem[1:],
+                      question_used=question, context_turn=first.turn, choices=first.choices)
+    if first.turn is None:
+        return None
+    best: tuple[Answer, Reading] | None = None
+    for reading in readings:
+        got = ask(reading.question, [])
+        if best is None or (not got.abstained, got.confidence) > (not best[0].abstained, best[0].confidence):
+            best = (got, reading)
+    got, reading = best
+    return replace(got, question=question, question_used=reading.question, context_turn=reading.turn,
+                   reason=f"Understood as: {reading.question} {got.reason}".strip())

@@ -1,0 +1,281 @@
+"""Follow-up questions read against earlier turns (``qa.reader.conversation``, ``references``,
+``turns``) and ``answer(..., history=...)``: pure readings over hand-made turns, then the library
+over an index of the shipped corpus built with the fake ``HashEmbedder``."""
+
+from dataclasses import replace
+
+import pytest
+
+from qa import answer
+from qa.errors import QuestionError
+from qa.reader.conversation import complete_ellipsis, read_question
+from qa.reader.references import Mention, Turn, asks_for_several, person_like, references
+from qa.reader.turns import answer_in_context, answer_mention, make_turn
+from qa.types import Answer, Citation
+
+#: Words the shipped corpus writes in lower case (what ``common_words`` finds there), enough for
+#: ``person_like`` to tell "Hugging Face" and "Page One Ventures" from "Robin Li".
+COMMON = frozenset("face one ventures capital world university of times".split())
+
+
+def turn(question, answer=None, person=False, names=(), value="", plural=None, index=0):
+    mention = Mention(answer, person, index) if answer else None
+    named = tuple(Mention(n, p, index) for n, p in names)
+    return Turn(index, question, mention, value, named,
+                asks_for_several(question) if plural is None else plural)
+
+
+def read(question, *turns):
+    return read_question(question, list(turns), COMMON)
+
+
+# --- what a question points back at --------------------------------------------------------------
+
+@pytest.mark.parametrize("question", [
+    "What did Kuaishou say about its model?",                      # "its": Kuaishou, said before
+    "How long did it take 01.AI to release a new version?",       # "it" stands for nothing
+    "Which US newspaper reported that Chinese firms are closing in?",   # "that" is a conjunction
+    "Why are many American companies cautious about opening up their AI technology?",
+    "What's the name of that Kuaishou app that can turn a photo into a video?",
+    "Oren Etzioni is quoted: at which university is he a professor?",
+    "What Cold War-era event did the Page One Ventures investor compare the launch to?",
+])
+def test_a_question_that_says_what_its_words_mean_points_back_at_nothing(question):
+    assert references(question) == []
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Who founded it?", "thing"),
+    ("According to him, what did sharing models help spread?", "person"),
+    ("How is that company described?", "thing"),
+    ("Which Stanford professor is a former executive there?", "place"),
+    ("Which OpenAI tool is it similar to?", "thing"),   # a name in the wh-phrase is no antecedent
+    ("Which Kuaishou tool is that similar to?", "thing"),
+])
+def test_pronouns_and_demonstratives_with_nothing_before_them_point_back(question, kind):
+    assert [r.kind for r in references(question)] == [kind]
+
+
+def test_a_persons_name_is_words_the_corpus_never_writes_in_lower_case():
+    assert person_like("Robin Li", COMMON) and person_like("Kai-Fu Lee", COMMON)
+    assert not person_like("Hugging Face", COMMON) and not person_like("Page One Ventures", COMMON)
+    assert not person_like("Kling", COMMON)
+
+
+# --- readings --------------------------------------------------------------------------------------
+
+def test_it_takes_the_thing_the_previous_turn_answered_with():
+    earlier = turn("Which startup released the Yi-Large model?", "01.AI", names=[("Yi-Large", False)])
+    [reading] = read("Who founded it?", earlier)
+    assert (reading.question, reading.turn, reading.problem) == ("Who founded 01.AI?", 0, "")
+
+
+def test_a_pronoun_agrees_in_kind_with_what_it_stands_for():
+    earlier = turn("Who founded 01.AI?", "Kai-Fu Lee", person=True, names=[("01.AI", False)])
+    assert read("And which Meta model was its system built on?", earlier)[0].question == \
+        "Which Meta model was 01.AI’s system built on?"
+    assert read("What did he say about open source?", earlier)[0].question == \
+        "What did Kai-Fu Lee say about open source?"
+
+
+def test_a_reference_reaches_back_over_a_turn_that_offers_nothing_of_its_kind():
+    first = turn("Which company developed Kling?", "Kuaishou", names=[("Kling", False)], index=0)
+    second = turn("Who founded it?", "Qu Dongqi", person=True, index=1)
+    [reading] = read("Where is it based?", second, first)
+    assert (reading.question, reading.turn) == ("Where is Kuaishou based?", 0)
+    [reading] = read("What did she say?", turn("How much is Kuaishou worth?", None, value="US$1 billion",
+                                                names=[("Kuaishou", False)], index=1), first)
+    assert reading.problem  # no person anywhere: asked back, not guessed
+
+
+def test_a_reference_no_turn_settles_is_reported_not_guessed():
+    earlier = turn("When was ChatGPT released?", None, value="late 2022", names=[("ChatGPT", False)])
+    [reading] = read("What did she estimate?", earlier)
+    assert reading.problem and "she" in reading.problem and reading.choices == ()
+
+
+def test_a_reference_to_one_of_several_asks_which_one_is_meant():
+    earlier = turn("What roles do Nick Clegg and Andrew Ng have?", None,
+                   names=[("Nick Clegg", True), ("Andrew Ng", True)])
+    assert earlier.plural
+    [reading] = read("What did he say?", earlier)
+    assert reading.problem
+    assert reading.choices == ("What did Nick Clegg say?", "What did Andrew Ng say?")
+    # Even when the answer quoted names one of them: the question asked for several.
+    earlier = turn("Which companies developed Kling and PixVerse?", "Kuaishou",
+                   names=[("Kling", False), ("PixVerse", False)])
+    [reading] = read("Who founded it?", earlier)
+    assert reading.choices == ("Who founded Kling?", "Who founded PixVerse?")
+
+
+def test_a_question_that_stands_on_its_own_is_left_as_asked():
+    earlier = turn("Which startup released the Yi-Large model?", "01.AI")
+    for question in ("Who is the CEO of Baidu?", "kling video length", "hugging face ceo"):
+        assert read(question, earlier) == [read(question)[0]]
+        assert read(question, earlier)[0].turn is None
+
+
+@pytest.mark.parametrize("previous, answer, fragment, expected", [
+    ("Where did Wang Changhu found AIsphere?", None, "When?", "When did Wang Changhu found AIsphere?"),
+    ("At which conference did Qu Dongqi show a video?", None, "In which city?",
+     "In which city did Qu Dongqi show a video?"),
+    ("How many of the top players did AlphaGo defeat?", "two", "In which years?",
+     "In which years did AlphaGo defeat two of the top players?"),
+    ("Which company released ChatGPT?", "OpenAI", "When?", "When was it that OpenAI released ChatGPT?"),
+])
+def test_an_ellipsis_is_the_previous_question_with_the_new_question_word(previous, answer, fragment, expected):
+    earlier = turn(previous, answer) if answer and not answer.isdigit() and answer != "two" else \
+        turn(previous, None, value=answer or "")
+    assert complete_ellipsis(fragment, earlier) == expected
+    assert read(fragment, earlier)[0].question == expected
+
+
+def test_what_about_swaps_the_name_of_the_same_kind():
+    earlier = turn("Which university is Oren Etzioni a professor at?", "University of Washington",
+                   names=[("Oren Etzioni", True)])
+    assert [r.question for r in read("And Andrew Ng?", earlier)] == \
+        ["Which university is Andrew Ng a professor at?"]
+    earlier = turn("Who founded 01.AI?", "Kai-Fu Lee", person=True, names=[("01.AI", False)])
+    assert [r.question for r in read("What about AIsphere?", earlier)] == ["Who founded AIsphere?"]
+    earlier = turn("What is Nick Clegg's role at Meta?", None, names=[("Nick Clegg", True), ("Meta", False)])
+    assert [r.question for r in read("What about Jenny Xiao?", earlier)] == ["What is Jenny Xiao's role at Meta?"]
+
+
+# --- the name an answer answered with --------------------------------------------------------------
+
+def cited(question, quote, highlight=None):
+    start = 100
+    hl = (start + quote.index(highlight), start + quote.index(highlight) + len(highlight)) if highlight else None
+    c = Citation("d", "t", start, start + len(quote), quote, 1.0, "answer", hl)
+    return Answer(question, quote, False, (c,), question_used=question)
+
+
+def test_the_answer_name_is_of_the_asked_kind_and_not_in_the_question():
+    a = cited("Who founded AIsphere?",
+              "Wang Changhu, former head of ByteDance’s AI lab, founded a company called AIsphere in Beijing.")
+    assert answer_mention(a.question, a, 0, COMMON)[0].text == "Wang Changhu"
+    b = cited("Which startup launched PixVerse?",
+              "Wang Changhu, former head of ByteDance’s AI lab, founded a company called AIsphere in Beijing.",
+              highlight="AI")
+    assert answer_mention(b.question, b, 0, COMMON)[0].text == "AIsphere"
+    c = cited("Who is the CEO of Baidu?", "Some leaders, like Baidu CEO Robin Li, prefer it.", "Baidu CEO Robin Li")
+    assert answer_mention(c.question, c, 0, COMMON)[0] == Mention("Robin Li", True, 0)
+
+
+def test_an_abstention_answers_with_no_name():
+    a = cited("Who founded Tencent?", "Pony Ma and Zhang Zhidong founded the firm.")
+    assert make_turn(0, replace(a, abstained=True), COMMON).answer is None
+    assert make_turn(0, a, COMMON).answer.text in ("Pony Ma", "Zhang Zhidong")
+
+
+# --- answer(..., history=...) ----------------------------------------------------------------------
+
+class _Index:
+    """Just what ``answer_in_context`` reads of an index."""
+
+    def __init__(self):
+        from qa.index.load import DerivedData
+
+        self.documents = ()
+        self.derived = DerivedData()
+
+
+def test_a_standalone_question_never_answers_the_earlier_turns():
+    asked = []
+
+    def ask(q, earlier):
+        asked.append(q)
+        return cited(q, "01.AI, a startup co-founded by Kai-Fu Lee, released a model.")
+    assert answer_in_context("Who is the CEO of Baidu?", ["Which startup released Yi-Large?"] * 10,
+                             _Index(), ask) is None
+    assert asked == []
+    got = answer_in_context("Who founded it?", ["Which startup released Yi-Large?"], _Index(), ask)
+    assert asked == ["Which startup released Yi-Large?", "Who founded 01.AI?"]
+    assert (got.question, got.question_used, got.context_turn) == ("Who founded it?", "Who founded 01.AI?", 0)
+    assert got.reason.startswith("Understood as: Who founded 01.AI?")
+
+
+@pytest.fixture(scope="module")
+def ask(hash_index, hash_embedder):
+    def run(question, history=None):
+        return answer(question, index_dir=hash_index, embedder=hash_embedder, history=history)
+    return run
+
+
+def test_history_reads_a_follow_up_and_says_how(ask):
+    first = ask("Which Chinese internet company developed the Kling video generator?")
+    follow = ask("Where is it headquartered?", [first])
+    assert follow.question == "Where is it headquartered?"
+    assert follow.question_used != follow.question and follow.context_turn == 0
+    # Earlier turns given as questions work the same way.
+    again = ask("Where is it headquartered?", [first.question])
+    assert again.question_used == follow.question_used
+
+
+def test_history_leaves_a_standalone_answer_exactly_as_without_it(ask):
+    alone = ask("Who co-founded 01.AI?")
+    after = ask("Who co-founded 01.AI?", ["When did OpenAI release ChatGPT?"])
+    assert replace(after, timings={}) == replace(alone, timings={})
+    assert after.question_used == after.question and after.context_turn is None
+
+
+def test_an_unresolvable_reference_abstains_with_the_reason(ask):
+    result = ask("What did she estimate?", ["When was ChatGPT released?"])
+    assert result.abstained and "she" in result.reason and result.citations == ()
+
+
+@pytest.mark.parametrize("history", ["Who founded 01.AI?", [3], [None]])
+def test_history_that_is_not_a_list_of_turns_is_a_question_error(ask, history):
+    with pytest.raises(QuestionError, match="history"):
+        ask("Who founded it?", history)
+
+
+def test_an_answer_survives_the_round_trip_through_a_dict(ask):
+    import json
+
+    a = ask("Who co-founded 01.AI?")
+    assert Answer.from_dict(json.loads(json.dumps(a.to_dict()))) == a
+
+
+def test_the_company_in_a_question_that_names_nothing_is_the_earlier_one():
+    earlier = turn("Which company developed the Kling video generator?", "Kuaishou", names=[("Kling", False)])
+    assert read("When was the company founded?", earlier)[0].question == "When was Kuaishou founded?"
+    # Nouns for the corpus's own documents are no reference; nor is a noun a phrase describes.
+    for question in ("Which frameworks does the newsletter recommend?", "Who wrote the article?",
+                     "When was the company that makes Kling founded?"):
+        assert read(question, earlier)[0].turn is None
+
+
+def test_they_may_stand_for_an_organisation_an_earlier_turn_answered_with():
+    earlier = make_turn(0, cited("Which company developed Kling?", "Kling was made by Kuaishou, a Chinese firm."),
+                        COMMON)
+    assert earlier.answer.org
+    assert read("When did they release it?", earlier)[0].question == "When did Kuaishou release Kuaishou?"
+    place = make_turn(0, cited("Where was the conference held?", "It was held in Shanghai."), COMMON)
+    assert read("What did they say?", place)[0].problem
+
+
+@pytest.mark.parametrize("question", [
+    "How much did it cost to train DeepSeek-R1?",
+    "What did the old photograph in the demo video depict before it was animated?",
+])
+def test_an_it_the_question_itself_explains_points_back_at_nothing(question):
+    assert references(question) == []
+
+
+def test_what_about_swaps_a_name_of_the_same_category_when_the_corpus_tells():
+    from qa.index.load import DerivedData
+    from qa.reader.turns import name_category
+    from qa.types import Document
+
+    index = _Index()
+    index.documents = (Document("d", "t", "A company called AIsphere launched PixVerse, an AI-powered generator. "
+                                          "OpenAI released the online chatbot ChatGPT.", "d.txt", "", ()),)
+    index.derived = DerivedData()
+    category = lambda name: name_category(name, index)  # noqa: E731
+    assert [category(n) for n in ("AIsphere", "PixVerse", "ChatGPT", "Tencent")] == \
+        ["organisation", "product", "product", None]
+    earlier = turn("When did AIsphere launch PixVerse?", None, names=[("AIsphere", False), ("PixVerse", False)])
+    assert [r.question for r in read_question("What about ChatGPT?", [earlier], COMMON, category)] == \
+        ["When did AIsphere launch ChatGPT?"]
+    assert len(read_question("What about ChatGPT?", [earlier], COMMON)) == 2  # unknown: the reader chooses
