@@ -73,6 +73,7 @@ FEATURE_CASES = [
     ("What does Acme Robotics make?", "coverage_context", "It makes robot arms", "Tomatoes need sun"),
     ("When was Acme Robotics founded?", "coverage_gap", "Acme Robotics was founded in 2019", "Tomatoes need sun"),
     ("Where was Acme Robotics founded?", "attribute_coverage", "Acme Robotics was founded in 2019", "Acme Robotics sells no"),
+    ("Where is Acme Robotics based?", "name_coverage", "Acme Robotics was founded in 2019", "Tomatoes need sun"),
     ("Who founded Acme Robotics in Berlin?", "missing_max", "Tomatoes need sun", "Acme Robotics was founded in 2019"),
     ("Where was Acme Robotics founded?", "bigrams", "Acme Robotics was founded in 2019", "Acme Robotics sells no"),
     ("What does Acme Robotics make?", "leans_back", "It makes robot arms", "Acme Robotics was founded in 2019"),

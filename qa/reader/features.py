@@ -39,6 +39,7 @@ FEATURES = (
     "coverage_context",  # the same, reading a sentence that leans back with the one before
     "coverage_gap",      # coverage_context minus the best among the candidates (<= 0)
     "attribute_coverage",  # coverage_context of the question's terms that are not names
+    "name_coverage",     # coverage_context of the terms of the question's names (1 when it names nothing)
     "missing_max",       # the heaviest question term the sentence (with context) lacks, over the heaviest
     "bigrams",           # share of the question's adjacent term pairs in the sentence
     "leans_back",        # read with the sentence before it (starts with a pronoun, carries on a quote)
@@ -133,6 +134,7 @@ def candidate_features(analysis: QuestionAnalysis, query_vector: np.ndarray, hit
     asked_terms = set(analysis.terms)
     heaviest = max(weights.values(), default=0.0)
     attribute_weights = {t: w for t, w in weights.items() if t not in analysis.name_terms}
+    name_weights = {t: w for t, w in weights.items() if t in analysis.name_terms}
     asked_bigrams = _bigrams(list(analysis.terms))
     n = len(rows)
     f = np.zeros((n, len(FEATURES)), dtype=np.float32)
@@ -158,6 +160,7 @@ def candidate_features(analysis: QuestionAnalysis, query_vector: np.ndarray, hit
         f[i, col["coverage"]] = coverage(weights, terms)
         f[i, col["coverage_context"]] = cov = coverage(weights, context_terms)
         f[i, col["attribute_coverage"]] = coverage(attribute_weights, context_terms)
+        f[i, col["name_coverage"]] = coverage(name_weights, context_terms) if name_weights else 1.0
         missing = [w for t, w in weights.items() if t not in context_terms]
         f[i, col["missing_max"]] = max(missing) / heaviest if missing and heaviest > 0 else 0.0
         f[i, col["bigrams"]] = (len(asked_bigrams & _bigrams(terms_list)) / len(asked_bigrams)
