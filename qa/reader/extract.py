@@ -193,8 +193,8 @@ def _why_unanswerable(analysis: QuestionAnalysis, index, spans: CitedSpans, cand
     if specific is not None:
         return specific, ""
     best = candidates[0]
-    return (f"answerability {p:.3f} is under the threshold {threshold:.3f} "
-            f"(best sentence {best.doc_id}, score {best.score:.3f})"), ""
+    return (f"no sentence read is likely enough to answer it: answerability {p:.3f} is under the "
+            f"threshold {threshold:.3f} (closest sentence in {best.doc_id}, score {best.score:.3f})"), ""
 
 
 def _asked_for(analysis: QuestionAnalysis) -> str:
