@@ -250,11 +250,12 @@ def _judged_section(app: AppBinding, collection, modes) -> SimpleNamespace:
             run = gr.Button("Run on judged queries", variant="primary", elem_id="qa-judged-run")
     summary = gr.HTML(elem_id="qa-judged-summary")
     with gr.Row(equal_height=False):
-        table = gr.Dataframe(interactive=False, latex_delimiters=[], label="Metrics (p: randomization test)",
+        table = gr.Dataframe(headers=judged.metric_headers(list(MODES)), interactive=False, latex_delimiters=[],
+                             label="Metrics (p: randomization test)",
                              elem_id="qa-judged-metrics", elem_classes=["qa-table"], scale=2)
         chart = gr.BarPlot(x="metric", y="value", color="run", y_lim=[0, 1], title="Every run per metric",
                            sort=None, x_label_angle=-30, label="Runs", elem_id="qa-judged-chart", scale=3)
-    per_query = gr.Dataframe(interactive=False, latex_delimiters=[], max_height=420,
+    per_query = gr.Dataframe(headers=["query"], interactive=False, latex_delimiters=[], max_height=420,
                              label="Per query", elem_id="qa-judged-queries", elem_classes=["qa-table"])
 
     def on_run(files, split_value, spec, modes_value, name, progress=gr.Progress()):
