@@ -276,8 +276,18 @@ def test_evaluate_an_uploaded_question_file(page, tmp_path):
     upload.write_text(json.dumps(QUESTIONS[2]) + "\n", encoding="utf-8")
     page.get_by_role("tab", name="Evaluate").click()
     page.get_by_text("Upload a .jsonl file").click()
-    page.locator("#qa-eval-upload input[type=file]").set_input_files(str(upload))
-    page.locator("#qa-eval-upload").get_by_text("mine.jsonl").first.wait_for(timeout=90_000)
+    # The upload box is shown by a server round trip; on a loaded machine a file set before it is
+    # mounted lands on an input Gradio then replaces. Wait for it, and set the file again once if
+    # its name does not show.
+    page.locator("#qa-eval-upload").wait_for(state="visible", timeout=90_000)
+    for attempt in range(2):
+        page.locator("#qa-eval-upload input[type=file]").set_input_files(str(upload))
+        try:
+            page.locator("#qa-eval-upload").get_by_text("mine.jsonl").first.wait_for(timeout=45_000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 1:
+                raise
     # The file name shows as soon as the browser has it; on a loaded machine the server may not
     # have received it when Run is clicked ("Choose a .jsonl file" then): click again, once.
     for attempt in range(2):
@@ -392,6 +402,7 @@ def test_an_oversized_upload_is_refused(page, tmp_path):
     big.write_text(line * (21 * 1024 * 1024 // len(line) + 1), encoding="utf-8")  # over 20 MB
     page.get_by_role("tab", name="Evaluate").click()
     page.get_by_text("Upload a .jsonl file").click()
+    page.locator("#qa-eval-upload").wait_for(state="visible", timeout=90_000)  # shown by a server round trip
     page.locator("#qa-eval-upload input[type=file]").set_input_files(str(big))
     page.get_by_text("exceed the maximum allowed size", exact=False).first.wait_for(timeout=30_000)
     assert page.locator("#qa-eval-upload").get_by_text("huge.jsonl").count() == 0
@@ -404,6 +415,7 @@ def test_a_question_file_over_5_mb_is_refused_with_a_message(page, tmp_path):
     big.write_text(line * (6 * 1024 * 1024 // len(line) + 1), encoding="utf-8")
     page.get_by_role("tab", name="Evaluate").click()
     page.get_by_text("Upload a .jsonl file").click()
+    page.locator("#qa-eval-upload").wait_for(state="visible", timeout=90_000)  # shown by a server round trip
     page.locator("#qa-eval-upload input[type=file]").set_input_files(str(big))
     page.locator("#qa-eval-summary .qa-error").wait_for(timeout=60_000)
     assert "the limit is 5 MB" in page.locator("#qa-eval-summary").inner_text()
