@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from bench import cross_data, quality
+from bench.cross_onnx import export_int8, onnx_scorer, time_scorer
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = Path("/tmp/qa-cross")
@@ -108,7 +109,7 @@ def train(model, tokenizer, groups, budget: float, per_step: int = 8) -> dict:
     t0 = time.perf_counter()
     step = 0
     losses = []
-    while step < total["steps"]:
+    while step < total["steps"] and time.perf_counter() - t0 < 1.15 * budget:  # shared cores slow down
         rows = groups[step * per_step:(step + 1) * per_step]
         qs = [q for q, texts in rows for _ in texts]
         ts = [t for _, texts in rows for t in texts]
@@ -140,28 +141,6 @@ def train(model, tokenizer, groups, budget: float, per_step: int = 8) -> dict:
     return {"steps": step, "questions": step * per_step, "seconds": round(time.perf_counter() - t0)}
 
 
-def onnx_scorer(path: Path, tokenizer_file: Path, threads: int):
-    """``score(question, texts) -> logits`` with an exported cross-encoder in ONNX Runtime (no torch),
-    tokenised by the model's ``tokenizers`` file as ``qa.embed.onnx`` does."""
-    import onnxruntime as ort
-    from tokenizers import Tokenizer
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-    tok = Tokenizer.from_file(str(tokenizer_file))
-    tok.enable_truncation(MAX_LENGTH, strategy="only_second")
-    tok.enable_padding()
-
-    def score(question: str, texts: list[str]) -> np.ndarray:
-        enc = tok.encode_batch([(question, t) for t in texts])
-        feed = {"input_ids": np.array([e.ids for e in enc], np.int64),
-                "attention_mask": np.array([e.attention_mask for e in enc], np.int64),
-                "token_type_ids": np.array([e.type_ids for e in enc], np.int64)}
-        return sess.run(None, feed)[0].astype(np.float64)
-    return score
-
-
 def cross_scores(score, data: list[dict], which) -> dict[int, np.ndarray]:
     """The cross-encoder's logit for each of the linear top 8 of each question in ``which``."""
     out = {}
@@ -185,52 +164,21 @@ def auc(scores, right) -> float:
     return float(roc_auc_score(right, scores)) if 0 < right.sum() < len(right) else float("nan")
 
 
+def sign_test(gain: int, loss: int) -> float:
+    """Two-sided exact binomial p-value of ``gain`` against ``loss`` discordant pairs."""
+    n = gain + loss
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, k) for k in range(min(gain, loss) + 1)) / 2 ** n
+    return min(1.0, 2 * tail)
+
+
 def refit_linear(data, which):
     """The reader's scorer refitted as ``bench/train_reader.py`` fits it, on ``which`` only."""
     from bench.train_reader import fit_linear, stack
 
     x, y, w = stack(data, which)
     return fit_linear(x, y, w)
-
-
-def export_int8(model, tokenizer, out_dir: Path) -> dict:
-    import warnings
-
-    import torch
-
-    from qa.embed.onnx import fuse_transformer_graph, quantize_int8
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fp32, int8 = out_dir / "cross.onnx", out_dir / "cross.int8.onnx"
-    sample = encode(tokenizer, ["what is a test", "who"], ["a test is a thing.", "nobody at all here"])
-    args = (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"])
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(model, args, str(fp32), dynamo=False, input_names=names, output_names=["logit"],
-                          dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names}, "logit": {0: "batch"}},
-                          opset_version=17, do_constant_folding=True)
-    traced = out_dir / "cross.traced.onnx"
-    fp32.rename(traced)
-    # ONNX Runtime's transformer fusions (one attention kernel per layer), as the bi-encoder's export.
-    fuse_transformer_graph(traced, fp32, model.bert.config.num_attention_heads, model.bert.config.hidden_size)
-    traced.unlink()
-    quantize_int8(fp32, int8)
-    return {"fp32_bytes": fp32.stat().st_size, "int8_bytes": int8.stat().st_size, "int8": int8, "fp32": fp32}
-
-
-def time_scorer(score, data, which) -> dict:
-    """p50/p95 ms to tokenise and score the linear top 8 of each question in ``which``."""
-    times, logits = [], []
-    for i in which:
-        d = data[i]
-        texts = [d["texts"][j] for j in top_of(d)]
-        t0 = time.perf_counter()
-        logits.append(score(d["question"], texts))
-        times.append((time.perf_counter() - t0) * 1000)
-    t = np.array(times[5:])  # the first calls warm the session up
-    return {"questions": len(t), "p50_ms": round(float(np.percentile(t, 50)), 2),
-            "p95_ms": round(float(np.percentile(t, 95)), 2), "logits": logits[5:]}
 
 
 def main(argv=None) -> int:
@@ -285,12 +233,13 @@ def main(argv=None) -> int:
         torch.save({"model": model.state_dict(), "trained": trained}, state)
     print(f"trained: {trained}", flush=True)
 
-    export = export_int8(model, tokenizer, args.out / "model")
+    export = export_int8(model, encode(tokenizer, ["what is a test", "who"], ["a test is a thing.", "nobody"]),
+                         args.out / "model")
     tok_file = Path(get_model_path()) / "tokenizer.json"
     torch.set_num_threads(1)
     scored = test + held + [i for ids in own.values() for i in ids]
     t1 = time.perf_counter()
-    cross = cross_scores(onnx_scorer(export["int8"], tok_file, 2), data, scored)
+    cross = cross_scores(onnx_scorer(export["int8"], tok_file, 2, MAX_LENGTH), data, scored)
     print(f"scored {len(scored)} questions in {time.perf_counter() - t1:.0f}s", flush=True)
 
     # The stack: a logistic regression on [linear logit, cross logit] over the top 8, fold 3.
@@ -333,6 +282,14 @@ def main(argv=None) -> int:
             # over every answerable question (those without a positive are never right).
             row[f"auc_{how}"] = round(auc([picks[i][how][1] for i in ids],
                                           [data[i]["labels"][picks[i][how][0]] for i in ids]), 3)
+        # Paired: questions the stack gets right and the linear reader wrong, and the reverse
+        # (an exact two-sided sign test on the discordant ones).
+        have = [i for i in ids if data[i]["labels"].any()]
+        gain = sum(data[i]["labels"][picks[i]["stack"][0]] and not data[i]["labels"][picks[i]["linear"][0]]
+                   for i in have)
+        loss = sum(data[i]["labels"][picks[i]["linear"][0]] and not data[i]["labels"][picks[i]["stack"][0]]
+                   for i in have)
+        row["stack_vs_linear"] = f"+{gain} -{loss}, p={sign_test(gain, loss):.2f}"
         key = "squad-test" if name.startswith("SQuAD test") else name
         if key in oof:
             lin = oof[key]
@@ -347,7 +304,8 @@ def main(argv=None) -> int:
     # one ONNX Runtime thread (fp32 and int8).
     pool = [i for i in test + [i for ids in own.values() for i in ids] if len(data[i]["texts"])]
     sample = rng.sample(pool, 205)
-    timing = {p: time_scorer(onnx_scorer(export[p], tok_file, 1), data, sample) for p in ("fp32", "int8")}
+    cases = [(data[i]["question"], [data[i]["texts"][j] for j in top_of(data[i])]) for i in sample]
+    timing = {p: time_scorer(onnx_scorer(export[p], tok_file, 1, MAX_LENGTH), cases) for p in ("fp32", "int8")}
     # The reader's whole budget, measured in the same run: warm answer() on own-set questions.
     from qa import answer
 
@@ -361,7 +319,7 @@ def main(argv=None) -> int:
     timing["answer()"] = {"questions": len(spent) - 5, "p50_ms": round(float(np.percentile(spent[5:], 50)), 2),
                           "p95_ms": round(float(np.percentile(spent[5:], 95)), 2), "logits": []}
     # The export is faithful: ONNX fp32 against torch on 20 questions.
-    fp32 = onnx_scorer(export["fp32"], tok_file, 1)
+    fp32 = onnx_scorer(export["fp32"], tok_file, 1, MAX_LENGTH)
     with torch.no_grad():
         gap = max(float(np.abs(model(**encode(tokenizer, [data[i]["question"]] * len(texts), texts)).numpy()
                                 - fp32(data[i]["question"], texts)).max())
