@@ -1,7 +1,7 @@
 """A small cross-encoder against the fitted linear reader (issue #22). An experiment: ``qa/`` is unchanged.
 
 Usage: ``.venv/bin/python -m bench.cross_reader [--budget SECONDS] [--layers N] [--refresh]``
-(about 30 min on two cores: candidates, ~20 min of training, scoring, ONNX export and timing).
+(15-25 min on two cores: candidates, the training budget, scoring, ONNX export and timing).
 
 1. Candidates (``bench/cross_data.py``, cached): every SQuAD public-half question asked of the
    index of all its paragraphs, and the own development sets on the shipped index; per question
