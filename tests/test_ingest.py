@@ -89,3 +89,85 @@ def test_segment_text_handles_text_without_trailing_newline():
 
 def test_register_is_content_not_a_call_to_action():
     assert classify_line("Suicides after pregnancy in Finland, 1987-94: register linkage study.", set())[0]
+
+
+def test_library_messages_are_captured_for_the_thread_that_reads_the_file():
+    """A library message logged by another thread (a question answered while a file is uploaded)
+    is not reported as the file's problem; the reading thread's own messages are."""
+    import logging
+    import threading
+
+    from qa.ingest.capture import captured_messages
+
+    started, logged = threading.Event(), threading.Event()
+
+    def other_thread():
+        started.wait(5)
+        logging.getLogger("pypdf").warning("someone else's PDF")
+        logged.set()
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    with captured_messages() as messages:
+        logging.getLogger("pypdf").warning("EOF marker not found")
+        started.set()
+        logged.wait(5)
+    worker.join()
+    assert messages == ["pypdf: EOF marker not found"]
+
+
+def test_two_threads_reading_files_at_once_each_get_their_own_messages():
+    import logging
+    import threading
+
+    from qa.ingest.capture import captured_messages
+
+    results: dict[str, list[str]] = {}
+
+    def read(name: str):
+        with captured_messages() as messages:
+            logging.getLogger("trafilatura").warning("trouble in %s", name)
+        results[name] = list(messages)
+
+    threads = [threading.Thread(target=read, args=(f"file{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == {f"file{i}": [f"trafilatura: trouble in file{i}"] for i in range(4)}
+
+
+def test_python_warnings_of_two_files_read_at_once_are_not_mixed():
+    """``warnings.catch_warnings`` is process-wide: while one thread captures, another that starts
+    capturing would take its warnings. Captures take turns, so each file keeps its own."""
+    import threading
+    import warnings
+
+    from qa.ingest.capture import captured_messages
+
+    a_in, b_in, a_warned = threading.Event(), threading.Event(), threading.Event()
+    results: dict[str, list[str]] = {}
+
+    def first():
+        with captured_messages() as messages:
+            a_in.set()
+            b_in.wait(0.5)  # the other reader starts now, if captures may overlap
+            warnings.warn("first file's warning")
+            a_warned.set()
+        results["first"] = list(messages)
+
+    def second():
+        a_in.wait(5)
+        with captured_messages() as messages:
+            b_in.set()
+            a_warned.wait(0.5)
+            warnings.warn("second file's warning")
+        results["second"] = list(messages)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == {"first": ["UserWarning: first file's warning"],
+                       "second": ["UserWarning: second file's warning"]}

@@ -9,6 +9,7 @@ problems of that file (``IngestWarning``) instead.
 from __future__ import annotations
 
 import logging
+import threading
 import warnings
 from contextlib import contextmanager
 from typing import Iterator
@@ -20,10 +21,22 @@ LIBRARY_LOGGERS = ("pypdf", "trafilatura", "htmldate", "courlan", "justext", "ch
 MAX_MESSAGES = 5
 
 
+#: ``warnings.catch_warnings`` changes process-wide state: two threads reading files at once (two
+#: uploads in the web app) take turns, so neither restores the other's filters half-way.
+_CAPTURE_LOCK = threading.Lock()
+
+
 class _Collector(logging.Handler):
+    """Collects the records of the thread that reads the file, not those of other threads (a
+    question being answered meanwhile)."""
+
     def __init__(self, sink: list[str]) -> None:
         super().__init__(logging.WARNING)
         self.sink = sink
+        self.thread = threading.get_ident()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.thread == self.thread
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -41,6 +54,12 @@ def captured_messages() -> Iterator[list[str]]:
     not found"), at most ``MAX_MESSAGES`` of them and then how many more there were. Nothing the
     block logs through these loggers reaches stderr meanwhile.
     """
+    with _CAPTURE_LOCK, _captured() as out:
+        yield out
+
+
+@contextmanager
+def _captured() -> Iterator[list[str]]:
     raw: list[str] = []
     handler = _Collector(raw)
     saved = []
