@@ -238,17 +238,20 @@ def fit_trees(x: np.ndarray, y: np.ndarray, w: np.ndarray):
 
 def decide(d: dict, logits: np.ndarray, p: float, threshold: float, gates: set[str]) -> tuple[bool, bool]:
     """(abstained, right) for one question, as ``qa.reader.extract.extract`` decides."""
-    from qa.reader.features import FEATURES, answered
+    from qa.reader.features import FEATURES
 
     f = d["features"]
     if len(f) == 0:
         return True, False
     unknown, uncounted, asks_kind, _ = d["flags"]
-    best = answered(bool(asks_kind), f, logits)
+    best = int(np.argmax(logits))
     if "gate_unknown_names" in gates and unknown:
         return True, False
-    if "gate_kind_unstated" in gates and asks_kind and not f[:, FEATURES.index("states_kind")].any():
-        return True, False
+    if "gate_kind_unstated" in gates and asks_kind:
+        stating = f[:, FEATURES.index("states_kind")] > 0
+        if not stating.any():
+            return True, False
+        best = int(np.flatnonzero(stating)[np.argmax(logits[stating])])
     if "require_named_document" in gates and f[best, FEATURES.index("names_absent")] >= 1.0:
         return True, False
     if p < threshold:
@@ -259,11 +262,16 @@ def decide(d: dict, logits: np.ndarray, p: float, threshold: float, gates: set[s
 def selected_label(d: dict, logits: np.ndarray) -> bool:
     """Whether the span the reader would answer with (the best sentence, or the best that states
     the kind asked, cited with its context) holds a gold answer: what ``qa eval`` counts."""
-    from qa.reader.features import answered
+    from qa.reader.features import FEATURES
 
     if len(logits) == 0 or not d["answerable"]:
         return False
-    return bool(d["cited"][answered(bool(d["flags"][2]), d["features"], logits)])
+    best = int(np.argmax(logits))
+    if d["flags"][2]:
+        stating = d["features"][:, FEATURES.index("states_kind")] > 0
+        if stating.any():
+            best = int(np.flatnonzero(stating)[np.argmax(logits[stating])])
+    return bool(d["cited"][best])
 
 
 def question_matrix(data: list[dict], logits: list[np.ndarray]) -> np.ndarray:

@@ -82,9 +82,7 @@ def test_threshold_override_forces_abstention(hash_index, hash_embedder):
 def test_to_dict_is_json_ready(hash_index, hash_embedder):
     import json
 
-    # Threshold 0: an answer with citations to serialise (the fake embedder's vectors carry no meaning).
-    result = answer("Kling video generator", index_dir=hash_index, embedder=hash_embedder, threshold=0.0)
-    assert not result.abstained
+    result = answer("Kling video generator", index_dir=hash_index, embedder=hash_embedder)
     data = json.loads(json.dumps(result.to_dict()))
     assert data["citations"][0]["quote"] == result.citations[0].quote
 

@@ -134,22 +134,6 @@ def test_question_features_describe_the_best_candidate():
     assert dict(zip(QUESTION_FEATURES, empty))["top_logit"] < -5
 
 
-def test_question_features_describe_the_candidate_answered_with():
-    # A kind is asked ("How many ...?") and only the second-best sentence states one: the reader
-    # answers with it, so the answerability model must read its evidence, not the best one's.
-    feats = np.zeros((3, len(FEATURES)), dtype=np.float32)
-    col = FEATURES.index
-    feats[:, col("dense")] = [0.9, 0.3, 0.5]
-    feats[:, col("states_kind")] = [0.0, 0.0, 1.0]
-    logits = np.array([2.0, 0.5, -1.0])
-    q = dict(zip(QUESTION_FEATURES, question_vector(False, False, True, 4, 0.0, feats, logits)))
-    assert q["top_logit"] == -1.0 and q["margin"] == pytest.approx(-3.0)
-    assert q["top_dense"] == pytest.approx(0.5) and q["kind_unstated"] == 0.0
-    # The same candidates for a question that asks for no kind: the best one.
-    q = dict(zip(QUESTION_FEATURES, question_vector(False, False, False, 4, 0.0, feats, logits)))
-    assert q["top_logit"] == 2.0 and q["margin"] == pytest.approx(1.5) and q["top_dense"] == pytest.approx(0.9)
-
-
 def test_a_linear_model_standardises_then_weighs():
     lin = Linear(np.array([1.0, 0.0]), np.array([2.0, 1.0]), np.array([1.0, -1.0]), 0.5)
     assert lin(np.array([[3.0, 1.0]]))[0] == pytest.approx((3 - 1) / 2 * 1 - 1 + 0.5)

@@ -142,14 +142,13 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
             return abstain(f"answerability {p:.3f} is under the threshold {threshold:.3f}")
         reason = f"the question asks for the document's {field}; {stated.doc_id} states it ({how or f'answerability {p:.3f}'})"
         return Extraction(False, (stated,), (), alternatives, best, p, reason)
-    if analysis.asks_kind:
-        # The answer states a value of the kind asked (or who holds the role asked about), when a
-        # sentence read does; the gate abstains when none does.
+    if analysis.asks_kind and config.gate_kind_unstated:
+        # The answer must state a value of the kind asked (or who holds the role asked about).
         stating = [c for c, ok in zip(candidates, states_kind) if ok]
-        if not stating and config.gate_kind_unstated:
+        if not stating:
             return abstain(_specific_reason(analysis, spans, candidates[:3])
                            or f"the question asks for {_asked_for(analysis)}, which no sentence read states")
-        best = stating[0] if stating else best
+        best = stating[0]
     if config.require_named_document and analysis.names:
         if len(unmentioned_in_document(analysis.names, index, best.doc_id)) == len(analysis.names):
             listed = ", ".join(repr(n) for n in analysis.names)

@@ -58,8 +58,8 @@ FEATURES = (
 )
 
 QUESTION_FEATURES = (
-    "top_logit",         # the fitted score of the candidate answered with (``answered``)
-    "margin",            # its lead over the best other candidate (-5..5)
+    "top_logit",         # the best candidate's fitted score
+    "margin",            # its lead over the second best (capped at 5)
     "top_dense",
     "top_coverage",
     "max_coverage",      # best coverage among all candidates
@@ -215,18 +215,8 @@ def _first_row(index, doc_row: int) -> int:
     return int(index.derived.get("first_sentence_rows", firsts)[doc_row])
 
 
-def answered(asks_kind: bool, features: np.ndarray, logits: np.ndarray) -> int:
-    """The candidate the reader answers with: the best scored, or, when the question asks for a
-    kind (a count, a year, a role's holder, ...), the best that states one (when any does)."""
-    if asks_kind:
-        stating = features[:, FEATURES.index("states_kind")] > 0
-        if stating.any():
-            return int(np.flatnonzero(stating)[np.argmax(logits[stating])])
-    return int(np.argmax(logits))
-
-
 def question_features(analysis: QuestionAnalysis, cset: CandidateSet, logits: np.ndarray) -> np.ndarray:
-    """The answerability model's input (``QUESTION_FEATURES``) for the candidate answered with."""
+    """The answerability model's input (``QUESTION_FEATURES``) for the best-scored candidate."""
     return question_vector(bool(analysis.unknown), bool(analysis.uncounted), analysis.asks_kind,
                            len(analysis.terms), analysis.unseen, cset.features, logits)
 
@@ -247,10 +237,10 @@ def question_vector(unknown: bool, uncounted: bool, asks_kind: bool, n_terms: in
         out[q["top_logit"]] = -10.0
         out[q["kind_unstated"]] = float(asks_kind)
         return out
-    top = answered(asks_kind, features, logits)
-    others = np.delete(logits, top)
+    order = np.argsort(-logits, kind="stable")
+    top = int(order[0])
     out[q["top_logit"]] = float(logits[top])
-    out[q["margin"]] = float(np.clip(logits[top] - others.max(), -5.0, 5.0)) if len(others) else 5.0
+    out[q["margin"]] = min(5.0, float(logits[top] - logits[order[1]])) if len(order) > 1 else 5.0
     out[q["top_dense"]] = features[top, c["dense"]]
     out[q["top_coverage"]] = features[top, c["coverage_context"]]
     out[q["max_coverage"]] = features[:, c["coverage_context"]].max()
