@@ -162,6 +162,21 @@ def test_the_answer_name_is_of_the_asked_kind_and_not_in_the_question():
     assert answer_mention(c.question, c, 0, COMMON)[0] == Mention("Robin Li", True, 0)
 
 
+def test_an_ordinary_word_that_opens_a_sentence_or_a_quote_is_no_answer_name():
+    common = COMMON | {"open", "initially"}
+    a = cited("Who is the CEO of Hugging Face?",
+              "Clément Delangue, CEO of Hugging Face, said: “Open source AI is the foundation.”")
+    assert answer_mention(a.question, a, 0, common)[0] == Mention("Clément Delangue", True, 0)
+    b = cited("Which Meta model did 01.AI build its system on?",
+              "Initially criticized for building its system on technology from Meta, the company turned it around.")
+    assert answer_mention(b.question, b, 0, common)[0] is None
+
+
+def test_a_persons_name_may_be_written_in_any_script():
+    assert person_like("Clément Delangue", COMMON) and person_like("Jean-Luc Picard", COMMON)
+    assert not person_like("ROBIN Li", COMMON) and not person_like("Hugging Face", COMMON)
+
+
 def test_an_abstention_answers_with_no_name():
     a = cited("Who founded Tencent?", "Pony Ma and Zhang Zhidong founded the firm.")
     assert make_turn(0, replace(a, abstained=True), COMMON).answer is None

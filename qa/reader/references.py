@@ -125,6 +125,14 @@ def name_runs(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in spans]
 
 
+def _capitalised(word: str) -> bool:
+    """A capital then lower-case letters of any script ("Clément"), maybe a hyphened second part
+    ("Kai-Fu", "Jean-luc")."""
+    first, _, second = word.partition("-")
+    return (len(first) >= 2 and first.isalpha() and first[0].isupper() and first[1:].islower()
+            and (not second or second.isalpha() and (second[1:] or second).islower()))
+
+
 def person_like(name: str, common_words: frozenset[str]) -> bool:
     """Whether ``name`` reads as a person's name: two to four capitalised words, none of which
     the corpus also writes as an ordinary lower-case word ("Robin Li" yes; "Hugging Face",
@@ -133,7 +141,7 @@ def person_like(name: str, common_words: frozenset[str]) -> bool:
     if not 2 <= len(parts) <= 4:
         return False
     for part in parts:
-        if not re.fullmatch(r"[A-Z][a-z]+(?:-[A-Z]?[a-z]+)?", part) and part not in ("De", "Van", "Von"):
+        if not _capitalised(part):
             return False
         if part.lower() in common_words:
             return False

@@ -36,6 +36,8 @@ MAX_TURNS_BACK = 3
 _CUE_BEFORE = re.compile(rf"({NAMED_NOUNS})\s+(?:(?:called|named|dubbed)\s+)?$", re.I)
 _CUE_AFTER = re.compile(rf"^,?\s+(?:a|an|the)?\s*(?:[\w’'-]+\s+){{0,2}}({NAMED_NOUNS})\b", re.I)
 _OFF = re.compile(rf"(?:{MONTHS}|{WEEKDAY})", re.I)
+#: The text before a word that opens a sentence or a quotation.
+_OPENS = re.compile(r"(?:^|[.!?:;]\s+|[“\"(‘]\s*)$")
 
 
 def common_words(index) -> frozenset[str]:
@@ -132,6 +134,8 @@ def answer_mention(question: str, answer: Answer, turn: int, common: frozenset[s
     best = None
     for s, e in candidate_names(quote, question):
         name = quote[s:e]
+        if " " not in name and name.lower() in common and _OPENS.search(quote[:s]):
+            continue  # an ordinary word capitalised as a sentence's or a quotation's first ("Initially")
         cue = _CUE_BEFORE.search(quote[max(0, s - 40):s]) or _CUE_AFTER.match(quote[e:e + 60])
         noun = (cue.group(1) if cue else "").lower()
         cue_person = noun in PERSON_NOUNS or noun.rstrip("s") in PERSON_NOUNS
