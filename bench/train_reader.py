@@ -42,7 +42,8 @@ import numpy as np
 from bench import quality
 
 ROOT = Path(__file__).resolve().parent.parent
-OWN_SETS = ("eval/corpus_qa.jsonl", "eval/corpus_qa_blind.jsonl", "eval/blind_round15.jsonl")
+OWN_SETS = ("eval/corpus_qa.jsonl", "eval/corpus_qa_blind.jsonl", "eval/blind_round15.jsonl",
+            "eval/blind_round16.jsonl", "eval/blind_round17.jsonl", "eval/blind_round18.jsonl")
 SEED = 20261207
 K = 5
 TARGET_FALSE_ABSTENTION = 0.05
