@@ -78,6 +78,21 @@ def test_a_pronoun_agrees_in_kind_with_what_it_stands_for():
         "What did Kai-Fu Lee say about open source?"
 
 
+def test_a_name_replaces_only_the_first_reference_to_it():
+    earlier = turn("Who is Qu Dongqi?", None, names=[("Qu Dongqi", True)])
+    assert read("What did he say about his friends in America?", earlier)[0].question == \
+        "What did Qu Dongqi say about his friends in America?"
+
+
+def test_a_turn_that_asks_who_a_name_is_answered_with_no_other_name():
+    a = cited("Who is Andrew Ng?", "Andrew Ng, a professor at Stanford University, said so.")
+    made = make_turn(0, a, COMMON)
+    assert made.answer is None and [m.text for m in made.names] == ["Andrew Ng"]
+    assert read("Where does he teach?", made)[0].question == "Where does Andrew Ng teach?"
+    b = cited("Who is the CEO of Baidu?", "Some leaders, like Baidu CEO Robin Li, prefer it.", "Robin Li")
+    assert make_turn(0, b, COMMON).answer.text == "Robin Li"
+
+
 def test_a_reference_reaches_back_over_a_turn_that_offers_nothing_of_its_kind():
     first = turn("Which company developed Kling?", "Kuaishou", names=[("Kling", False)], index=0)
     second = turn("Who founded it?", "Qu Dongqi", person=True, index=1)
@@ -122,6 +137,8 @@ def test_a_question_that_stands_on_its_own_is_left_as_asked():
     ("How many of the top players did AlphaGo defeat?", "two", "In which years?",
      "In which years did AlphaGo defeat two of the top players?"),
     ("Which company released ChatGPT?", "OpenAI", "When?", "When was it that OpenAI released ChatGPT?"),
+    ("Did 01.AI release a better version?", None, "How quickly?", "How quickly did 01.AI release a better version?"),
+    ("Did 01.AI release a better version?", None, "Whose, exactly?", "Whose, exactly did 01.AI release a better version?"),
 ])
 def test_an_ellipsis_is_the_previous_question_with_the_new_question_word(previous, answer, fragment, expected):
     earlier = turn(previous, answer) if answer and not answer.isdigit() and answer != "two" else \
@@ -265,7 +282,7 @@ def test_they_may_stand_for_an_organisation_an_earlier_turn_answered_with():
     earlier = make_turn(0, cited("Which company developed Kling?", "Kling was made by Kuaishou, a Chinese firm."),
                         COMMON)
     assert earlier.answer.org
-    assert read("When did they release it?", earlier)[0].question == "When did Kuaishou release Kuaishou?"
+    assert read("When did they release it?", earlier)[0].question == "When did Kuaishou release Kling?"
     place = make_turn(0, cited("Where was the conference held?", "It was held in Shanghai."), COMMON)
     assert read("What did they say?", place)[0].problem
 

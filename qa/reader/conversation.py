@@ -35,7 +35,8 @@ from qa.reader.references import (
 _ELLIPSIS = re.compile(r"^\W*(?:(?:[\w-]+\s+)?(?:in|at|on|for|by|from|to|with|since|until|of|about)\s+)?"
                        r"(?:(?:what|which|whose)(?:\s+(?!(?:is|are|was|were|do|does|did|has|have|had|can|could|will|"
                        r"would|it|he|she|they|him|her|them|its|his|their)\b)[\w-]+){0,2}|"
-                       r"how(?:\s+(?:many|much|long|old|often|far|big))?|who|whom|when|where|why)\W*$", re.I)
+                       r"how(?:\s+[\w-]+)?|who|whom|when|where|why)"
+                       r"(?:,?\s+(?:specifically|exactly|precisely|then|again|now))?\W*$", re.I)
 _SWAP = re.compile(r"^\W*(?:(?:and|so|but)\s+)?(?:what|how)\s+about\s+(.+?)\W*$", re.I)
 
 
@@ -72,7 +73,13 @@ def complete_ellipsis(fragment: str, turn: Turn) -> str:
         # "And the author?" after "Who translated the article ...?": the same question, about that.
         return f"{frag[:1].upper() + frag[1:]}: {turn.question}"
     if not wh:
-        return f"{frag} ({turn.question.rstrip('?')})?"
+        asked = turn.question.strip().rstrip("?.! ")
+        first = asked.split(maxsplit=1)[0].lower() if asked else ""
+        if first in AUXILIARIES:
+            # "How quickly?" after "Did 01.AI release a new version ...?": the yes-or-no question
+            # asked with the question word.
+            return f"{frag} {asked[:1].lower()}{asked[1:]}?"
+        return f"{frag} ({asked})?"
     filler = turn.answer.text if turn.answer else (turn.value or "")
     lead = wh.split()
     asked_what = lead[0].lower() in ("what", "which", "who", "whom", "how") and not re.match(

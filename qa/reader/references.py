@@ -8,6 +8,7 @@ functions over strings.
 from __future__ import annotations
 
 import re
+from typing import Collection
 from dataclasses import dataclass
 
 from qa.lexicon.en import (
@@ -296,25 +297,26 @@ def _compatible(mention: Mention, kind: str) -> bool:
     return mention.person if kind == "person" else not mention.person
 
 
-def antecedent(kind: str, turns: list[Turn]) -> Reading | Mention:
+def antecedent(kind: str, turns: list[Turn], taken: Collection[str] = ()) -> Reading | Mention:
     """The mention a reference of ``kind`` stands for, searching the turns from the latest back:
     the answer of a turn first, then the names of its question; a ``Reading`` with the problem
-    when a turn offers several equally good candidates or no turn offers any."""
+    when a turn offers several equally good candidates or no turn offers any. A name in ``taken``
+    (another reference of the question stands for it) is passed over."""
     for turn in turns:
         if kind == "plural":
             joined = re.search(r"([^\W\d_][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*)\s+and\s+([A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*)",
                                turn.question)
             if joined:
                 return Mention(joined.group(0), False, turn.index)
-            if turn.answer is not None and turn.answer.org and not turn.plural:
+            if turn.answer is not None and turn.answer.org and not turn.plural and turn.answer.text not in taken:
                 return turn.answer
             continue
         want = "thing" if kind == "place" else kind
-        named = [m for m in turn.names if _compatible(m, want)]
+        named = [m for m in turn.names if _compatible(m, want) and m.text not in taken]
         if turn.plural and (named or turn.answer is not None):
             options = tuple(dict.fromkeys(m.text for m in named))
             return Reading("", turn.index, "the earlier question asked about several", options)
-        if turn.answer is not None and _compatible(turn.answer, want):
+        if turn.answer is not None and _compatible(turn.answer, want) and turn.answer.text not in taken:
             return turn.answer
         if len(named) == 1:
             return named[0]
@@ -336,9 +338,11 @@ def _replacement(ref: Reference, name: str) -> str:
 
 def substitute(question: str, refs: list[Reference], turns: list[Turn]) -> Reading:
     """``question`` with each reference replaced by its antecedent (``antecedent``)."""
-    out, at, used = [], 0, []
+    out, at, used, named = [], 0, [], set()
     for ref in refs:
-        found = antecedent(ref.kind, turns)
+        found = antecedent(ref.kind, turns, named)
+        if named and isinstance(found, Reading):
+            continue  # nothing else it could be: "What did he say about his friends?" keeps "his"
         word = question[ref.start:ref.end]
         if isinstance(found, Reading):
             names = found.choices
@@ -350,9 +354,10 @@ def substitute(question: str, refs: list[Reference], turns: list[Turn]) -> Readi
             options = tuple(strip_opener(question[:ref.start] + _replacement(ref, name) + question[ref.end:])
                             for name in names)
             return Reading(question, found.turn, problem, options)
+        used.append(found.turn)
+        named.add(found.text)
         out.append(question[at:ref.start] + _replacement(ref, found.text))
         at = ref.end
-        used.append(found.turn)
     out.append(question[at:])
     return Reading(strip_opener("".join(out)), max(used))
 

@@ -113,6 +113,20 @@ def candidate_names(quote: str, question: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in out if quote[s:e].split()[-1] not in ("of", "de")]
 
 
+_DEFINITION = re.compile(r"^\W*(?:who|what)\s+(?:is|are|was|were)\s+(.+?)\W*$", re.I)
+
+
+def _defines(question: str) -> bool:
+    """Whether ``question`` only asks who or what a name is ("Who is Andrew Ng?"): its answer
+    describes that name, and the other names in it ("a professor at Stanford University") are not
+    what it answered with."""
+    m = _DEFINITION.match(question)
+    if m is None:
+        return False
+    runs = name_runs(question)
+    return len(runs) == 1 and runs[0] == (m.start(1), m.end(1))
+
+
 def answer_mention(question: str, answer: Answer, turn: int, common: frozenset[str]) -> tuple[Mention | None, str]:
     """(the name ``answer`` answered ``question`` with, the answer's highlighted words): the name
     of the asked kind (a person for "Who ...", a thing for "Which company ...") in the cited
@@ -125,7 +139,7 @@ def answer_mention(question: str, answer: Answer, turn: int, common: frozenset[s
     lo, hi = (cite.highlight[0] - cite.start, cite.highlight[1] - cite.start) if cite.highlight else (-1, -1)
     value = quote[lo:hi] if cite.highlight else ""
     wants = asks_for_person(question)
-    if wants is None:
+    if wants is None or _defines(question):
         return None, value
     q_terms = set(analyze(question))
     name_terms = set(analyze(" ".join(question_names(question))))
