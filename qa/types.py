@@ -61,6 +61,14 @@ class Document:
             return None
         return max(1, bisect.bisect_right(self.pages, offset))
 
+    def kind_at(self, offset: int) -> str:
+        """"code" when character ``offset`` of ``text`` lies in a kept code segment (a code block or
+        program output), else "prose"."""
+        for seg in self.segments:
+            if seg.kept and seg.kind == "code" and seg.start <= offset < seg.end:
+                return "code"
+        return "prose"
+
     @property
     def kept_spans(self) -> list[tuple[int, int]]:
         """The (start, end) spans that are indexed, in document order."""
@@ -140,7 +148,12 @@ class Citation:
     page: int | None = None
     #: Other corpus files with exactly the same content as this document (indexed once).
     copies: tuple[str, ...] = ()
+    #: "code" when the span starts inside a code block or program output of its document (shown
+    #: as code), else "prose".
+    kind: str = "prose"
 
+
+_CITATION_FIELDS = frozenset(Citation.__dataclass_fields__)
 
 NOT_FOUND = "The corpus does not say."
 
@@ -212,7 +225,7 @@ class Answer:
                 if c.get("highlight") is not None:
                     c["highlight"] = tuple(c["highlight"])
                 c["copies"] = tuple(c.get("copies") or ())
-                out.append(Citation(**c))
+                out.append(Citation(**{k: v for k, v in c.items() if k in _CITATION_FIELDS}))
             return tuple(out)
         for key in ("citations", "passages", "alternatives"):
             values[key] = citations(key)

@@ -183,9 +183,19 @@ def test_code_kinds_survive_the_index_and_code_never_answers_a_prose_question(tm
                     embedder=hash_embedder)
     assert not any("INFO" in c.quote for c in (*result.citations, *result.alternatives))
     assert "INFO" not in result.text
-    # Asking for the log itself may cite it.
+    # Asking for the log itself may cite it; the citation says it is code, and the app shows it so.
     result = answer("What does the log print?", index_dir=index_dir, embedder=hash_embedder)
-    assert any("INFO" in c.quote for c in (*result.citations, *result.alternatives))
+    cited = [c for c in (*result.citations, *result.alternatives, *result.passages)]
+    assert any("INFO" in c.quote for c in cited)
+    for c in cited:
+        assert c.kind == ("code" if c.quote.startswith("2024-01-01") else "prose")
+    log = next(c for c in cited if c.kind == "code")
+    from qa.app.render import quote_html
+    from qa.types import Answer
+
+    prose = next(c for c in cited if c.kind == "prose")
+    assert quote_html(log).startswith('<code class="qa-code">') and "<code" not in quote_html(prose)
+    assert Answer.from_dict(result.to_dict()) == result  # the kind survives JSON
 
 
 def test_two_document_corpus_sentences_are_exact_spans(tmp_path):

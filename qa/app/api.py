@@ -93,6 +93,7 @@ class CitationModel(BaseModel):
     highlight: tuple[int, int] | None = None
     page: int | None = None
     copies: list[str] = []
+    kind: str = "prose"
 
 
 class AnswerModel(BaseModel):

@@ -18,6 +18,7 @@ CSS = """
 #qa-header p { margin-top: 4px; color: var(--body-text-color-subdued); }
 .qa-meta { color: var(--body-text-color-subdued); font-size: 0.85em; }
 .qa-q { white-space: normal; }
+.qa-answer code.qa-code { display: block; white-space: pre-wrap; font-family: var(--font-mono, monospace); font-size: 0.92em; }
 .qa-answer blockquote.qa-quote { margin: 0 0 8px 0; padding: 6px 12px; border-left: 4px solid var(--color-accent);
   background: var(--background-fill-secondary); border-radius: 4px; font-size: 1.02em; }
 .qa-cite { color: var(--primary-600); cursor: pointer; font-weight: 600;

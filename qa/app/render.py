@@ -131,12 +131,17 @@ def _timing(result, k: int) -> str:
 
 
 def quote_html(c) -> str:
-    """A citation's quote, escaped, with the words that answer the question (``highlight``) bold."""
+    """A citation's quote, escaped, with the words that answer the question (``highlight``) bold;
+    a quote of code or program output (``kind`` "code") in a code style that keeps its spacing."""
     if not getattr(c, "highlight", None):
-        return escape_inline(c.quote)
-    a, b = c.highlight[0] - c.start, c.highlight[1] - c.start
-    return (escape_inline(c.quote[:a]) + '<strong class="qa-key">' + escape_inline(c.quote[a:b])
-            + "</strong>" + escape_inline(c.quote[b:]))
+        html = escape_inline(c.quote)
+    else:
+        a, b = c.highlight[0] - c.start, c.highlight[1] - c.start
+        html = (escape_inline(c.quote[:a]) + '<strong class="qa-key">' + escape_inline(c.quote[a:b])
+                + "</strong>" + escape_inline(c.quote[b:]))
+    if getattr(c, "kind", "prose") == "code":
+        return f'<code class="qa-code">{html}</code>'
+    return html
 
 
 def render_answer(result, k: int) -> str:

@@ -49,7 +49,7 @@ def cite(index, doc_id: str, start: int, end: int, score: float, role: str,
         if span:
             highlight = (start + span[0], start + span[1])
     return Citation(doc_id, doc.title, start, end, quote, round(float(score), 4), role, highlight,
-                    doc.page_of(start), doc.copies)
+                    doc.page_of(start), doc.copies, doc.kind_at(start))
 
 _SPEECH = r"(?:said|says|added|adds|told|wrote|explained|noted|argued|insisted|estimated|estimates)"
 
