@@ -528,11 +528,38 @@ def write_doc(r: dict, rows, plotted: bool) -> None:
         f"{r['memory']['default']['peak_rss_mib']:.0f} MiB, ONNX {r['memory']['onnx']['peak_rss_mib']:.0f} MiB).",
         "",
     ]
-    for key, _ in SECTIONS:
-        if r.get(key):
-            parts += [r[key], ""]
+    # What other benchmarks (and their notes) wrote below this run's notes stays: a section whose
+    # results file exists here replaces its marked copy, the others are kept as the doc has them
+    # (bench/results is not in git: a fresh clone has none of them).
+    tail = _kept_tail(DOC.read_text(encoding="utf-8")) if DOC.exists() else ""
+    for key, name in SECTIONS:
+        block = (r.get(key) or "").strip()
+        if not block:
+            continue
+        begin, end = _markers(name)
+        if begin in tail and end in tail and block.startswith(begin):
+            tail = tail[:tail.index(begin)] + block + tail[tail.index(end) + len(end):]
+        elif block not in tail:
+            tail = tail.rstrip("\n") + "\n\n" + block + "\n"
+    parts.append(tail.strip("\n"))
     DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text("\n".join(parts), encoding="utf-8")
+    DOC.write_text("\n".join(parts).rstrip("\n") + "\n", encoding="utf-8")
+
+
+def _markers(name: str) -> tuple[str, str]:
+    stem = name.rsplit(".", 1)[0]
+    return f"<!-- {stem}:begin -->", f"<!-- {stem}:end -->"
+
+
+def _kept_tail(existing: str) -> str:
+    """The part of an existing benchmarks doc below this script's notes: from the first marked
+    section or heading after "## Notes"."""
+    at = existing.find("\n## Notes\n")
+    if at < 0:
+        return ""
+    body = existing[at + len("\n## Notes\n"):]
+    m = re.search(r"^(?:<!-- |## )", body, re.M)
+    return body[m.start():] if m else ""
 
 
 def _include_sections(results: dict) -> None:
