@@ -13,8 +13,8 @@ Data (public, or written for this project; nothing downloaded):
 - Entity-swapped SQuAD questions: a name of the question replaced by a name from another article,
   asked of the full index (unanswerable; synthetic negatives).
 - The project's own development sets on the shipped corpus (``eval/corpus_qa.jsonl``,
-  ``eval/corpus_qa_blind.jsonl``, ``eval/blind_round15.jsonl``). Never the held-out set, round 16
-  or later blind rounds: those measure the result.
+  ``eval/corpus_qa_blind.jsonl``, blind rounds 15-18, whose first runs are recorded). Never the
+  held-out set, round 19 or later blind rounds, the follow-up sets: those measure the result.
 
 Candidates and features are exactly those ``answer()`` computes (``qa.answer.retrieve_passages``,
 ``qa.reader.extract.read_candidates``), cached in ``DIR/reader-data.npz``.
@@ -386,6 +386,9 @@ def main(argv=None) -> int:
         if data and data[0]["features"].shape[1] != len(FEATURES):
             print("  cached features are of another feature set: recomputing", flush=True)
             data = None
+        elif data is not None and {d["group"] for d in data if d["source"] == "own"} != set(OWN_SETS):
+            print("  cached features are of other own sets: recomputing", flush=True)
+            data = None
     else:
         data = None
     if data is None:
@@ -494,7 +497,7 @@ unanswerable: their article is there, their answer is not), {c['data']['squad-sw
 SQuAD questions with a name swapped for another article's (unanswerable), and the project's own
 development sets ({c['data']['own']} questions: {', '.join(c['own_sets'])}), weighted
 {c['own_weight']}x. {c['candidates']} candidate sentences. Never used for fitting: the held-out set,
-blind rounds 16 and later, the out-of-domain set.
+blind rounds 19 and later, the follow-up sets, the out-of-domain set.
 
 **Validation.** {c['folds']}-fold cross-validation grouped by SQuAD article and by own set; every
 figure below is out of fold (the model never saw the article or set it is measured on).
