@@ -40,6 +40,8 @@ from pathlib import Path
 import numpy as np
 
 from bench import quality
+from qa.reader.alignment import aligner
+from qa.reader.features import ALIGNMENT_FEATURES
 
 ROOT = Path(__file__).resolve().parent.parent
 OWN_SETS = ("eval/corpus_qa.jsonl", "eval/corpus_qa_blind.jsonl", "eval/blind_round15.jsonl",
@@ -48,6 +50,8 @@ SEED = 20261207
 K = 5
 TARGET_FALSE_ABSTENTION = 0.05
 SWAPPED = 1500
+#: Candidates per question whose token alignment is computed (the best by the stored scorer).
+ALIGNED = 3
 
 
 # --- data ----------------------------------------------------------------------------------------
@@ -61,6 +65,8 @@ def collect(questions, index_dir: Path, embedder, source: str) -> list[dict]:
 
     index = get_index(index_dir, embedder.name, check_stale=False)
     vectors = embedder.encode([q[1] for q in questions])
+    align = aligner(getattr(embedder, "inner", embedder))
+    scorer = _stored_scorer()
     out = []
     t0 = time.perf_counter()
     for n, ((qid, question, answers, group, answerable), qv) in enumerate(zip(questions, vectors)):
@@ -74,8 +80,16 @@ def collect(questions, index_dir: Path, embedder, source: str) -> list[dict]:
         # What ``qa eval`` counts as a hit: the cited span (with its context) holds a gold answer.
         cited = np.array([answerable and contains_answer(index.document(c.doc_id).text[a:b], answers)
                           for c, (a, b) in zip(cset.candidates, cset.spans)], dtype=bool)
+        # The token alignment of the question with the candidates the reader may read it against
+        # (the best ``ALIGNED`` by the stored scorer; NaN for the others, never the best one).
+        aligned = np.full((len(cset.candidates), len(ALIGNMENT_FEATURES)), np.nan, dtype=np.float32)
+        if align is not None and len(cset.candidates):
+            order = np.argsort(-(scorer(cset.features) if scorer is not None else cset.column("dense")))
+            for j in order[:ALIGNED]:
+                a, b = cset.spans[j]
+                aligned[j] = align(analysis.asked, index.document(cset.candidates[j].doc_id).text[a:b])
         out.append({"qid": qid, "source": source, "group": group, "answerable": answerable,
-                    "features": cset.features, "labels": labels, "cited": cited,
+                    "features": cset.features, "labels": labels, "cited": cited, "align": aligned,
                     "flags": (bool(analysis.unknown), bool(analysis.uncounted), analysis.asks_kind,
                               len(analysis.terms)),
                     "unseen": analysis.unseen,
@@ -147,6 +161,19 @@ def build_data(cache: Path, embedder) -> list[dict]:
     return data
 
 
+def _stored_scorer():
+    """The scorer of the weights file as it is (whatever question features it was fitted with),
+    to choose which candidates to align; None without one."""
+    from qa.reader.features import FEATURES
+    from qa.reader.model import WEIGHTS_FILE, Linear
+
+    try:
+        d = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+        return Linear.from_dict(d["scorer"], len(FEATURES), "scorer") if tuple(d["features"]) == FEATURES else None
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def save_data(path: Path, data: list[dict]) -> None:
     sizes = np.array([len(d["labels"]) for d in data])
     np.savez_compressed(
@@ -154,6 +181,7 @@ def save_data(path: Path, data: list[dict]) -> None:
         features=np.concatenate([d["features"] for d in data]).astype(np.float32),
         labels=np.concatenate([d["labels"] for d in data]),
         cited=np.concatenate([d["cited"] for d in data]),
+        align=np.concatenate([d["align"] for d in data]).astype(np.float32),
         flags=np.array([d["flags"] for d in data], dtype=np.int64),
         unseen=np.array([d["unseen"] for d in data], dtype=np.float64),
         answerable=np.array([d["answerable"] for d in data]),
@@ -171,6 +199,7 @@ def load_data(path: Path) -> list[dict]:
         a, b = bounds[i], bounds[i + 1]
         out.append({"qid": qid, "source": source, "group": group, "answerable": bool(z["answerable"][i]),
                     "features": z["features"][a:b], "labels": z["labels"][a:b], "cited": z["cited"][a:b],
+                    "align": z["align"][a:b] if "align" in z else None,
                     "flags": tuple(int(x) for x in z["flags"][i]), "unseen": float(z["unseen"][i]),
                     "metadata": bool(z["metadata"][i])})
     return out
@@ -276,11 +305,17 @@ def selected_label(d: dict, logits: np.ndarray) -> bool:
 
 
 def question_matrix(data: list[dict], logits: list[np.ndarray]) -> np.ndarray:
+    """``QUESTION_FEATURES`` per question; an alignment not computed for the best candidate (it
+    was not among the ``ALIGNED`` best of the stored scorer) takes the column's mean, as the
+    reader weighs an unknown one."""
     from qa.reader.features import question_vector
 
-    return np.stack([question_vector(bool(d["flags"][0]), bool(d["flags"][1]), bool(d["flags"][2]),
-                                     d["flags"][3], d["unseen"], d["features"], lg)
-                     for d, lg in zip(data, logits)])
+    x = np.stack([question_vector(bool(d["flags"][0]), bool(d["flags"][1]), bool(d["flags"][2]),
+                                  d["flags"][3], d["unseen"], d["features"], lg,
+                                  d["align"][int(np.argmax(lg))] if len(lg) else None)
+                  for d, lg in zip(data, logits)])
+    means = np.nanmean(x, axis=0)
+    return np.where(np.isnan(x), means, x)
 
 
 def summarize(data, logits, probs, threshold, gates, select=None) -> dict:
@@ -383,7 +418,10 @@ def main(argv=None) -> int:
     data_file = args.cache_dir / "reader-data.npz"
     if data_file.is_file() and not args.refresh:
         data = load_data(data_file)
-        if data and data[0]["features"].shape[1] != len(FEATURES):
+        if data and data[0]["align"] is None:
+            print("  cached features lack the token alignment: recomputing", flush=True)
+            data = None
+        elif data and data[0]["features"].shape[1] != len(FEATURES):
             print("  cached features are of another feature set: recomputing", flush=True)
             data = None
         elif data is not None and {d["group"] for d in data if d["source"] == "own"} != set(OWN_SETS):

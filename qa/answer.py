@@ -13,6 +13,7 @@ from qa.config import DEFAULT_SETTINGS, MODES, Settings
 from qa.errors import QuestionError
 from qa.index.cache import get_index
 from qa.index.load import LoadedIndex
+from qa.reader.alignment import aligner
 from qa.reader.context import cite
 from qa.reader.extract import extract
 from qa.reader.metadata_answers import named_sources, titled_sources
@@ -219,7 +220,7 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
     hits, asked, named = retrieve_passages(text, k, index, embedder, mode, query_vector, allowed)
     t3 = time.perf_counter()
     result = extract(asked, query_vector, hits, index, settings.extract, threshold, full_question=text,
-                     named=named, allowed=allowed)
+                     named=named, allowed=allowed, align=aligner(embedder))
     t4 = time.perf_counter()
     passages = tuple(cite(index, h.chunk.doc_id, h.chunk.start, h.chunk.end, h.score, "passage")
                      for h in hits)

@@ -214,6 +214,37 @@ def test_onnx_vectors_match_sentence_transformers(onnx_embedder, real_embedder):
 
 
 @pytest.mark.slow
+def test_a_question_encoded_alone_keeps_its_token_vectors_and_sentences_use_the_int8_twin(onnx_dir):
+    from qa.embed.onnx import OnnxEmbedder
+    from qa.embed.tokens import token_vectors_of
+
+    embedder = OnnxEmbedder(onnx_dir, threads=1)
+    question = "Who launched the Kling video generator?"
+    embedder.encode([question])
+    assert question in embedder._recent  # the alignment will not run the model on it again
+    tokens, vectors = embedder.token_vectors([question])[0]
+    session, tokenizer = embedder._load()
+    fresh_tokens, fresh = token_vectors_of(session, tokenizer, [question])[0]
+    assert tokens == fresh_tokens and np.allclose(vectors, fresh, atol=1e-5)
+    embedder.encode([question, "two at once are not kept"])
+    assert "two at once are not kept" not in embedder._recent
+    s_tokens, s_vectors = embedder.sentence_token_vectors(["Kuaishou released Kling in June."])[0]
+    assert embedder._twin.precision == "int8" and s_tokens[0] == "ku"
+    assert (s_vectors * embedder.token_vectors(["Kuaishou released Kling in June."])[0][1]).sum(1).min() > 0.95
+
+
+@pytest.mark.slow
+def test_token_vectors_match_sentence_transformers(onnx_embedder, real_embedder):
+    """The reader's token alignment reads the same word pieces and vectors from either runtime."""
+    texts = ["Who launched the Kling video generator?", "Kuaishou released Kling in June."]
+    for (ours_tokens, ours), (ref_tokens, ref) in zip(onnx_embedder.token_vectors(texts),
+                                                      real_embedder.token_vectors(texts)):
+        assert ours_tokens == ref_tokens and "[CLS]" not in ours_tokens and "[SEP]" not in ours_tokens
+        np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+        assert (ours * ref).sum(axis=1).min() >= 0.999
+
+
+@pytest.mark.slow
 def test_length_sorting_keeps_input_order(onnx_dir, onnx_embedder):
     # A tiny batch size forces many batches, in an order unlike the input's.
     small_batches = OnnxEmbedder(onnx_dir, batch_size=3)

@@ -23,6 +23,9 @@ class CountingEmbedder:
         self.texts += len(texts)
         return self.inner.encode(texts, progress) if progress else self.inner.encode(texts)
 
+    def token_vectors(self, texts):
+        return self.inner.token_vectors(texts)  # the reader's alignment: not an embedding of the index
+
 
 def test_a_lazy_index_embeds_passages_only_and_answers_like_a_built_one(tmp_path, corpus_copy, hash_embedder):
     full = build_index(corpus_copy, tmp_path / "full", embedder=hash_embedder)

@@ -134,6 +134,60 @@ def test_question_features_describe_the_best_candidate():
     assert dict(zip(QUESTION_FEATURES, empty))["top_logit"] < -5
 
 
+def test_token_alignment_finds_paraphrases_and_misses_absent_attributes():
+    from qa.reader.alignment import alignment
+
+    def unit(*rows):
+        m = np.array(rows, dtype=np.float32)
+        return m / np.linalg.norm(m, axis=1, keepdims=True)
+    question = (["when", "was", "kling", "launched"], unit([1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]))
+    # "released" is close to "launched" but not the same word piece; "kling" is held verbatim.
+    paraphrase = (["kling", "was", "released"], unit([0, 0, 1], [0, 1, 0], [1, 1, 0.1]))
+    mean, least, unmatched = alignment(question, paraphrase)
+    assert least > 0.99 and unmatched > 0.99  # "when" and "was" are stop words: not matched
+    absent = (["kling", "shows", "toddlers"], unit([0, 0, 1], [0.1, -1, 0], [-1, 0, 0.1]))
+    mean2, least2, unmatched2 = alignment(question, absent)
+    assert mean2 < mean and least2 < 0.2 and unmatched2 < 0.2
+    assert alignment((["the"], unit([1, 0, 0])), paraphrase) == (1.0, 1.0, 1.0)  # nothing to match
+
+
+def test_the_alignment_is_a_question_feature_and_unknown_weighs_as_the_mean():
+    from qa.reader.alignment import aligner
+
+    feats = np.zeros((2, len(FEATURES)), dtype=np.float32)
+    q = dict(zip(QUESTION_FEATURES, question_vector(False, False, False, 3, 0.0, feats, np.array([1.0, 0.0]),
+                                                   (0.6, 0.2, 0.4))))
+    assert (q["align_mean"], q["align_min"], q["align_unmatched"]) == pytest.approx((0.6, 0.2, 0.4))
+    unknown = question_vector(False, False, False, 3, 0.0, feats, np.array([1.0, 0.0]))
+    assert np.isnan(unknown[QUESTION_FEATURES.index("align_mean")])
+    model = load_reader_model()
+    known = unknown.copy()
+    for name in ("align_mean", "align_min", "align_unmatched"):
+        known[QUESTION_FEATURES.index(name)] = model.answerability.mean[QUESTION_FEATURES.index(name)]
+    assert model.answerable(unknown) == pytest.approx(model.answerable(known))
+    assert aligner(object()) is None  # an embedder without token vectors aligns nothing
+
+
+def test_the_answerability_reads_the_alignment_of_the_best_sentence(small_index, hash_embedder):
+    from qa.reader.extract import extract
+
+    question = "When was Acme Robotics founded?"
+    index = get_index(small_index, hash_embedder.name)
+    qv = hash_embedder.encode([question])[0]
+    hits, asked, _ = retrieve_passages(question, 5, index, hash_embedder, "hybrid", qv)
+    seen = []
+
+    def align(value):
+        def f(q, text):
+            seen.append((q, text))
+            return (value, value, value)
+        return f
+    good = extract(asked, qv, hits, index, ExtractConfig(), full_question=question, align=align(0.9))
+    bad = extract(asked, qv, hits, index, ExtractConfig(), full_question=question, align=align(0.0))
+    assert good.confidence > bad.confidence
+    assert seen[0][0] == question and seen[0][1] in index.document(good.best.doc_id).text
+
+
 def test_a_linear_model_standardises_then_weighs():
     lin = Linear(np.array([1.0, 0.0]), np.array([2.0, 1.0]), np.array([1.0, -1.0]), 0.5)
     assert lin(np.array([[3.0, 1.0]]))[0] == pytest.approx((3 - 1) / 2 * 1 - 1 + 0.5)

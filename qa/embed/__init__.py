@@ -80,6 +80,23 @@ class SentenceTransformerEmbedder:
                     ) from exc
             return self._model
 
+    def token_vectors(self, texts: Sequence[str]) -> list[tuple[list[str], np.ndarray]]:
+        """Per text, its word pieces and their unit-norm contextual vectors (the transformer's last
+        hidden state), special tokens left out."""
+        model = self._load()
+        tokenizer = model.tokenizer
+        out = []
+        for text, hidden in zip(texts, model.encode(list(texts), output_value="token_embeddings",
+                                                   convert_to_numpy=False, show_progress_bar=False)):
+            ids = tokenizer(text, truncation=True, max_length=model.max_seq_length)["input_ids"]
+            tokens = tokenizer.convert_ids_to_tokens(ids)
+            hidden = hidden.detach().cpu().numpy()[:len(tokens)]
+            keep = [i for i, t in enumerate(tokens) if t not in tokenizer.all_special_tokens]
+            vectors = hidden[keep]
+            vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            out.append(([tokens[i] for i in keep], vectors.astype(np.float32)))
+        return out
+
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         model = self._load()
         texts = list(texts)
@@ -124,6 +141,16 @@ class HashEmbedder:
             h = int.from_bytes(hashlib.blake2b(feat.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
             vec[h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0
         return vec
+
+    def token_vectors(self, texts: Sequence[str]) -> list[tuple[list[str], np.ndarray]]:
+        """Per text, its lower-cased words and a hashed unit vector for each: the same word gets
+        the same vector, two words almost never a close one (exact-word alignment)."""
+        out = []
+        for text in texts:
+            words = [w.lower() for w in _TOKEN.findall(text)]
+            vectors = np.stack([self._vector(w) for w in words]) if words else np.zeros((0, self.dim), np.float32)
+            out.append((words, normalize_rows(vectors) if words else vectors))
+        return out
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         rows = [self._vector(t) for t in texts]

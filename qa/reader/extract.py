@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Collection, Sequence
+from typing import Callable, Collection, Sequence
 
 import numpy as np
 
@@ -92,7 +92,8 @@ def _unknown_reason(analysis: QuestionAnalysis, vocabulary, near: Sequence[str])
 def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
             config: ExtractConfig, threshold: float | None = None,
             full_question: str | None = None, named: Collection[str] = (),
-            allowed: Collection[str] | None = None, model: ReaderModel | None = None) -> Extraction:
+            allowed: Collection[str] | None = None, model: ReaderModel | None = None,
+            align: Callable[[str, str], tuple[float, float, float]] | None = None) -> Extraction:
     """Choose the answer sentence among the passages in ``hits``, or abstain.
 
     ``threshold`` is the answerability probability under which the answer abstains (default: the
@@ -100,7 +101,8 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
     ``question`` is a shortened form of it used for scoring (``named_sources``). ``named`` are the
     documents the question names by their outlet or quoted title; ``allowed`` the documents the
     caller's filters let through (corroboration never cites another one); ``model`` replaces the
-    shipped reader weights.
+    shipped reader weights; ``align(question, text)`` gives the token alignment of the question and
+    the best candidate (``qa.reader.alignment.aligner``; None: unknown to the answerability model).
     """
     model = model or load_reader_model()
     if threshold is None:
@@ -113,7 +115,12 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
     probs = _sigmoid(logits)
     candidates = [replace(cset.candidates[i], score=float(probs[i])) for i in order]
     states_kind = cset.column("states_kind")[order] > 0
-    p = model.answerable(question_features(analysis, cset, logits))
+    aligned = None
+    if align is not None:
+        top = int(order[0])
+        start, end = cset.spans[top]
+        aligned = align(analysis.asked, index.document(cset.candidates[top].doc_id).text[start:end])
+    p = model.answerable(question_features(analysis, cset, logits, aligned))
     spans = CitedSpans(index)
     spans.remember({c.row: span for c, span in zip(cset.candidates, cset.spans)})
     best = candidates[0]

@@ -72,7 +72,12 @@ QUESTION_FEATURES = (
     "asks_kind",
     "question_terms",    # log1p of the number of content terms of the question
     "unseen_terms",      # IDF-weighted share of the question's terms that no passage of the corpus holds
+    "align_mean",        # the best candidate's token alignment (``qa.reader.alignment``): mean best cosine
+    "align_min",         # ... the least best cosine of a question word piece
+    "align_unmatched",   # ... the mean over the question's word pieces the sentence lacks verbatim
 )
+#: The alignment features: unknown (NaN, weighed as their training mean) without token vectors.
+ALIGNMENT_FEATURES = ("align_mean", "align_min", "align_unmatched")
 
 #: Two sentences of different documents at least this similar state the same thing (agreement).
 _AGREE_COSINE = 0.8
@@ -215,19 +220,24 @@ def _first_row(index, doc_row: int) -> int:
     return int(index.derived.get("first_sentence_rows", firsts)[doc_row])
 
 
-def question_features(analysis: QuestionAnalysis, cset: CandidateSet, logits: np.ndarray) -> np.ndarray:
-    """The answerability model's input (``QUESTION_FEATURES``) for the best-scored candidate."""
+def question_features(analysis: QuestionAnalysis, cset: CandidateSet, logits: np.ndarray,
+                      align=None) -> np.ndarray:
+    """The answerability model's input (``QUESTION_FEATURES``) for the best-scored candidate;
+    ``align`` is its ``qa.reader.alignment.Alignment`` with the question (None: unknown)."""
     return question_vector(bool(analysis.unknown), bool(analysis.uncounted), analysis.asks_kind,
-                           len(analysis.terms), analysis.unseen, cset.features, logits)
+                           len(analysis.terms), analysis.unseen, cset.features, logits, align)
 
 
 def question_vector(unknown: bool, uncounted: bool, asks_kind: bool, n_terms: int, unseen: float,
-                    features: np.ndarray, logits: np.ndarray) -> np.ndarray:
-    """``QUESTION_FEATURES`` from the question's flags and its candidates' features and logits
-    (the training script calls it on stored features, the reader on live ones)."""
+                    features: np.ndarray, logits: np.ndarray, align=None) -> np.ndarray:
+    """``QUESTION_FEATURES`` from the question's flags, its candidates' features and logits, and
+    the best candidate's alignment (the training script calls it on stored features, the reader
+    on live ones)."""
     out = np.zeros(len(QUESTION_FEATURES), dtype=np.float32)
     q = {name: i for i, name in enumerate(QUESTION_FEATURES)}
     c = {name: i for i, name in enumerate(FEATURES)}
+    for name, value in zip(ALIGNMENT_FEATURES, align if align is not None else (np.nan,) * 3):
+        out[q[name]] = value
     out[q["unknown_names"]] = float(unknown)
     out[q["uncounted"]] = float(uncounted)
     out[q["asks_kind"]] = float(asks_kind)

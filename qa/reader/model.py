@@ -70,8 +70,11 @@ class ReaderModel:
         return self.scorer(features)
 
     def answerable(self, question_features: np.ndarray) -> float:
-        """Probability (0..1) that the best candidate answers the question."""
-        z = float(self.answerability(question_features[None, :])[0])
+        """Probability (0..1) that the best candidate answers the question. A feature not known
+        (NaN: no token vectors for the alignment) weighs as its training mean."""
+        x = np.asarray(question_features, dtype=np.float64)
+        x = np.where(np.isnan(x), self.answerability.mean, x)
+        z = float(self.answerability(x[None, :])[0])
         return 1.0 / (1.0 + np.exp(-z))
 
     def to_dict(self) -> dict:

@@ -1,0 +1,32 @@
+"""Token vectors: each word piece of a text with the model's contextual vector for it (the last
+hidden state, unit norm), as the reader's alignment of a question with a sentence reads them
+(``qa.reader.alignment``)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+#: Questions whose token vectors an ``OnnxEmbedder`` keeps after encoding them alone.
+RECENT = 64
+
+
+def token_vectors_of(session, tokenizer, texts: Sequence[str]) -> list[tuple[list[str], np.ndarray]]:
+    """Per text: its word pieces and their unit-norm contextual vectors (the model's last hidden
+    state), special tokens left out; one text at a time (no padding)."""
+    out = []
+    for encoding in tokenizer.encode_batch(list(texts)):
+        ids = np.asarray([encoding.ids], dtype=np.int64)
+        hidden = session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids),
+                                    "token_type_ids": np.zeros_like(ids)})[0][0]
+        out.append(tokens_of(encoding, hidden))
+    return out
+
+
+def tokens_of(encoding, hidden: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """(word pieces, unit-norm vectors) of one encoded text, special tokens left out."""
+    keep = [i for i, m in enumerate(encoding.special_tokens_mask) if not m]
+    vectors = hidden[keep]
+    vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return [encoding.tokens[i] for i in keep], vectors.astype(np.float32, copy=False)

@@ -1,0 +1,53 @@
+"""How well the words of a question are matched, word piece by word piece, in a sentence: the
+question's content word pieces each find their most similar word piece of the sentence, by the
+cosine of the model's contextual token vectors (late interaction, as ColBERT scores passages).
+
+A paraphrase ("launched" / "released") finds close pieces where the exact-term coverage finds
+nothing; a question about an attribute the sentence never states ("What stock exchange is
+Kuaishou listed on?" against a sentence about Kuaishou's video) finds none. The three numbers are
+question features of the answerability model (``qa.reader.features.QUESTION_FEATURES``).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from qa.lexicon.terms import _stopwords
+
+#: (mean best cosine of the question's content pieces, the least of them, the mean over the pieces
+#: the sentence does not hold verbatim); 1.0 where there is nothing to match.
+Alignment = tuple[float, float, float]
+
+
+def _content(tokens: Sequence[str]) -> list[int]:
+    stop = _stopwords()
+    return [i for i, t in enumerate(tokens) if (w := t.removeprefix("##")).isalnum() and len(w) > 1 and w not in stop]
+
+
+def alignment(question: tuple[list[str], np.ndarray], sentence: tuple[list[str], np.ndarray]) -> Alignment:
+    """The alignment of a question and a sentence, each given as (word pieces, unit-norm vectors)."""
+    q_tokens, q_vectors = question
+    s_tokens, s_vectors = sentence
+    keep = _content(q_tokens)
+    if not keep or not len(s_tokens):
+        return 1.0, 1.0, 1.0
+    best = (q_vectors[keep] @ s_vectors.T).max(axis=1)
+    held = set(s_tokens)
+    unmatched = [b for i, b in zip(keep, best) if q_tokens[i] not in held]
+    return float(best.mean()), float(best.min()), float(np.mean(unmatched)) if unmatched else 1.0
+
+
+def aligner(embedder) -> Callable[[str, str], Alignment] | None:
+    """``align(question, sentence)`` with ``embedder``'s token vectors (the sentence's by its
+    ``sentence_token_vectors`` when it has them: a faster twin), or None when the embedder gives
+    none."""
+    tokens = getattr(embedder, "token_vectors", None)
+    if tokens is None:
+        return None
+    sentence_tokens = getattr(embedder, "sentence_token_vectors", tokens)
+
+    def align(question: str, sentence: str) -> Alignment:
+        return alignment(tokens([question])[0], sentence_tokens([sentence])[0])
+    return align
