@@ -54,8 +54,10 @@ def test_question_set_meets_the_foundation_quality_bar(real_index, real_embedder
     # Floors a little under the measured figures (docs/evaluation.md), to catch regressions.
     assert m["answer_hit@1"] >= 0.85
     assert m["answer_hit@3"] >= 0.9
-    assert m["abstention_recall"] >= 0.875  # 0.917 measured (22 of 24): one question of slack
-    assert m["false_abstention_rate"] <= 0.07  # calibrated to 0.045; one question of slack
+    # 0.833 measured (20 of 24) with the fitted reader at 0.022 false abstention (the cascade that
+    # was tuned on this set: 22 of 24 at 0.045); one question of slack each.
+    assert m["abstention_recall"] >= 0.79
+    assert m["false_abstention_rate"] <= 0.05
 
 
 @pytest.mark.parametrize("question_file", [BLIND_EVAL_FILE, HELDOUT_EVAL_FILE], ids=["blind", "heldout"])

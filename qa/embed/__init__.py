@@ -143,12 +143,16 @@ class HashEmbedder:
         return vec
 
     def token_vectors(self, texts: Sequence[str]) -> list[tuple[list[str], np.ndarray]]:
-        """Per text, its lower-cased words and a hashed unit vector for each: the same word gets
-        the same vector, two words almost never a close one (exact-word alignment)."""
+        """Per text, its lower-cased words and a hashed unit vector for each, hashed by its stem:
+        two forms of a word ("live", "lived") get the same vector, two words almost never a close
+        one (alignment by stems, as the lexical side matches)."""
+        from qa.lexicon.terms import analyze
+
         out = []
         for text in texts:
             words = [w.lower() for w in _TOKEN.findall(text)]
-            vectors = np.stack([self._vector(w) for w in words]) if words else np.zeros((0, self.dim), np.float32)
+            vectors = (np.stack([self._vector((analyze(w) or [w])[0]) for w in words]) if words
+                       else np.zeros((0, self.dim), np.float32))
             out.append((words, normalize_rows(vectors) if words else vectors))
         return out
 
