@@ -231,6 +231,7 @@ def test_a_question_encoded_alone_keeps_its_token_vectors_and_sentences_use_the_
     s_tokens, s_vectors = embedder.sentence_token_vectors(["Kuaishou released Kling in June."])[0]
     assert embedder._twin.precision == "int8" and s_tokens[0] == "ku"
     assert (s_vectors * embedder.token_vectors(["Kuaishou released Kling in June."])[0][1]).sum(1).min() > 0.95
+    assert "Kuaishou released Kling in June." in embedder._twin._recent  # the next question reuses it
 
 
 @pytest.mark.slow

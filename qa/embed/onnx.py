@@ -29,7 +29,6 @@ import shutil
 import threading
 import time
 import warnings
-from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -38,7 +37,7 @@ import numpy as np
 from qa.checksums import file_sha256
 from qa.config import DEFAULT_MODEL_DIM, DEFAULT_MODEL_NAME
 from qa.errors import EmbedderError
-from qa.embed.tokens import RECENT, token_vectors_of, tokens_of
+from qa.embed.tokens import RecentTokens, token_vectors_of, tokens_of
 
 MODEL_FILE = "model.onnx"
 INT8_MODEL_FILE = "model.int8.onnx"
@@ -277,9 +276,9 @@ class OnnxEmbedder:
         self._session = None
         self._tokenizer = None
         self._lock = threading.Lock()
-        #: The token vectors of the latest single texts encoded (the questions), for the reader's
-        #: alignment to reuse instead of running the model on the question again.
-        self._recent: OrderedDict[str, tuple[list[str], np.ndarray]] = OrderedDict()
+        #: Token vectors of the latest texts (questions encoded alone, sentences aligned), for the
+        #: reader's alignment to reuse instead of running the model on them again.
+        self._recent = RecentTokens()
         self._twin: OnnxEmbedder | None = None
 
     def warm_up(self) -> None:
@@ -327,13 +326,15 @@ class OnnxEmbedder:
 
     def token_vectors(self, texts: Sequence[str]) -> list[tuple[list[str], np.ndarray]]:
         """Per text, its word pieces and their unit-norm contextual vectors (``token_vectors_of``);
-        a question just encoded alone is not run through the model again."""
-        with self._lock:
-            known = {t: self._recent[t] for t in texts if t in self._recent}
+        the latest ``RECENT`` texts (questions encoded alone, sentences aligned) are not run through
+        the model again."""
+        known = self._recent.known(texts)
         todo = [t for t in texts if t not in known]
         if todo:
             session, tokenizer = self._load()
-            known.update(zip(todo, token_vectors_of(session, tokenizer, todo)))
+            found = dict(zip(todo, token_vectors_of(session, tokenizer, todo)))
+            known.update(found)
+            self._recent.store(found)  # the sentences read for one question are often read for the next
         return [known[t] for t in texts]
 
     def sentence_token_vectors(self, texts: Sequence[str]) -> list[tuple[list[str], np.ndarray]]:
@@ -344,13 +345,6 @@ class OnnxEmbedder:
                 if self._twin is None:
                     self._twin = OnnxEmbedder(self.model_dir, threads=self._threads, precision="int8")
         return (self._twin or self).token_vectors(texts)
-
-    def _remember(self, text: str, encoding, hidden: np.ndarray) -> None:
-        found = tokens_of(encoding, hidden[:len(encoding.ids)])
-        with self._lock:
-            self._recent[text] = found
-            while len(self._recent) > RECENT:
-                self._recent.popitem(last=False)
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Unit-norm float32 vectors, shape ``(len(texts), 384)``, one row per text, in order.
@@ -384,7 +378,7 @@ class OnnxEmbedder:
                                         "token_type_ids": np.zeros_like(ids)})[0]
             out[batch] = mean_pool_normalize(hidden, mask)
             if len(texts) == 1:
-                self._remember(texts[0], encodings[0], hidden[0])
+                self._recent.store({texts[0]: tokens_of(encodings[0], hidden[0])})
             if progress:
                 progress(len(batch))
         return out

@@ -4,11 +4,13 @@ hidden state, unit norm), as the reader's alignment of a question with a sentenc
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Sequence
 
 import numpy as np
 
-#: Questions whose token vectors an ``OnnxEmbedder`` keeps after encoding them alone.
+#: Texts whose token vectors an ``OnnxEmbedder`` keeps (questions encoded alone, sentences aligned).
 RECENT = 64
 
 
@@ -30,3 +32,26 @@ def tokens_of(encoding, hidden: np.ndarray) -> tuple[list[str], np.ndarray]:
     vectors = hidden[keep]
     vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     return [encoding.tokens[i] for i in keep], vectors.astype(np.float32, copy=False)
+
+
+class RecentTokens:
+    """The token vectors of the latest ``RECENT`` texts, shared by threads (least recently stored
+    first out)."""
+
+    def __init__(self, size: int = RECENT) -> None:
+        self._size = size
+        self._items: OrderedDict[str, tuple[list[str], np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, text: str) -> bool:
+        return text in self._items
+
+    def known(self, texts: Sequence[str]) -> dict[str, tuple[list[str], np.ndarray]]:
+        with self._lock:
+            return {t: self._items[t] for t in texts if t in self._items}
+
+    def store(self, found: dict[str, tuple[list[str], np.ndarray]]) -> None:
+        with self._lock:
+            self._items.update(found)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
