@@ -355,6 +355,21 @@ def choose_threshold(data, logits, probs, gates) -> float:
     return round(best, 3)
 
 
+def answer_auc(data: list[dict], probs: np.ndarray, right: np.ndarray) -> dict:
+    """ROC AUC of the answerability probability for "the answer given is right", out of fold: on
+    all questions, SQuAD's answerable and near-topic ones (the hard pair), and the own sets."""
+    from sklearn.metrics import roc_auc_score
+
+    source = np.array([d["source"] for d in data])
+    out = {}
+    for name, sel in (("all", np.ones(len(data), dtype=bool)),
+                      ("squad answerable + near-topic", np.isin(source, ["squad", "squad-near"])),
+                      ("own", source == "own")):
+        if right[sel].any() and not right[sel].all():
+            out[name] = round(float(roc_auc_score(right[sel], probs[sel])), 3)
+    return out
+
+
 def reliability(probs, labels, bins: int = 10) -> list[dict]:
     """Per probability bin: questions, mean predicted probability, observed share right."""
     out = []
@@ -466,6 +481,7 @@ def main(argv=None) -> int:
         "threshold": round(matched, 3), **summarize(data, linear, probs["linear"], matched, all_gates)}
     qy = np.array([selected_label(d, lg) for d, lg in zip(data, linear)])
     report["reliability"] = reliability(probs["linear"], qy)
+    report["auc"] = answer_auc(data, probs["linear"], qy)
     # The shipped model: fitted on everything.
     x, y, w = stack(data, range(len(data)))
     scorer = fit_linear(x, y, w)
@@ -539,6 +555,11 @@ blind rounds 19 and later, the follow-up sets, the out-of-domain set.
 
 **Validation.** {c['folds']}-fold cross-validation grouped by SQuAD article and by own set; every
 figure below is out of fold (the model never saw the article or set it is measured on).
+
+The answerability model's last three features are the **token alignment** of the question with
+the best sentence (`qa/reader/alignment.py`), computed with the embedding model's own token vectors
+(the question's from its fp32 query encoding, the sentence's from the int8 model). Out-of-fold AUC
+of the answerability probability for "the answer given is right": {r.get('auc', {})}.
 
 Scorer precision@1 (answerable questions with a right sentence among the candidates):
 linear {r['scorer_precision_at_1']['linear']}, gradient-boosted trees {r['scorer_precision_at_1']['trees']}.
