@@ -84,6 +84,12 @@ class MemoEmbedder:
         self.dim = inner.dim
         self._memo: dict[str, np.ndarray] = {}
 
+    def __getattr__(self, name: str):
+        # Anything else (the token vectors the reader's alignment reads) is the inner embedder's.
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         texts = list(texts)
         todo = list(dict.fromkeys(t for t in texts if t not in self._memo))

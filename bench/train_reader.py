@@ -65,7 +65,7 @@ def collect(questions, index_dir: Path, embedder, source: str) -> list[dict]:
 
     index = get_index(index_dir, embedder.name, check_stale=False)
     vectors = embedder.encode([q[1] for q in questions])
-    align = aligner(getattr(embedder, "inner", embedder))
+    align = aligner(embedder)
     scorer = _stored_scorer()
     out = []
     t0 = time.perf_counter()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -61,13 +62,18 @@ class Document:
             return None
         return max(1, bisect.bisect_right(self.pages, offset))
 
+    @cached_property
+    def code_spans(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """(starts, ends) of the kept code segments (code blocks, program output), in document order."""
+        code = [(s.start, s.end) for s in self.segments if s.kept and s.kind == "code"]
+        return tuple(a for a, _ in code), tuple(b for _, b in code)
+
     def kind_at(self, offset: int) -> str:
         """"code" when character ``offset`` of ``text`` lies in a kept code segment (a code block or
         program output), else "prose"."""
-        for seg in self.segments:
-            if seg.kept and seg.kind == "code" and seg.start <= offset < seg.end:
-                return "code"
-        return "prose"
+        starts, ends = self.code_spans
+        i = bisect.bisect_right(starts, offset) - 1
+        return "code" if i >= 0 and offset < ends[i] else "prose"
 
     @property
     def kept_spans(self) -> list[tuple[int, int]]:

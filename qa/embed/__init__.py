@@ -92,9 +92,7 @@ class SentenceTransformerEmbedder:
             tokens = tokenizer.convert_ids_to_tokens(ids)
             hidden = hidden.detach().cpu().numpy()[:len(tokens)]
             keep = [i for i, t in enumerate(tokens) if t not in tokenizer.all_special_tokens]
-            vectors = hidden[keep]
-            vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-            out.append(([tokens[i] for i in keep], vectors.astype(np.float32)))
+            out.append(([tokens[i] for i in keep], normalize_rows(hidden[keep])))
         return out
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:

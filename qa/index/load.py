@@ -123,13 +123,11 @@ def code_sentence_mask(documents, sentence_table: np.ndarray) -> np.ndarray:
     order = np.argsort(doc_of, kind="stable")
     bounds = np.searchsorted(doc_of[order], np.arange(len(documents) + 1))
     for d, doc in enumerate(documents):
-        code = [(seg.start, seg.end) for seg in doc.segments if seg.kept and seg.kind == "code"]
-        if not code or bounds[d] == bounds[d + 1]:
+        seg_starts, seg_ends = (np.array(x) for x in doc.code_spans)
+        if not len(seg_starts) or bounds[d] == bounds[d + 1]:
             continue
         rows = order[bounds[d]:bounds[d + 1]]
         starts = sentence_table[rows, 1]
-        seg_starts = np.array([a for a, _ in code])
-        seg_ends = np.array([b for _, b in code])
         i = np.searchsorted(seg_starts, starts, side="right") - 1
         inside = (i >= 0) & (starts < seg_ends[np.maximum(i, 0)])
         mask[rows[inside]] = True
