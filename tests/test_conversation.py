@@ -217,7 +217,7 @@ def test_a_standalone_question_never_answers_the_earlier_turns():
 
     def ask(q, earlier):
         asked.append(q)
-        return cited(q, "01.AI, a startup co-founded by Kai-Fu Lee, released a model.")
+        return replace(cited(q, "01.AI, a startup co-founded by Kai-Fu Lee, released a model."), confidence=0.9)
     assert answer_in_context("Who is the CEO of Baidu?", ["Which startup released Yi-Large?"] * 10,
                              _Index(), ask) is None
     assert asked == []
@@ -225,6 +225,62 @@ def test_a_standalone_question_never_answers_the_earlier_turns():
     assert asked == ["Which startup released Yi-Large?", "Who founded 01.AI?"]
     assert (got.question, got.question_used, got.context_turn) == ("Who founded it?", "Who founded 01.AI?", 0)
     assert got.reason.startswith("Understood as: Who founded 01.AI?")
+
+
+def _asking(confidence):
+    """A fake ``ask`` that answers each question with ``confidence[question]`` (abstaining where it
+    is None; 0.9 for a question not listed) and records what it was asked."""
+    asked = []
+
+    def ask(q, earlier):
+        asked.append(q)
+        p = confidence.get(q, 0.9)
+        if p is None:
+            return Answer(q, "The corpus does not say.", True, (), confidence=0.05, question_used=q)
+        return replace(cited(q, "01.AI, a startup co-founded by Kai-Fu Lee, released a model."), confidence=p)
+    return ask, asked
+
+
+def test_a_reading_answered_with_little_confidence_is_compared_with_plainer_ones():
+    history = ["Which startup released Yi-Large?"]
+    together = "Which startup released Yi-Large? Who founded it?"
+    ask, asked = _asking({"Who founded 01.AI?": 0.3, together: 0.8, "Who founded it?": 0.2})
+    got = answer_in_context("Who founded it?", history, _Index(), ask)
+    assert asked[1:] == ["Who founded 01.AI?", together, "Who founded it?"]
+    assert (got.question_used, got.context_turn) == (together, 0)
+    # The rules' reading wins a tie, and one answered with confidence is not compared at all.
+    ask, asked = _asking({"Who founded 01.AI?": 0.3, together: 0.3, "Who founded it?": 0.3})
+    assert answer_in_context("Who founded it?", history, _Index(), ask).question_used == "Who founded 01.AI?"
+    ask, asked = _asking({"Who founded 01.AI?": 0.6})
+    assert answer_in_context("Who founded it?", history, _Index(), ask).question_used == "Who founded 01.AI?"
+    assert asked[1:] == ["Who founded 01.AI?"]
+    # The question alone, when it is what the reader is surest of.
+    ask, asked = _asking({"Who founded 01.AI?": 0.3, together: None, "Who founded it?": 0.7})
+    got = answer_in_context("Who founded it?", history, _Index(), ask)
+    assert (got.question_used, got.context_turn, got.reason) == ("Who founded it?", None, "")
+
+
+def test_a_resolved_reading_the_reader_abstains_on_stands():
+    history = ["Which startup released Yi-Large?"]
+    ask, asked = _asking({"Who founded 01.AI?": None})
+    got = answer_in_context("Who founded it?", history, _Index(), ask)
+    assert got.abstained and got.question_used == "Who founded 01.AI?"
+    assert asked[1:] == ["Who founded 01.AI?"]
+
+
+def test_a_fragment_that_names_nothing_is_also_read_with_the_previous_question():
+    history = ["Could these AI technologies power military advancements?"]
+    together = "Could these AI technologies power military advancements? Such as?"
+    ask, asked = _asking({"Such as?": None, together: 0.6})
+    got = answer_in_context("Such as?", history, _Index(), ask)
+    assert (got.question_used, got.context_turn) == (together, 0) and not got.abstained
+    assert asked == ["Such as?", together]  # alone once, not twice
+    ask, asked = _asking({"Such as?": 0.7, together: 0.6})
+    got = answer_in_context("Such as?", history, _Index(), ask)
+    assert (got.question_used, got.context_turn) == ("Such as?", None)
+    # A short question that names something stands alone, as without history.
+    ask, asked = _asking({})
+    assert answer_in_context("Who founded Baidu?", history, _Index(), ask) is None and asked == []
 
 
 @pytest.fixture(scope="module")
@@ -311,3 +367,31 @@ def test_what_about_swaps_a_name_of_the_same_category_when_the_corpus_tells():
     assert [r.question for r in read_question("What about ChatGPT?", [earlier], COMMON, category)] == \
         ["When did AIsphere launch ChatGPT?"]
     assert len(read_question("What about ChatGPT?", [earlier], COMMON)) == 2  # unknown: the reader chooses
+
+
+def test_what_about_keeps_a_title_and_swaps_the_name_it_is_of():
+    earlier = make_turn(0, cited("Who is the CEO of Hugging Face?", "Clement De Lange, CEO of Hugging Face, said so.",
+                                 "Clement De Lange"), COMMON)
+    assert [m.text for m in earlier.names] == ["Hugging Face"]
+    assert read("What about Baidu?", earlier)[0].question == "Who is the CEO of Baidu?"
+
+
+def test_a_noun_for_a_made_thing_is_not_the_organisation_that_made_it():
+    earlier = Turn(0, "Which startup put out Yi-Large?", Mention("01.AI", False, 0, org=True), "",
+                   (Mention("Yi-Large", False, 0),), False)
+    assert read("What's the model meant for?", earlier)[0].question == "What's Yi-Large meant for?"
+    assert read("Who founded the startup?", earlier)[0].question == "Who founded 01.AI?"
+    assert read("Who founded it?", earlier)[0].question == "Who founded 01.AI?"  # no noun: the answer
+    category = {"Kling": "product", "Kuaishou": "organisation"}.get
+    earlier = turn("Who makes Kling?", None, names=[("Kling", False), ("Kuaishou", False)])
+    assert read_question("Where is that company based?", [earlier], COMMON, category)[0].question == \
+        "Where is Kuaishou based?"
+
+
+def test_a_date_is_neither_a_name_of_the_question_nor_an_antecedent():
+    earlier = turn("Who founded AIsphere?", "Wang Changhu", person=True, names=[("AIsphere", False)])
+    assert read("What did the startup put out in November?", earlier)[0].question == \
+        "What did AIsphere put out in November?"
+    made = make_turn(0, cited("What did AIsphere put out in November?", "In November, the startup launched it."),
+                     COMMON)
+    assert [m.text for m in made.names] == ["AIsphere"]

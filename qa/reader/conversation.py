@@ -132,7 +132,7 @@ def read_question(question: str, turns: list[Turn], common_words: frozenset[str]
         return [Reading(re.sub(re.escape(t), new, last.question, count=1), last.index) for t in targets[:3]]
     refs = references(question)
     if refs:
-        return [substitute(question, refs, turns)]
+        return [substitute(question, refs, turns, category)]
     if swap or _ELLIPSIS.match(bare) or (opened and not any(w.lower() in WH_WORDS or w.lower() in AUXILIARIES
                                                            for w in words(bare)) and len(words(bare)) <= 4):
         fragment, last = (swap.group(1) if swap else rest), turns[0]

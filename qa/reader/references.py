@@ -22,12 +22,17 @@ from qa.lexicon.en import (
     PLURAL_PRONOUNS,
     POSSESSIVE_PRONOUNS,
     THING_PRONOUNS,
+    MONTHS,
+    ORG_NOUNS,
+    PRODUCT_NOUNS,
+    WEEKDAY,
 )
 from qa.lexicon.terms import analyze
 from qa.reader.kinds import FOCUS, NAMED_NOUNS, expected_type
 from qa.reader.names import asked_names
 
 _WORD = re.compile(r"[\w’'.-]*\w|[^\w\s]")
+_DATE_NAME = re.compile(rf"{MONTHS}|{WEEKDAY}", re.I)
 WH_WORDS = frozenset("what which who whom whose when where why how".split())
 #: "that company", "this model", "those chips' maker": a demonstrative before a noun for a named thing.
 _DEMONSTRATIVE_NP = re.compile(rf"\b(?:that|this|these|those)\s+(?:(?!(?:the|a|an)\b)[\w-]+\s+)?{NAMED_NOUNS}\b"
@@ -91,6 +96,8 @@ class Reference:
     end: int
     kind: str
     possessive: bool = False
+    #: The noun a demonstrative or definite reference is made with ("company" in "that company").
+    noun: str = ""
 
 
 def words(text: str) -> list[str]:
@@ -116,7 +123,7 @@ def name_runs(text: str) -> list[tuple[int, int]]:
     for m in re.finditer(r"[^\W_][\w.’'-]*", text):
         token = m.group(0).rstrip(".’'-")
         bare = token[:-2] if token.endswith(("’s", "'s")) else token
-        if bare in names:
+        if bare in names and bare.lower() not in PERSON_NOUNS:  # "CEO of Hugging Face": a title of a name
             end = m.start() + len(bare)
             if spans and re.fullmatch(r"\s+(?:of|de)\s+|\s+", text[spans[-1][1]:m.start()]) \
                     and text[spans[-1][1] - 2:spans[-1][1]] not in ("’s", "'s"):
@@ -245,7 +252,9 @@ def references(question: str) -> list[Reference]:
     "the Chinese one", and a bare "that" after a preposition or verb ("after that")."""
     found: list[Reference] = []
     taken: list[tuple[int, int]] = []
-    patterns = (_DEMONSTRATIVE_NP, _ONE) if asked_names(question) else (_DEMONSTRATIVE_NP, _ONE, _DEFINITE_NP)
+    # A date ("in November") names nothing a definite noun could be told apart from.
+    named = [n for n in asked_names(question) if not _DATE_NAME.fullmatch(n)]
+    patterns = (_DEMONSTRATIVE_NP, _ONE) if named else (_DEMONSTRATIVE_NP, _ONE, _DEFINITE_NP)
     for pattern in patterns:
         for m in pattern.finditer(question):
             if any(s <= m.start() < e for s, e in taken):
@@ -256,7 +265,7 @@ def references(question: str) -> list[Reference]:
                     or has_name(m.group(0)[len(first):]):
                 continue  # "reported that Chinese firms ...", "that Kuaishou app": no reference
             kind = "person" if noun in PERSON_NOUNS or noun.rstrip("s") in PERSON_NOUNS else "thing"
-            found.append(Reference(m.start(), m.end(), kind))
+            found.append(Reference(m.start(), m.end(), kind, noun=noun if noun != "one" else ""))
             taken.append((m.start(), m.end()))
     tokens = list(re.finditer(r"[\w’'-]+", question))
     for i, m in enumerate(tokens):
@@ -293,15 +302,30 @@ def references(question: str) -> list[Reference]:
     return sorted(found, key=lambda r: r.start)
 
 
-def _compatible(mention: Mention, kind: str) -> bool:
-    return mention.person if kind == "person" else not mention.person
+def _compatible(mention: Mention, kind: str, noun: str = "", category=None) -> bool:
+    """Whether ``mention`` may be what a reference of ``kind`` made with ``noun`` stands for: a
+    person for a person; for "the company" not a name the corpus calls a product, for "the model"
+    not an organisation (what answered "Which startup ...?", or what the corpus calls one)."""
+    if mention.person != (kind == "person"):
+        return False
+    if kind == "person" or not noun:
+        return True
+    said = category(mention.text) if category is not None else None
+    if noun in ORG_NOUNS:
+        return said != "product"
+    if noun in PRODUCT_NOUNS:
+        return not mention.org and said != "organisation"
+    return True
 
 
-def antecedent(kind: str, turns: list[Turn], taken: Collection[str] = ()) -> Reading | Mention:
+def antecedent(kind: str, turns: list[Turn], taken: Collection[str] = (), noun: str = "",
+               category=None) -> Reading | Mention:
     """The mention a reference of ``kind`` stands for, searching the turns from the latest back:
     the answer of a turn first, then the names of its question; a ``Reading`` with the problem
     when a turn offers several equally good candidates or no turn offers any. A name in ``taken``
-    (another reference of the question stands for it) is passed over."""
+    (another reference of the question stands for it) is passed over; a reference made with a
+    ``noun`` takes a name of that sort (``_compatible``; ``category(name)`` says what the corpus
+    calls a name)."""
     for turn in turns:
         if kind == "plural":
             joined = re.search(r"([^\W\d_][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*)\s+and\s+([A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*)",
@@ -312,11 +336,12 @@ def antecedent(kind: str, turns: list[Turn], taken: Collection[str] = ()) -> Rea
                 return turn.answer
             continue
         want = "thing" if kind == "place" else kind
-        named = [m for m in turn.names if _compatible(m, want) and m.text not in taken]
+        named = [m for m in turn.names if _compatible(m, want, noun, category) and m.text not in taken]
         if turn.plural and (named or turn.answer is not None):
             options = tuple(dict.fromkeys(m.text for m in named))
             return Reading("", turn.index, "the earlier question asked about several", options)
-        if turn.answer is not None and _compatible(turn.answer, want) and turn.answer.text not in taken:
+        if turn.answer is not None and _compatible(turn.answer, want, noun, category) \
+                and turn.answer.text not in taken:
             return turn.answer
         if len(named) == 1:
             return named[0]
@@ -336,11 +361,11 @@ def _replacement(ref: Reference, name: str) -> str:
     return name + ("’s" if ref.possessive else "")
 
 
-def substitute(question: str, refs: list[Reference], turns: list[Turn]) -> Reading:
+def substitute(question: str, refs: list[Reference], turns: list[Turn], category=None) -> Reading:
     """``question`` with each reference replaced by its antecedent (``antecedent``)."""
     out, at, used, named = [], 0, [], set()
     for ref in refs:
-        found = antecedent(ref.kind, turns, named)
+        found = antecedent(ref.kind, turns, named, ref.noun, category)
         if named and isinstance(found, Reading):
             continue  # nothing else it could be: "What did he say about his friends?" keeps "his"
         word = question[ref.start:ref.end]

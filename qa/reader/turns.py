@@ -176,7 +176,7 @@ def make_turn(index: int, answer: Answer, common: frozenset[str]) -> Turn:
     asked = answer.question_used or answer.question
     mention, value = answer_mention(asked, answer, index, common)
     names = tuple(Mention(name, person_like(name, common), index)
-                  for name in dict.fromkeys(asked[s:e] for s, e in name_runs(asked)))
+                  for name in dict.fromkeys(asked[s:e] for s, e in name_runs(asked)) if not _OFF.fullmatch(name))
     return Turn(index, asked, mention, value, names, asks_for_several(asked))
 
 
@@ -215,14 +215,34 @@ def check_history(history) -> list:
     return turns
 
 
+#: A follow-up's reading answered with at least this answerability stands. Under it, the question
+#: is also asked as the previous question and it together, and alone, and the answer given with
+#: the most confidence is kept: the rules' reading where they tie. Measured on the development
+#: follow-ups and a fresh round (docs/conversation.md, "Plain readings compared").
+SETTLED = 0.5
+#: A question naming nothing, with at most this many content terms, that the rules read as standing
+#: on its own ("Such as?", "A lot of what?", "From how many companies?") is compared with the
+#: previous question and it together: it says too little to be sure it stands alone.
+FRAGMENT_TERMS = 2
+
+
+def _latest_question(history: Sequence) -> str:
+    """The latest earlier turn as the user asked it."""
+    item = history[-1]
+    return item if isinstance(item, str) else item.question
+
+
 def answer_in_context(question: str, history: Sequence, index, ask: Callable[[str, list], Answer]) -> Answer | None:
     """The answer to ``question`` read against ``history`` (oldest first), or None when the
     question stands on its own (answer it as without history).
 
     ``ask(question, earlier)`` answers a question with the history before it; it answers each
     reading here (with no history) and earlier turns given as strings. Of several readings, the
-    one answered with the most confidence is kept. A reference no turn settles gives an abstention
-    whose ``reason`` says what is unclear and whose ``choices`` name the candidates.
+    one answered with the most confidence is kept; a reading answered with less than ``SETTLED``
+    is compared with the previous question and this one read together, and with this one alone
+    (a fragment the rules read as standing alone, abstained on or not, with the former).
+    A reference no turn settles gives an abstention whose ``reason`` says what is unclear and
+    whose ``choices`` name the candidates: it is asked back, never replaced by a plainer reading.
     """
     common = common_words(index)
     readings = read_question(question, _Turns(history, ask, common), common,
@@ -231,13 +251,33 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[[st
     if first.problem:
         return Answer(question, NOT_FOUND, True, (), reason=first.problem[:1].upper() + first.problem[1:],
                       question_used=question, context_turn=first.turn, choices=first.choices)
-    if first.turn is None:
+    if first.turn is None and (len(analyze(question)) > FRAGMENT_TERMS or question_names(question)):
         return None
+
+    def better(got: Answer, than: Answer | None) -> bool:
+        return than is None or (not got.abstained, got.confidence) > (not than.abstained, than.confidence)
+
     best: tuple[Answer, Reading] | None = None
     for reading in readings:
         got = ask(reading.question, [])
-        if best is None or (not got.abstained, got.confidence) > (not best[0].abstained, best[0].confidence):
+        if best is None or better(got, best[0]):
             best = (got, reading)
     got, reading = best
+    # A reading the rules resolved and the reader abstained on stands: the corpus does not say what
+    # was asked, and a plainer reading would answer another question.
+    if (got.abstained and reading.turn is None) or (not got.abstained and got.confidence < SETTLED):
+        together = f"{_latest_question(history).rstrip()} {question.strip()}"
+        plain = [Reading(together, len(history) - 1)]
+        if first.turn is not None:
+            plain.append(Reading(question))
+        for other in plain:
+            try:
+                found = ask(other.question, [])
+            except QuestionError:  # the two together are longer than a question may be
+                continue
+            if not found.abstained and better(found, got):
+                got, reading = found, other
+    if reading.turn is None:
+        return replace(got, question=question, question_used=question)
     return replace(got, question=question, question_used=reading.question, context_turn=reading.turn,
                    reason=f"Understood as: {reading.question} {got.reason}".strip())
