@@ -395,3 +395,12 @@ def test_a_date_is_neither_a_name_of_the_question_nor_an_antecedent():
     made = make_turn(0, cited("What did AIsphere put out in November?", "In November, the startup launched it."),
                      COMMON)
     assert [m.text for m in made.names] == ["AIsphere"]
+
+
+def test_a_contracted_question_word_is_a_question_word():
+    a = cited("Who's Jenny Xiao?", "Jenny Xiao, partner at Leonis Capital, said the United States leads.")
+    made = make_turn(0, a, COMMON)
+    assert made.answer is None and [m.text for m in made.names] == ["Jenny Xiao"]
+    assert read("So what does she say?", made)[0].question == "What does Jenny Xiao say?"
+    earlier = turn("Why are China's tech giants giving away their AI?", None, names=[("China", False)])
+    assert read("and what's Beijing's end goal?", earlier)[0].turn is None  # a question, not "And Sora?"

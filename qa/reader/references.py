@@ -33,7 +33,8 @@ from qa.reader.names import asked_names
 
 _WORD = re.compile(r"[\w’'.-]*\w|[^\w\s]")
 _DATE_NAME = re.compile(rf"{MONTHS}|{WEEKDAY}", re.I)
-WH_WORDS = frozenset("what which who whom whose when where why how".split())
+WH_WORDS = frozenset("what which who whom whose when where why how".split()) | frozenset(
+    f"{w}{mark}s" for w in ("what", "who", "where", "when", "why", "how") for mark in "'’")  # "what's"
 #: "that company", "this model", "those chips' maker": a demonstrative before a noun for a named thing.
 _DEMONSTRATIVE_NP = re.compile(rf"\b(?:that|this|these|those)\s+(?:(?!(?:the|a|an)\b)[\w-]+\s+)?{NAMED_NOUNS}\b"
                                r"(?!\s+(?:that|which|who|whose|where)\b)", re.I)

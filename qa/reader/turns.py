@@ -113,7 +113,7 @@ def candidate_names(quote: str, question: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in out if quote[s:e].split()[-1] not in ("of", "de")]
 
 
-_DEFINITION = re.compile(r"^\W*(?:who|what)\s+(?:is|are|was|were)\s+(.+?)\W*$", re.I)
+_DEFINITION = re.compile(r"^\W*(?:who|what)(?:\s+(?:is|are|was|were)|['’]s)\s+(.+?)\W*$", re.I)
 
 
 def _defines(question: str) -> bool:
