@@ -45,7 +45,8 @@ from qa.reader.features import ALIGNMENT_FEATURES
 
 ROOT = Path(__file__).resolve().parent.parent
 OWN_SETS = ("eval/corpus_qa.jsonl", "eval/corpus_qa_blind.jsonl", "eval/blind_round15.jsonl",
-            "eval/blind_round16.jsonl", "eval/blind_round17.jsonl", "eval/blind_round18.jsonl")
+            "eval/blind_round16.jsonl", "eval/blind_round17.jsonl", "eval/blind_round18.jsonl",
+            "eval/blind_round19.jsonl", "eval/blind_round20.jsonl")
 SEED = 20261207
 K = 5
 TARGET_FALSE_ABSTENTION = 0.05
