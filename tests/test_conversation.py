@@ -268,16 +268,17 @@ def test_a_resolved_reading_the_reader_abstains_on_stands():
     assert asked[1:] == ["Who founded 01.AI?"]
 
 
-def test_a_fragment_that_names_nothing_is_also_read_with_the_previous_question():
+def test_a_fragment_that_names_nothing_is_read_with_the_previous_question():
     history = ["Could these AI technologies power military advancements?"]
     together = "Could these AI technologies power military advancements? Such as?"
-    ask, asked = _asking({"Such as?": None, together: 0.6})
+    # However sure the reader is of the fragment alone: it says too little to stand alone.
+    ask, asked = _asking({"Such as?": 0.9, together: 0.3})
     got = answer_in_context("Such as?", history, _Index(), ask)
     assert (got.question_used, got.context_turn) == (together, 0) and not got.abstained
-    assert asked == ["Such as?", together]  # alone once, not twice
-    ask, asked = _asking({"Such as?": 0.7, together: 0.6})
-    got = answer_in_context("Such as?", history, _Index(), ask)
-    assert (got.question_used, got.context_turn) == ("Such as?", None)
+    assert asked == [together] and got.reason.startswith(f"Understood as: {together}")
+    # Read together, abstained on: the fragment is answered alone, as without history.
+    ask, asked = _asking({together: None})
+    assert answer_in_context("Such as?", history, _Index(), ask) is None
     # A short question that names something stands alone, as without history.
     ask, asked = _asking({})
     assert answer_in_context("Who founded Baidu?", history, _Index(), ask) is None and asked == []

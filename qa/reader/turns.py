@@ -221,8 +221,8 @@ def check_history(history) -> list:
 #: follow-ups and a fresh round (docs/conversation.md, "Plain readings compared").
 SETTLED = 0.5
 #: A question naming nothing, with at most this many content terms, that the rules read as standing
-#: on its own ("Such as?", "A lot of what?", "From how many companies?") is compared with the
-#: previous question and it together: it says too little to be sure it stands alone.
+#: on its own ("Such as?", "A lot of what?", "From how many companies?") is read with the previous
+#: question when that reading is answered: it says too little to stand alone.
 FRAGMENT_TERMS = 2
 
 
@@ -239,8 +239,9 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[[st
     ``ask(question, earlier)`` answers a question with the history before it; it answers each
     reading here (with no history) and earlier turns given as strings. Of several readings, the
     one answered with the most confidence is kept; a reading answered with less than ``SETTLED``
-    is compared with the previous question and this one read together, and with this one alone
-    (a fragment the rules read as standing alone, abstained on or not, with the former).
+    is compared with the previous question and this one read together, and with this one alone; a
+    fragment the rules read as standing alone is read with the previous question when that is
+    answered.
     A reference no turn settles gives an abstention whose ``reason`` says what is unclear and
     whose ``choices`` name the candidates: it is asked back, never replaced by a plainer reading.
     """
@@ -253,6 +254,17 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[[st
                       question_used=question, context_turn=first.turn, choices=first.choices)
     if first.turn is None and (len(analyze(question)) > FRAGMENT_TERMS or question_names(question)):
         return None
+    together = Reading(f"{_latest_question(history).rstrip()} {question.strip()}", len(history) - 1)
+    if first.turn is None:
+        # A fragment cannot stand alone: read with the previous question when that is answered.
+        try:
+            got = ask(together.question, [])
+        except QuestionError:  # the two together are longer than a question may be
+            return None
+        if got.abstained:
+            return None
+        return replace(got, question=question, question_used=together.question, context_turn=together.turn,
+                       reason=f"Understood as: {together.question} {got.reason}".strip())
 
     def better(got: Answer, than: Answer | None) -> bool:
         return than is None or (not got.abstained, got.confidence) > (not than.abstained, than.confidence)
@@ -265,19 +277,15 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[[st
     got, reading = best
     # A reading the rules resolved and the reader abstained on stands: the corpus does not say what
     # was asked, and a plainer reading would answer another question.
-    if (got.abstained and reading.turn is None) or (not got.abstained and got.confidence < SETTLED):
-        together = f"{_latest_question(history).rstrip()} {question.strip()}"
-        plain = [Reading(together, len(history) - 1)]
-        if first.turn is not None:
-            plain.append(Reading(question))
-        for other in plain:
+    if not got.abstained and got.confidence < SETTLED:
+        for other in (together, Reading(question)):
             try:
                 found = ask(other.question, [])
             except QuestionError:  # the two together are longer than a question may be
                 continue
             if not found.abstained and better(found, got):
                 got, reading = found, other
-    if reading.turn is None:
+    if reading.turn is None:  # the question alone
         return replace(got, question=question, question_used=question)
     return replace(got, question=question, question_used=reading.question, context_turn=reading.turn,
                    reason=f"Understood as: {reading.question} {got.reason}".strip())
