@@ -118,3 +118,15 @@ def test_reindexing_unchanged_input_gives_identical_tables(small, hash_embedder,
     build_index(corpus, other, embedder=hash_embedder)
     for name in ("chunks.npy", "sentences.npy", "sentence_vectors.npy", "documents.jsonl"):
         assert (index_dir / name).read_bytes() == (other / name).read_bytes(), name
+
+
+def test_the_index_records_the_code_that_decides_its_contents_and_no_other():
+    from pathlib import Path
+
+    from qa.index.manifest import indexing_files, pipeline_fingerprint
+
+    names = {f"{p.parent.name}/{p.name}" for p in indexing_files()}
+    ingest = {f"ingest/{p.name}" for p in (Path(__file__).resolve().parent.parent / "qa" / "ingest").glob("*.py")}
+    assert ingest <= names and "lexicon/terms.py" in names  # reading, cleaning, the terms it holds
+    assert "lexicon/en.py" not in names  # question-side words: changing them leaves indexes fresh
+    assert pipeline_fingerprint() == pipeline_fingerprint() and len(pipeline_fingerprint()) == 16

@@ -211,21 +211,26 @@ def corpus_changes(manifest: dict, corpus_dir: str | os.PathLike) -> CorpusChang
 
 # --- model, settings and code --------------------------------------------------------------------
 
+def indexing_files() -> list[Path]:
+    """The code that decides what an index contains: every module of reading and cleaning
+    (``qa.ingest``) and the term analyser whose terms the lexical index holds
+    (``qa.lexicon.terms``); not the question-side language data (``qa.lexicon.en``), which an
+    index never reads."""
+    import qa.ingest
+    import qa.lexicon.terms
+
+    return sorted(Path(qa.ingest.__file__).parent.glob("*.py")) + [Path(qa.lexicon.terms.__file__)]
+
+
 def pipeline_fingerprint() -> str:
-    """A hash of the code that decides what an index contains (reading, cleaning, splitting).
+    """A hash of ``indexing_files``, in a fixed order.
 
     Recorded in the manifest: after an upgrade that changes cleaning or sentence splitting, an old
     index is reported stale and rebuilt, instead of silently disagreeing with a fresh one.
     """
-    import qa.ingest
-    import qa.lexicon
-
     digest = hashlib.sha256()
-    # Every module of reading and cleaning, and the language data and term analyser the lexical
-    # index holds, in a fixed order.
-    for package in (qa.ingest, qa.lexicon):
-        for path in sorted(Path(package.__file__).parent.glob("*.py")):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in indexing_files():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
