@@ -241,9 +241,8 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[[st
     one answered with the most confidence is kept; a reading answered with less than ``SETTLED``
     is compared with the previous question and this one read together, and with this one alone; a
     fragment the rules read as standing alone is read with the previous question when that is
-    answered.
-    A reference no turn settles gives an abstention whose ``reason`` says what is unclear and
-    whose ``choices`` name the candidates: it is asked back, never replaced by a plainer reading.
+    answered. A reference no turn settles gives an abstention whose ``reason`` says what is unclear
+    and whose ``choices`` name the candidates: it is asked back, never replaced by a plainer reading.
     """
     common = common_words(index)
     readings = read_question(question, _Turns(history, ask, common), common,
