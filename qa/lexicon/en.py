@@ -72,10 +72,10 @@ than besides since did does do""".split())
 #: they release it?").
 ORG_NOUNS = frozenset("""company firm startup start-up organization organisation lab laboratory group team agency
 government university institute fund bank newspaper outlet publication party club band developer maker""".split())
-#: Nouns that, after "the" in a question naming nothing, stand for what an earlier turn named
-#: ("When was the company founded?"); not nouns for documents or their authors ("the newsletter",
-#: "the author"), which a question uses about the corpus itself.
 #: Nouns for a made thing: "the model" is not the startup that made it.
 PRODUCT_NOUNS = frozenset("""model tool generator chatbot app platform product program service website site brand
 system software chip engine""".split())
+#: Nouns that, after "the" in a question naming nothing, stand for what an earlier turn named
+#: ("When was the company founded?"); not nouns for documents or their authors ("the newsletter",
+#: "the author"), which a question uses about the corpus itself.
 DEFINITE_NOUNS = "company|firm|startup|start-up|model|tool|generator|chatbot|app|platform|product|lab"

@@ -32,7 +32,8 @@ from qa.reader.kinds import FOCUS, NAMED_NOUNS, expected_type
 from qa.reader.names import asked_names
 
 _WORD = re.compile(r"[\w’'.-]*\w|[^\w\s]")
-_DATE_NAME = re.compile(rf"{MONTHS}|{WEEKDAY}", re.I)
+#: A month or a weekday: capitalised, but no name a reference could stand for (``fullmatch``).
+DATE_NAME = re.compile(rf"{MONTHS}|{WEEKDAY}", re.I)
 WH_WORDS = frozenset("what which who whom whose when where why how".split()) | frozenset(
     f"{w}{mark}s" for w in ("what", "who", "where", "when", "why", "how") for mark in "'’")  # "what's"
 #: "that company", "this model", "those chips' maker": a demonstrative before a noun for a named thing.
@@ -254,7 +255,7 @@ def references(question: str) -> list[Reference]:
     found: list[Reference] = []
     taken: list[tuple[int, int]] = []
     # A date ("in November") names nothing a definite noun could be told apart from.
-    named = [n for n in asked_names(question) if not _DATE_NAME.fullmatch(n)]
+    named = [n for n in asked_names(question) if not DATE_NAME.fullmatch(n)]
     patterns = (_DEMONSTRATIVE_NP, _ONE) if named else (_DEMONSTRATIVE_NP, _ONE, _DEFINITE_NP)
     for pattern in patterns:
         for m in pattern.finditer(question):

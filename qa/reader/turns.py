@@ -13,10 +13,11 @@ from dataclasses import replace
 from typing import Callable, Sequence
 
 from qa.errors import QuestionError
-from qa.lexicon.en import MONTHS, ORG_NOUNS, PERSON_NOUNS, WEEKDAY
+from qa.lexicon.en import ORG_NOUNS, PERSON_NOUNS
 from qa.lexicon.terms import analyze
 from qa.reader.conversation import read_question
 from qa.reader.references import (
+    DATE_NAME,
     Mention,
     Reading,
     Turn,
@@ -35,7 +36,6 @@ from qa.types import NOT_FOUND, Answer
 MAX_TURNS_BACK = 3
 _CUE_BEFORE = re.compile(rf"({NAMED_NOUNS})\s+(?:(?:called|named|dubbed)\s+)?$", re.I)
 _CUE_AFTER = re.compile(rf"^,?\s+(?:a|an|the)?\s*(?:[\w’'-]+\s+){{0,2}}({NAMED_NOUNS})\b", re.I)
-_OFF = re.compile(rf"(?:{MONTHS}|{WEEKDAY})", re.I)
 #: The text before a word that opens a sentence or a quotation.
 _OPENS = re.compile(r"(?:^|[.!?:;]\s+|[“\"(‘]\s*)$")
 
@@ -80,7 +80,7 @@ def _kept(token: str, asked: set[str]) -> bool:
     bare = token.rstrip(".’'-")
     bare = bare[:-2] if bare.endswith(("’s", "'s")) else bare
     terms = analyze(bare)
-    return bool(terms) and not (set(terms) <= asked) and not _OFF.fullmatch(bare) and not is_demonym(bare) \
+    return bool(terms) and not (set(terms) <= asked) and not DATE_NAME.fullmatch(bare) and not is_demonym(bare) \
         and not (bare.isupper() and len(bare) <= 4) and not re.fullmatch(r"[A-Z]{1,4}-[a-z]+", bare)
 
 
@@ -176,7 +176,7 @@ def make_turn(index: int, answer: Answer, common: frozenset[str]) -> Turn:
     asked = answer.question_used or answer.question
     mention, value = answer_mention(asked, answer, index, common)
     names = tuple(Mention(name, person_like(name, common), index)
-                  for name in dict.fromkeys(asked[s:e] for s, e in name_runs(asked)) if not _OFF.fullmatch(name))
+                  for name in dict.fromkeys(asked[s:e] for s, e in name_runs(asked)) if not DATE_NAME.fullmatch(name))
     return Turn(index, asked, mention, value, names, asks_for_several(asked))
 
 
