@@ -77,7 +77,7 @@ QUESTION_FEATURES = (
     "align_unmatched",   # ... the mean over the question's word pieces the sentence lacks verbatim
 )
 #: The alignment features: unknown (NaN, weighed as their training mean) without token vectors.
-ALIGNMENT_FEATURES = ("align_mean", "align_min", "align_unmatched")
+ALIGNMENT_FEATURES = tuple(name for name in QUESTION_FEATURES if name.startswith("align_"))
 
 #: Two sentences of different documents at least this similar state the same thing (agreement).
 _AGREE_COSINE = 0.8
@@ -236,7 +236,7 @@ def question_vector(unknown: bool, uncounted: bool, asks_kind: bool, n_terms: in
     out = np.zeros(len(QUESTION_FEATURES), dtype=np.float32)
     q = {name: i for i, name in enumerate(QUESTION_FEATURES)}
     c = {name: i for i, name in enumerate(FEATURES)}
-    for name, value in zip(ALIGNMENT_FEATURES, align if align is not None else (np.nan,) * 3):
+    for name, value in zip(ALIGNMENT_FEATURES, align if align is not None else (np.nan,) * len(ALIGNMENT_FEATURES)):
         out[q[name]] = value
     out[q["unknown_names"]] = float(unknown)
     out[q["uncounted"]] = float(uncounted)
