@@ -130,3 +130,14 @@ def test_the_index_records_the_code_that_decides_its_contents_and_no_other():
     assert ingest <= names and "lexicon/terms.py" in names  # reading, cleaning, the terms it holds
     assert "lexicon/en.py" not in names  # question-side words: changing them leaves indexes fresh
     assert pipeline_fingerprint() == pipeline_fingerprint() and len(pipeline_fingerprint()) == 16
+
+
+def test_the_index_fingerprint_follows_the_stop_words_the_lexical_index_leaves_out(monkeypatch):
+    # bm25s's list is a dependency's data, not a file of ours: a new version that drops or adds a
+    # stop word changes every index's terms, so it must make old indexes stale.
+    import qa.lexicon.terms as terms
+    from qa.index.manifest import pipeline_fingerprint
+
+    before, listed = pipeline_fingerprint(), terms.stopwords()
+    monkeypatch.setattr(terms, "stopwords", lambda: listed - {"the"})
+    assert pipeline_fingerprint() != before

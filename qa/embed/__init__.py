@@ -17,6 +17,7 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 
 from qa.config import DEFAULT_MODEL_DIM, DEFAULT_MODEL_NAME
+from qa.embed.unit import normalize_rows
 from qa.errors import EmbedderError
 
 
@@ -29,13 +30,6 @@ class Embedder(Protocol):
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Unit-norm float32 vectors, one row per text, in order."""
         ...
-
-
-def normalize_rows(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit L2 norm (zero rows stay zero), as float32."""
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
 
 
 class SentenceTransformerEmbedder:

@@ -10,6 +10,8 @@ from typing import Sequence
 
 import numpy as np
 
+from qa.embed.unit import normalize_rows
+
 #: Texts whose token vectors an ``OnnxEmbedder`` keeps (questions encoded alone, sentences aligned).
 RECENT = 64
 
@@ -29,9 +31,7 @@ def token_vectors_of(session, tokenizer, texts: Sequence[str]) -> list[tuple[lis
 def tokens_of(encoding, hidden: np.ndarray) -> tuple[list[str], np.ndarray]:
     """(word pieces, unit-norm vectors) of one encoded text, special tokens left out."""
     keep = [i for i, m in enumerate(encoding.special_tokens_mask) if not m]
-    vectors = hidden[keep]
-    vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    return [encoding.tokens[i] for i in keep], vectors.astype(np.float32, copy=False)
+    return [encoding.tokens[i] for i in keep], normalize_rows(hidden[keep])
 
 
 class RecentTokens:

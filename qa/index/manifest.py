@@ -223,14 +223,18 @@ def indexing_files() -> list[Path]:
 
 
 def pipeline_fingerprint() -> str:
-    """A hash of ``indexing_files``, in a fixed order.
+    """A hash of ``indexing_files``, in a fixed order, and of the stop words the terms leave out.
 
-    Recorded in the manifest: after an upgrade that changes cleaning or sentence splitting, an old
-    index is reported stale and rebuilt, instead of silently disagreeing with a fresh one.
+    Recorded in the manifest: after an upgrade that changes cleaning or sentence splitting, or
+    bm25s's stop-word list (a dependency, not a file of ours), an old index is reported stale and
+    rebuilt, instead of silently disagreeing with a fresh one.
     """
+    from qa.lexicon.terms import stopwords
+
     digest = hashlib.sha256()
     for path in indexing_files():
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update("\0".join(sorted(stopwords())).encode())
     return digest.hexdigest()[:16]
 
 

@@ -24,7 +24,8 @@ def _stemmer():
     return stemmer
 
 
-def _stopwords() -> frozenset[str]:
+def stopwords() -> frozenset[str]:
+    """bm25s's English stop words: never content terms (part of the index's fingerprint)."""
     words = getattr(_local, "stopwords", None)
     if words is None:
         from bm25s.stopwords import STOPWORDS_EN_PLUS
@@ -44,7 +45,7 @@ def _undot(match: re.Match) -> str:
 def analyze(text: str) -> list[str]:
     """Content terms of ``text``: lower-cased words, stop words removed, Snowball-stemmed.
     An abbreviation written with periods is one word: "A.I." is the term of "AI"."""
-    stop = _stopwords()
+    stop = stopwords()
     text = _DOTTED.sub(_undot, text)
     words = [w for w in (m.lower() for m in _TERM.findall(text)) if w not in stop]
     return _stemmer().stemWords(words)

@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from qa.lexicon.terms import _stopwords
+from qa.lexicon.terms import stopwords
 
 #: (mean best cosine of the question's content pieces, the least of them, the mean over the pieces
 #: the sentence does not hold verbatim); 1.0 where there is nothing to match.
@@ -22,7 +22,7 @@ Alignment = tuple[float, float, float]
 
 
 def _content(tokens: Sequence[str]) -> list[int]:
-    stop = _stopwords()
+    stop = stopwords()
     return [i for i, t in enumerate(tokens) if (w := t.removeprefix("##")).isalnum() and len(w) > 1 and w not in stop]
 
 
