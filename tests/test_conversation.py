@@ -284,6 +284,29 @@ def test_a_fragment_that_names_nothing_is_read_with_the_previous_question():
     assert answer_in_context("Who founded Baidu?", history, _Index(), ask) is None and asked == []
 
 
+def test_a_thing_no_turn_names_is_what_the_previous_question_was_about_when_the_reader_is_sure():
+    history = ["If an AI system is open source, can anyone fundamentally change it?"]
+    together = f"{history[0]} What does it still take?"
+    ask, asked = _asking({together: 0.8})
+    got = answer_in_context("What does it still take?", history, _Index(), ask)
+    assert not got.abstained and (got.question_used, got.context_turn) == (together, 0)
+    assert asked[1:] == [together] and got.reason.startswith(f"Understood as: {together}")
+    # Read together with little confidence, or abstained on: asked back as before.
+    for p in (0.3, None):
+        ask, asked = _asking({together: p})
+        got = answer_in_context("What does it still take?", history, _Index(), ask)
+        assert got.abstained and got.reason.startswith("It is not clear what “it” means")
+    # A person no turn names is never what a question was about: "she" is asked back, unread.
+    ask, asked = _asking({})
+    got = answer_in_context("What did she estimate?", ["When was ChatGPT released?"], _Index(), ask)
+    assert got.abstained and got.reason.startswith("It is not clear who “she” means")
+    assert asked == ["When was ChatGPT released?"]
+    # Nor is a thing one of several names could be.
+    ask, asked = _asking({})
+    got = answer_in_context("When was it founded?", ["Which companies released Kling and Yi-Large?"], _Index(), ask)
+    assert got.abstained and got.choices and not any(" When was it founded?" in q for q in asked)
+
+
 @pytest.fixture(scope="module")
 def ask(hash_index, hash_embedder):
     def run(question, history=None):

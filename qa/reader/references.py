@@ -87,6 +87,9 @@ class Reading:
     turn: int | None = None
     problem: str = ""
     choices: tuple[str, ...] = ()
+    #: The problem is a thing ("it", "that model") that no earlier turn names anything for: it may
+    #: be what the previous question was about without naming ("open-source AI code").
+    unnamed: bool = False
 
 
 @dataclass(frozen=True)
@@ -380,7 +383,8 @@ def substitute(question: str, refs: list[Reference], turns: list[Turn], category
             # One self-contained question per candidate, for the user to pick from.
             options = tuple(strip_opener(question[:ref.start] + _replacement(ref, name) + question[ref.end:])
                             for name in names)
-            return Reading(question, found.turn, problem, options)
+            return Reading(question, found.turn, problem, options,
+                           unnamed=ref.kind == "thing" and not names and found.turn is None)
         used.append(found.turn)
         named.add(found.text)
         out.append(question[at:ref.start] + _replacement(ref, found.text))

@@ -248,12 +248,24 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[[st
     readings = read_question(question, _Turns(history, ask, common), common,
                              category=lambda name: name_category(name, index))
     first = readings[0]
+    together = Reading(f"{_latest_question(history).rstrip()} {question.strip()}", len(history) - 1)
     if first.problem:
+        if first.unnamed:
+            # "What does it still take?" after "If an AI system is open source, can anyone change
+            # it?": "it" is what the previous question was about, which has no name. Read with it;
+            # answered short of SETTLED, it is asked back as any other unsettled reference.
+            try:
+                got = ask(together.question, [])
+            except QuestionError:  # the two together are longer than a question may be
+                got = None
+            if got is not None and not got.abstained and got.confidence >= SETTLED:
+                return replace(got, question=question, question_used=together.question,
+                               context_turn=together.turn,
+                               reason=f"Understood as: {together.question} {got.reason}".strip())
         return Answer(question, NOT_FOUND, True, (), reason=first.problem[:1].upper() + first.problem[1:],
                       question_used=question, context_turn=first.turn, choices=first.choices)
     if first.turn is None and (len(analyze(question)) > FRAGMENT_TERMS or question_names(question)):
         return None
-    together = Reading(f"{_latest_question(history).rstrip()} {question.strip()}", len(history) - 1)
     if first.turn is None:
         # A fragment cannot stand alone: read with the previous question when that is answered.
         try:
