@@ -307,6 +307,19 @@ def test_a_thing_no_turn_names_is_what_the_previous_question_was_about_when_the_
     assert got.abstained and got.choices and not any(" When was it founded?" in q for q in asked)
 
 
+def test_they_no_turn_names_may_be_a_plural_noun_of_the_previous_question():
+    history = ["What kind of tests did Yi-Large score well on?"]
+    together = f"{history[0]} What do they actually measure?"
+    ask, asked = _asking({together: 0.8})
+    got = answer_in_context("What do they actually measure?", history, _Index(), ask)
+    assert not got.abstained and got.question_used == together
+    # Nothing plural before it: "they" stands for nobody, and is asked back unread.
+    history = ["Where was the World Artificial Intelligence Conference held?"]
+    ask, asked = _asking({})
+    got = answer_in_context("What did they say about it?", history, _Index(), ask)
+    assert got.abstained and got.reason.startswith("It is not clear who “they” means") and asked == history
+
+
 @pytest.fixture(scope="module")
 def ask(hash_index, hash_embedder):
     def run(question, history=None):

@@ -87,8 +87,9 @@ class Reading:
     turn: int | None = None
     problem: str = ""
     choices: tuple[str, ...] = ()
-    #: The problem is a thing ("it", "that model") that no earlier turn names anything for: it may
-    #: be what the previous question was about without naming ("open-source AI code").
+    #: The problem is a thing ("it", "that model") or several ("they", after a question with a
+    #: plural noun) that no earlier turn names anything for: it may be what the previous question
+    #: was about without naming it ("open-source AI code", "the tests").
     unnamed: bool = False
 
 
@@ -219,6 +220,18 @@ def asks_for_several(question: str) -> bool:
     return False
 
 
+def _plural_noun(word: str) -> bool:
+    """Whether a lower-case ``word`` looks like a plural noun ("companies", "tests"), which "they"
+    may stand for."""
+    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) \
+        and bool(analyze(word)) and word not in AUXILIARIES
+
+
+def has_plural_noun(text: str) -> bool:
+    """Whether ``text`` has a word that looks like a plural noun (``_plural_noun``)."""
+    return any(_plural_noun(t.group(0).lower()) for t in re.finditer(r"[\w’'-]+", text))
+
+
 def _intra(question: str, at: int, kind: str) -> bool:
     """Whether the question itself gives what the pronoun at ``at`` stands for, before it: a
     name, a noun for such a thing ("Kai-Fu Lee's *startup* ... its"), "who" for "he", a plural
@@ -241,8 +254,7 @@ def _intra(question: str, at: int, kind: str) -> bool:
         return True
     for t in re.finditer(r"[\w’'-]+", before):
         word = t.group(0).lower()
-        if kind == "plural" and len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) \
-                and analyze(word) and word not in AUXILIARIES:
+        if kind == "plural" and _plural_noun(word):
             return True
         if kind in ("thing", "place") and _NOUN.fullmatch(word) and word not in PERSON_NOUNS:
             return True
@@ -383,8 +395,11 @@ def substitute(question: str, refs: list[Reference], turns: list[Turn], category
             # One self-contained question per candidate, for the user to pick from.
             options = tuple(strip_opener(question[:ref.start] + _replacement(ref, name) + question[ref.end:])
                             for name in names)
-            return Reading(question, found.turn, problem, options,
-                           unnamed=ref.kind == "thing" and not names and found.turn is None)
+            # "it" may be what the previous question was about, "they" a plural noun of it
+            # ("the tests", "Chinese authorities"); a person is always named.
+            unnamed = not names and found.turn is None and turns and (
+                ref.kind == "thing" or ref.kind == "plural" and has_plural_noun(turns[0].question))
+            return Reading(question, found.turn, problem, options, unnamed=bool(unnamed))
         used.append(found.turn)
         named.add(found.text)
         out.append(question[at:ref.start] + _replacement(ref, found.text))
