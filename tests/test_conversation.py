@@ -320,6 +320,49 @@ def test_they_no_turn_names_may_be_a_plural_noun_of_the_previous_question():
     assert got.abstained and got.reason.startswith("It is not clear who “they” means") and asked == history
 
 
+class _Texts(_Index):
+    """An index of ``texts`` (only what the conversation reader reads of one)."""
+
+    def __init__(self, *texts):
+        super().__init__()
+        from types import SimpleNamespace
+
+        self.documents = tuple(SimpleNamespace(text=t) for t in texts)
+
+
+_NEWS = _Texts(
+    "In 2016 the tool defeated two of the top players in the board game Go in a match, and the "
+    "professor said so. It was a shock to the professor, who teaches at Stanford University in "
+    "the US, where he has worked, said Andrew Ng, who was an executive at Baidu, the search "
+    "company. Analysts in China and officials in China and investors in China said Clément "
+    "Delangue was right. Where would they go next, asked the university, a place people go. "
+    "Where Robin Li works, people listen.")
+
+
+def test_names_typed_in_lower_case_are_read_as_the_corpus_writes_them():
+    from qa.reader.turns import corpus_names, truecase
+
+    names = corpus_names(_NEWS)
+    assert truecase("who's andrew ng?", names) == "who's Andrew Ng?"
+    # A name that is no ordinary English word, however rare; accents or not.
+    assert truecase("and what about baidu?", names) == "and what about Baidu?"
+    assert truecase("what did clement delangue say?", names) == "what did Clément Delangue say?"
+    # An ordinary word the corpus capitalises once ("the board game Go") is not taken for a name;
+    # one it capitalises alone, often, is ("China"); what the user capitalised stays as typed.
+    assert truecase("where did he go to university in china?", names) == "where did he go to university in China?"
+    assert truecase("Who is ANDREW Ng?", names) == "Who is ANDREW Ng?"
+    # A word that opens a sentence is no part of the name after it.
+    assert truecase("where robin li works", names) == "where Robin Li works"
+
+
+def test_a_follow_up_typed_in_lower_case_finds_the_names_of_the_turn_before():
+    ask, asked = _asking({})
+    got = answer_in_context("what subject does he teach?", ["who's andrew ng?"], _NEWS, ask)
+    assert got.question_used == "What subject does Andrew Ng teach?"
+    got = answer_in_context("and what about baidu?", ["Who is the CEO of Hugging Face?"], _NEWS, ask)
+    assert got.question_used == "Who is the CEO of Baidu?"
+
+
 @pytest.fixture(scope="module")
 def ask(hash_index, hash_embedder):
     def run(question, history=None):

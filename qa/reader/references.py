@@ -87,9 +87,8 @@ class Reading:
     turn: int | None = None
     problem: str = ""
     choices: tuple[str, ...] = ()
-    #: The problem is a thing ("it", "that model") or several ("they", after a question with a
-    #: plural noun) that no earlier turn names anything for: it may be what the previous question
-    #: was about without naming it ("open-source AI code", "the tests").
+    #: The problem is a thing ("it") or several ("they", after a plural noun) no earlier turn names
+    #: anything for: maybe what the previous question was about without naming it ("the tests").
     unnamed: bool = False
 
 
@@ -107,8 +106,7 @@ class Reference:
 
 
 def words(text: str) -> list[str]:
-    """The words and punctuation marks of ``text``."""
-    return _WORD.findall(text)
+    return _WORD.findall(text)  # the words and punctuation marks of ``text``
 
 
 def strip_opener(question: str) -> str:
@@ -152,14 +150,7 @@ def person_like(name: str, common_words: frozenset[str]) -> bool:
     the corpus also writes as an ordinary lower-case word ("Robin Li" yes; "Hugging Face",
     "Page One Ventures", "World Artificial Intelligence Conference", "Kling" no)."""
     parts = name.split()
-    if not 2 <= len(parts) <= 4:
-        return False
-    for part in parts:
-        if not _capitalised(part):
-            return False
-        if part.lower() in common_words:
-            return False
-    return True
+    return 2 <= len(parts) <= 4 and all(_capitalised(p) and p.lower() not in common_words for p in parts)
 
 
 _NOUN = re.compile(rf"{NAMED_NOUNS}", re.I)
@@ -221,8 +212,7 @@ def asks_for_several(question: str) -> bool:
 
 
 def _plural_noun(word: str) -> bool:
-    """Whether a lower-case ``word`` looks like a plural noun ("companies", "tests"), which "they"
-    may stand for."""
+    """Whether a lower-case ``word`` looks like a plural noun ("companies", "tests")."""
     return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) \
         and bool(analyze(word)) and word not in AUXILIARIES
 

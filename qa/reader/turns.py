@@ -9,12 +9,14 @@ them (a question that stands on its own costs nothing more), the latest first.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import replace
 from typing import Callable, Sequence
 
 from qa.errors import QuestionError
 from qa.lexicon.en import ORG_NOUNS, PERSON_NOUNS
 from qa.lexicon.terms import analyze
+from qa.lexicon.words import english_words
 from qa.reader.conversation import read_question
 from qa.reader.references import (
     DATE_NAME,
@@ -49,6 +51,78 @@ def common_words(index) -> frozenset[str]:
             found.update(re.findall(r"(?<![\w’'-])[a-z][a-z]+(?![\w’'-])", doc.text))
         return frozenset(found)
     return index.derived.get("conversation_common_words", build)
+
+
+#: A run of capitalised words ("New York Times", "Kai-Fu Lee", "01.AI").
+_NAME_RUN = re.compile(r"(?<![\w.-])[A-Z0-9][\w.-]*[\w](?:\s+[A-Z][\w.-]*[\w])*")
+#: It starts inside a sentence: after a word in lower case, a digit or a comma.
+_INSIDE = re.compile(r"[a-z0-9,;]\s$")
+#: A line with at least this share of its words capitalised is a title, not a sentence.
+_TITLE_SHARE = 0.6
+#: A single capitalised word that is an ordinary English word ("Go", "University") is a name of
+#: the corpus only when it stands alone inside a sentence at least this often ("China", "Meta").
+_SINGLE_WORD_TIMES = 3
+
+
+def corpus_names(index) -> dict[str, str]:
+    """How the corpus writes its names, by their lower-case form ("andrew ng" -> "Andrew Ng",
+    "baidu" -> "Baidu"): each run of two or more capitalised words (and its parts of two words or
+    more), without the words opening a sentence that the corpus also writes in lower case; and a
+    capitalised word standing alone inside a sentence that the corpus never writes in lower case,
+    when it is no ordinary English word (``english_words``) or stands alone often. A question
+    typed in lower case is read with them (``truecase``). Cached with the loaded index."""
+    def build():
+        common, english = common_words(index), english_words()
+        counts: dict[str, dict[str, int]] = {}
+
+        def count(phrase: str) -> None:
+            forms = counts.setdefault(phrase.lower(), {})
+            forms[phrase] = forms.get(phrase, 0) + 1
+        for doc in index.documents:
+            for line in doc.text.splitlines():
+                words = line.split()
+                if not words or sum(w[:1].isupper() for w in words) >= _TITLE_SHARE * len(words):
+                    continue
+                for m in _NAME_RUN.finditer(line):
+                    run = m.group(0).split()
+                    inside = bool(_INSIDE.search(line[max(0, m.start() - 3):m.start()]))
+                    while not inside and run and run[0].lower() in common:
+                        run = run[1:]  # "At", "The" opening a sentence
+                    if inside and len(run) == 1 and not run[0].isdigit():
+                        count(run[0])
+                    for i in range(len(run)):
+                        for j in range(i + 2, len(run) + 1):
+                            count(" ".join(run[i:j]))
+        singles = {}
+        for low, forms in counts.items():
+            if " " not in low:
+                singles[low] = sum(forms.values())
+        return {_fold(low): max(forms, key=forms.get) for low, forms in counts.items()
+                if " " in low or (low not in english or singles[low] >= _SINGLE_WORD_TIMES)}
+    return index.derived.get("conversation_names", build)
+
+
+def _fold(text: str) -> str:
+    """``text`` without accents, letter for letter ("clément" -> "clement")."""
+    return "".join(unicodedata.normalize("NFKD", c)[0] for c in text)
+
+
+def truecase(text: str, names: dict[str, str]) -> str:
+    """``text`` with each name of the corpus (``corpus_names``) that it types all in lower case,
+    accents or not, written as the corpus writes it ("who's andrew ng?" -> "who's Andrew Ng?"),
+    longest first; everything else as typed."""
+    if not names:
+        return text
+    pattern = re.compile(r"(?<![\w.-])(?:" + "|".join(re.escape(k) for k in sorted(names, key=len, reverse=True))
+                         + r")(?![\w-]|\.\w)")
+    folded = _fold(text)
+    if len(folded) != len(text):
+        return text
+    out, at = [], 0
+    for m in pattern.finditer(folded):
+        out.append(text[at:m.start()] + names[m.group(0)])
+        at = m.end()
+    return "".join(out) + text[at:]
 
 
 def name_category(name: str, index, limit: int = 200) -> str | None:
@@ -171,9 +245,10 @@ def answer_mention(question: str, answer: Answer, turn: int, common: frozenset[s
     return Mention(best[1], best[2], turn, org), value
 
 
-def make_turn(index: int, answer: Answer, common: frozenset[str]) -> Turn:
-    """The ``Turn`` of history item ``index``, answered by ``answer``."""
-    asked = answer.question_used or answer.question
+def make_turn(index: int, answer: Answer, common: frozenset[str], names: dict[str, str] | None = None) -> Turn:
+    """The ``Turn`` of history item ``index``, answered by ``answer``; names its question typed in
+    lower case are read as the corpus writes them (``names``: ``corpus_names``)."""
+    asked = truecase(answer.question_used or answer.question, names or {})
     mention, value = answer_mention(asked, answer, index, common)
     names = tuple(Mention(name, person_like(name, common), index)
                   for name in dict.fromkeys(asked[s:e] for s, e in name_runs(asked)) if not DATE_NAME.fullmatch(name))
@@ -183,8 +258,9 @@ def make_turn(index: int, answer: Answer, common: frozenset[str]) -> Turn:
 class _Turns:
     """The latest ``MAX_TURNS_BACK`` turns, latest first, each answered on first use."""
 
-    def __init__(self, history: Sequence, ask: Callable[[str, list], Answer], common: frozenset[str]):
-        self._history, self._ask, self._common = list(history), ask, common
+    def __init__(self, history: Sequence, ask: Callable[[str, list], Answer], common: frozenset[str],
+                 names: dict[str, str] | None = None):
+        self._history, self._ask, self._common, self._names = list(history), ask, common, names or {}
         self._made: dict[int, Turn] = {}
 
     def __len__(self) -> int:
@@ -197,7 +273,7 @@ class _Turns:
         if at not in self._made:
             item = self._history[at]
             answered = item if isinstance(item, Answer) else self._ask(item, self._history[:at])
-            self._made[at] = make_turn(at, answered, self._common)
+            self._made[at] = make_turn(at, answered, self._common, self._names)
         return self._made[at]
 
     def __iter__(self):
@@ -244,8 +320,8 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[[st
     answered. A reference no turn settles gives an abstention whose ``reason`` says what is unclear
     and whose ``choices`` name the candidates: it is asked back, never replaced by a plainer reading.
     """
-    common = common_words(index)
-    readings = read_question(question, _Turns(history, ask, common), common,
+    common, names = common_words(index), corpus_names(index)
+    readings = read_question(truecase(question, names), _Turns(history, ask, common, names), common,
                              category=lambda name: name_category(name, index))
     first = readings[0]
     together = Reading(f"{_latest_question(history).rstrip()} {question.strip()}", len(history) - 1)
