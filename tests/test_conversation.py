@@ -296,6 +296,11 @@ def test_a_thing_no_turn_names_is_what_the_previous_question_was_about_when_the_
         ask, asked = _asking({together: p})
         got = answer_in_context("What does it still take?", history, _Index(), ask)
         assert got.abstained and got.reason.startswith("It is not clear what “it” means")
+    # Also when an older turn asked about several things: the latest question is read first.
+    older = ["Which companies released Kling and Yi-Large?", history[0]]
+    ask, asked = _asking({together: 0.8})
+    got = answer_in_context("What does it still take?", older, _Index(), ask)
+    assert not got.abstained and got.question_used == together
     # A person no turn names is never what a question was about: "she" is asked back, unread.
     ask, asked = _asking({})
     got = answer_in_context("What did she estimate?", ["When was ChatGPT released?"], _Index(), ask)
@@ -305,6 +310,17 @@ def test_a_thing_no_turn_names_is_what_the_previous_question_was_about_when_the_
     ask, asked = _asking({})
     got = answer_in_context("When was it founded?", ["Which companies released Kling and Yi-Large?"], _Index(), ask)
     assert got.abstained and got.choices and not any(" When was it founded?" in q for q in asked)
+
+
+def test_an_it_no_turn_explains_in_a_question_that_says_enough_is_its_own():
+    # "is it basically ... for China to ...": nothing earlier is meant; answered as without history.
+    q = "is it basically a walk in the park for china to grab the ai lead thru open source"
+    ask, asked = _asking({f"kling model parameter count {q}": None})
+    assert answer_in_context(q, ["kling model parameter count"], _Index(), ask) is None
+    # A short one says too little to stand alone: asked back.
+    ask, asked = _asking({"kling model parameter count When did it come out?": None})
+    got = answer_in_context("When did it come out?", ["kling model parameter count"], _Index(), ask)
+    assert got.abstained and got.reason.startswith("It is not clear what “it” means")
 
 
 def test_they_no_turn_names_may_be_a_plural_noun_of_the_previous_question():
@@ -426,6 +442,7 @@ def test_they_may_stand_for_an_organisation_an_earlier_turn_answered_with():
 @pytest.mark.parametrize("question", [
     "How much did it cost to train DeepSeek-R1?",
     "What did the old photograph in the demo video depict before it was animated?",
+    "If an AI system is open source, can anyone fundamentally change it?",
 ])
 def test_an_it_the_question_itself_explains_points_back_at_nothing(question):
     assert references(question) == []

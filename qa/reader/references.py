@@ -205,10 +205,7 @@ def asks_for_several(question: str) -> bool:
         return True
     m = re.search(r"\b(?:which|what)\s+((?:[\w-]+\s+){0,3}?)([\w-]+)\s+(?:" + "|".join(AUXILIARIES) + r")\b",
                   question, re.I)
-    if m:
-        head = m.group(2).lower()
-        return head.endswith("s") and not head.endswith(("ss", "us", "is")) and head not in AUXILIARIES
-    return False
+    return bool(m) and _plural_noun(m.group(2).lower())
 
 
 def _plural_noun(word: str) -> bool:
@@ -241,6 +238,10 @@ def _intra(question: str, at: int, kind: str) -> bool:
     # the main clause's noun.
     if kind in ("thing", "plural") and re.search(r"\b(?:the|a|an)\s+(?:[\w-]+\s+){0,2}?[\w-]+\b.*\b(?:before|after|when|"
                                                 r"while|because|since|until|once|if|although)\s*$", before, re.I):
+        return True
+    # "If an AI system is open source, can anyone change it?": an opening clause brings it in.
+    if kind in ("thing", "plural") and re.match(r"^\W*(?:if|when|once|after|before|since|although|because)\b"
+                                                r"[^,]*\b(?:the|a|an)\s+[\w-]+[^,]*,", before, re.I):
         return True
     for t in re.finditer(r"[\w’'-]+", before):
         word = t.group(0).lower()
@@ -385,9 +386,8 @@ def substitute(question: str, refs: list[Reference], turns: list[Turn], category
             # One self-contained question per candidate, for the user to pick from.
             options = tuple(strip_opener(question[:ref.start] + _replacement(ref, name) + question[ref.end:])
                             for name in names)
-            # "it" may be what the previous question was about, "they" a plural noun of it
-            # ("the tests", "Chinese authorities"); a person is always named.
-            unnamed = not names and found.turn is None and turns and (
+            # "it" may be what the previous question was about, "they" a plural noun of it.
+            unnamed = turns and (not names or found.turn != turns[0].index) and (
                 ref.kind == "thing" or ref.kind == "plural" and has_plural_noun(turns[0].question))
             return Reading(question, found.turn, problem, options, unnamed=bool(unnamed))
         used.append(found.turn)

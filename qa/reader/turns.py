@@ -302,6 +302,12 @@ SETTLED = 0.5
 FRAGMENT_TERMS = 2
 
 
+#: A question with more content terms than this, or a name of its own, whose "it" no earlier turn
+#: gives anything for, says enough to stand on its own ("is it basically a walk in the park for
+#: China to grab the AI lead through open source?").
+SELF_SUFFICIENT_TERMS = 4
+
+
 def _latest_question(history: Sequence) -> str:
     """The latest earlier turn as the user asked it."""
     item = history[-1]
@@ -338,6 +344,9 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[[st
                 return replace(got, question=question, question_used=together.question,
                                context_turn=together.turn,
                                reason=f"Understood as: {together.question} {got.reason}".strip())
+            if first.turn is None and not first.choices and (
+                    len(analyze(question)) > SELF_SUFFICIENT_TERMS or question_names(truecase(question, names))):
+                return None  # "is it basically easy for China to ...?": an "it" of its own
         return Answer(question, NOT_FOUND, True, (), reason=first.problem[:1].upper() + first.problem[1:],
                       question_used=question, context_turn=first.turn, choices=first.choices)
     if first.turn is None and (len(analyze(question)) > FRAGMENT_TERMS or question_names(question)):
