@@ -352,7 +352,7 @@ _NEWS = _Texts(
     "the US, where he has worked, said Andrew Ng, who was an executive at Baidu, the search "
     "company. Analysts in China and officials in China and investors in China said Clément "
     "Delangue was right. Where would they go next, asked the university, a place people go. "
-    "Where Robin Li works, people listen.")
+    "Where Robin Li works, people listen. Analysts said Kling was fast.")
 
 
 def test_names_typed_in_lower_case_are_read_as_the_corpus_writes_them():
@@ -377,6 +377,8 @@ def test_a_follow_up_typed_in_lower_case_finds_the_names_of_the_turn_before():
     assert got.question_used == "What subject does Andrew Ng teach?"
     got = answer_in_context("and what about baidu?", ["Who is the CEO of Hugging Face?"], _NEWS, ask)
     assert got.question_used == "Who is the CEO of Baidu?"
+    # A short question that names something stands alone, typed in lower case or not.
+    assert answer_in_context("kling fps", ["Who is the CEO of Hugging Face?"], _NEWS, ask) is None
 
 
 @pytest.fixture(scope="module")
@@ -443,6 +445,8 @@ def test_they_may_stand_for_an_organisation_an_earlier_turn_answered_with():
     "How much did it cost to train DeepSeek-R1?",
     "What did the old photograph in the demo video depict before it was animated?",
     "If an AI system is open source, can anyone fundamentally change it?",
+    "Before founding his video startup, which company's AI lab did Wang Changhu lead?",
+    "In his email, whom did Kai-Fu Lee say had also built on top of LLaMA?",
 ])
 def test_an_it_the_question_itself_explains_points_back_at_nothing(question):
     assert references(question) == []

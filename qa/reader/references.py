@@ -174,8 +174,7 @@ def wh_head(question: str) -> tuple[int, str]:
 
 
 def has_name(fragment: str) -> bool:
-    """Whether a fragment ("Kling", "the author") names something: a capitalised or alphanumeric
-    word that is not a stop word or an adjective of nationality."""
+    """Whether a fragment ("Kling", not "the author") names something (``asked_names``)."""
     return bool(asked_names("x " + fragment))
 
 
@@ -214,15 +213,13 @@ def _plural_noun(word: str) -> bool:
         and bool(analyze(word)) and word not in AUXILIARIES
 
 
-def has_plural_noun(text: str) -> bool:
-    """Whether ``text`` has a word that looks like a plural noun (``_plural_noun``)."""
+def has_plural_noun(text: str) -> bool:  # a word of ``text`` looks like a plural noun
     return any(_plural_noun(t.group(0).lower()) for t in re.finditer(r"[\w’'-]+", text))
 
 
 def _intra(question: str, at: int, kind: str) -> bool:
-    """Whether the question itself gives what the pronoun at ``at`` stands for, before it: a
-    name, a noun for such a thing ("Kai-Fu Lee's *startup* ... its"), "who" for "he", a plural
-    noun for "they"; names inside the wh-phrase ("Which *OpenAI* tool is it ...") do not count."""
+    """Whether the question itself gives what the pronoun at ``at`` stands for: a name (not in the
+    wh-phrase), a noun for such a thing ("Kai-Fu Lee's *startup* ... its"), "who" for "he", ..."""
     skip = wh_head(question)[0]
     before = question[skip:at]
     # "Who said he ...": "he" is whoever "who" is (not so "him": "Who founded him?").
@@ -239,9 +236,12 @@ def _intra(question: str, at: int, kind: str) -> bool:
     if kind in ("thing", "plural") and re.search(r"\b(?:the|a|an)\s+(?:[\w-]+\s+){0,2}?[\w-]+\b.*\b(?:before|after|when|"
                                                 r"while|because|since|until|once|if|although)\s*$", before, re.I):
         return True
-    # "If an AI system is open source, can anyone change it?": an opening clause brings it in.
-    if kind in ("thing", "plural") and re.match(r"^\W*(?:if|when|once|after|before|since|although|because)\b"
-                                                r"[^,]*\b(?:the|a|an)\s+[\w-]+[^,]*,", before, re.I):
+    # An opening phrase names "his" after it ("In his email, whom did Kai-Fu Lee ...?"), or a
+    # clause brings in "it" ("If an AI system is open source, can anyone change it?").
+    if (op := re.match(r"^\W*[^,]{3,80},", question)) and (
+            at < op.end() and name_runs(question[op.end():]) or at >= op.end() and kind in ("thing", "plural")
+            and re.match(r"^\W*(?:if|when|once|after|before|since|although|because)\b", question, re.I)
+            and re.search(r"\b(?:the|a|an)\s+[\w-]+", op.group(0), re.I)):
         return True
     for t in re.finditer(r"[\w’'-]+", before):
         word = t.group(0).lower()

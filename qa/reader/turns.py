@@ -327,7 +327,8 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[[st
     and whose ``choices`` name the candidates: it is asked back, never replaced by a plainer reading.
     """
     common, names = common_words(index), corpus_names(index)
-    readings = read_question(truecase(question, names), _Turns(history, ask, common, names), common,
+    cased = truecase(question, names)
+    readings = read_question(cased, _Turns(history, ask, common, names), common,
                              category=lambda name: name_category(name, index))
     first = readings[0]
     together = Reading(f"{_latest_question(history).rstrip()} {question.strip()}", len(history) - 1)
@@ -345,11 +346,13 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[[st
                                context_turn=together.turn,
                                reason=f"Understood as: {together.question} {got.reason}".strip())
             if first.turn is None and not first.choices and (
-                    len(analyze(question)) > SELF_SUFFICIENT_TERMS or question_names(truecase(question, names))):
+                    len(analyze(question)) > SELF_SUFFICIENT_TERMS or question_names(cased) or cased != question):
                 return None  # "is it basically easy for China to ...?": an "it" of its own
         return Answer(question, NOT_FOUND, True, (), reason=first.problem[:1].upper() + first.problem[1:],
                       question_used=question, context_turn=first.turn, choices=first.choices)
-    if first.turn is None and (len(analyze(question)) > FRAGMENT_TERMS or question_names(question)):
+    # A name typed in lower case is a name too ("kling fps": ``question_names`` cannot tell a
+    # question's first word from a name, ``truecase`` knows the corpus writes "Kling").
+    if first.turn is None and (len(analyze(question)) > FRAGMENT_TERMS or question_names(cased) or cased != question):
         return None
     if first.turn is None:
         # A fragment cannot stand alone: read with the previous question when that is answered.
