@@ -352,7 +352,9 @@ _NEWS = _Texts(
     "the US, where he has worked, said Andrew Ng, who was an executive at Baidu, the search "
     "company. Analysts in China and officials in China and investors in China said Clément "
     "Delangue was right. Where would they go next, asked the university, a place people go. "
-    "Where Robin Li works, people listen. Analysts said Kling was fast.")
+    "Where Robin Li works, people listen. Analysts said Kling was fast. The lists are called "
+    "Packages, and Packages and Packages name the packages, such as the Locally Created Packages. "
+    "Files created locally stay.")
 
 
 def test_names_typed_in_lower_case_are_read_as_the_corpus_writes_them():
@@ -369,6 +371,8 @@ def test_names_typed_in_lower_case_are_read_as_the_corpus_writes_them():
     assert truecase("Who is ANDREW Ng?", names) == "Who is ANDREW Ng?"
     # A word that opens a sentence is no part of the name after it.
     assert truecase("where robin li works", names) == "where Robin Li works"
+    # Words the corpus also writes in lower case are no name, alone or as a title met once.
+    assert truecase("which packages are locally created packages?", names) == "which packages are locally created packages?"
 
 
 def test_a_follow_up_typed_in_lower_case_finds_the_names_of_the_turn_before():

@@ -59,18 +59,22 @@ _NAME_RUN = re.compile(r"(?<![\w.-])[A-Z0-9][\w.-]*[\w](?:\s+[A-Z][\w.-]*[\w])*"
 _INSIDE = re.compile(r"[a-z0-9,;]\s$")
 #: A line with at least this share of its words capitalised is a title, not a sentence.
 _TITLE_SHARE = 0.6
+#: A word as names are cut into words ("01.ai", "kai-fu"); the longest name looked up, in words.
+_TOKEN = re.compile(r"(?<![\w.-])\w(?:[\w.-]*\w)?")
+_LONGEST_NAME = 5
 #: A single capitalised word that is an ordinary English word ("Go", "University") is a name of
 #: the corpus only when it stands alone inside a sentence at least this often ("China", "Meta").
 _SINGLE_WORD_TIMES = 3
 
 
 def corpus_names(index) -> dict[str, str]:
-    """How the corpus writes its names, by their lower-case form ("andrew ng" -> "Andrew Ng",
-    "baidu" -> "Baidu"): each run of two or more capitalised words (and its parts of two words or
-    more), without the words opening a sentence that the corpus also writes in lower case; and a
-    capitalised word standing alone inside a sentence that the corpus never writes in lower case,
-    when it is no ordinary English word (``english_words``) or stands alone often. A question
-    typed in lower case is read with them (``truecase``). Cached with the loaded index."""
+    """How the corpus writes its names, by their lower-case form without accents ("andrew ng" ->
+    "Andrew Ng", "baidu" -> "Baidu"): each run of two or more capitalised words (and its parts of
+    two words or more) that has a word the corpus never writes in lower case or stands twice
+    inside sentences ("White House"), without the words opening a sentence; and a capitalised
+    word standing alone inside a sentence that the corpus never writes in lower case, when it is
+    no ordinary English word (``english_words``) or stands alone often. A question typed in
+    lower case is read with them (``truecase``). Cached with the loaded index."""
     def build():
         common, english = common_words(index), english_words()
         counts: dict[str, dict[str, int]] = {}
@@ -88,17 +92,18 @@ def corpus_names(index) -> dict[str, str]:
                     inside = bool(_INSIDE.search(line[max(0, m.start() - 3):m.start()]))
                     while not inside and run and run[0].lower() in common:
                         run = run[1:]  # "At", "The" opening a sentence
-                    if inside and len(run) == 1 and not run[0].isdigit():
+                    if inside and len(run) == 1 and not run[0].isdigit() and run[0].lower() not in common:
                         count(run[0])
                     for i in range(len(run)):
                         for j in range(i + 2, len(run) + 1):
                             count(" ".join(run[i:j]))
-        singles = {}
-        for low, forms in counts.items():
-            if " " not in low:
-                singles[low] = sum(forms.values())
+
+        def kept(low: str, times: int) -> bool:
+            if " " in low:  # "Locally Created Packages" once in a sentence is a title, not a name
+                return times >= 2 or any(w not in common for w in low.split())
+            return low not in english or times >= _SINGLE_WORD_TIMES
         return {_fold(low): max(forms, key=forms.get) for low, forms in counts.items()
-                if " " in low or (low not in english or singles[low] >= _SINGLE_WORD_TIMES)}
+                if kept(low, sum(forms.values()))}
     return index.derived.get("conversation_names", build)
 
 
@@ -110,18 +115,22 @@ def _fold(text: str) -> str:
 def truecase(text: str, names: dict[str, str]) -> str:
     """``text`` with each name of the corpus (``corpus_names``) that it types all in lower case,
     accents or not, written as the corpus writes it ("who's andrew ng?" -> "who's Andrew Ng?"),
-    longest first; everything else as typed."""
-    if not names:
-        return text
-    pattern = re.compile(r"(?<![\w.-])(?:" + "|".join(re.escape(k) for k in sorted(names, key=len, reverse=True))
-                         + r")(?![\w-]|\.\w)")
+    longest first; everything else as typed. Looks up the runs of up to ``_LONGEST_NAME`` words."""
     folded = _fold(text)
-    if len(folded) != len(text):
+    if not names or len(folded) != len(text):
         return text
-    out, at = [], 0
-    for m in pattern.finditer(folded):
-        out.append(text[at:m.start()] + names[m.group(0)])
-        at = m.end()
+    tokens = list(_TOKEN.finditer(folded))
+    out, at, i = [], 0, 0
+    while i < len(tokens):
+        for n in range(min(_LONGEST_NAME, len(tokens) - i), 0, -1):
+            first, last = tokens[i], tokens[i + n - 1]
+            phrase = folded[first.start():last.end()]
+            if phrase in names:  # the words of a name are one space apart, as its key's
+                out.append(text[at:first.start()] + names[phrase])
+                at, i = last.end(), i + n
+                break
+        else:
+            i += 1
     return "".join(out) + text[at:]
 
 
