@@ -358,7 +358,7 @@ _NEWS = _Texts(
 
 
 def test_names_typed_in_lower_case_are_read_as_the_corpus_writes_them():
-    from qa.reader.turns import corpus_names, truecase
+    from qa.reader.spelling import corpus_names, truecase
 
     names = corpus_names(_NEWS)
     assert truecase("who's andrew ng?", names) == "who's Andrew Ng?"
