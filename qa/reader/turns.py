@@ -230,6 +230,31 @@ def _latest_question(history: Sequence) -> str:
     return item if isinstance(item, str) else item.question
 
 
+def _asked(ask: Callable[[str, list], Answer], reading: Reading) -> Answer | None:
+    """``reading`` answered on its own; None when it is longer than a question may be (the previous
+    question and this one read together can be)."""
+    try:
+        return ask(reading.question, [])
+    except QuestionError:
+        return None
+
+
+def _understood(got: Answer, question: str, reading: Reading) -> Answer:
+    """``got`` as the answer to ``question`` read as ``reading``, saying how it was understood
+    unless the reading is the question alone."""
+    if reading.turn is None:
+        return replace(got, question=question, question_used=question)
+    return replace(got, question=question, question_used=reading.question, context_turn=reading.turn,
+                   reason=f"Understood as: {reading.question} {got.reason}".strip())
+
+
+def _says_enough(question: str, cased: str, terms: int) -> bool:
+    """Whether ``question`` has more than ``terms`` content terms or names something; a name typed
+    in lower case counts (``cased`` is it ``truecase``d: "kling fps" -> "Kling fps", which
+    ``question_names`` cannot tell from a capitalised first word)."""
+    return len(analyze(question)) > terms or bool(question_names(cased)) or cased != question
+
+
 def answer_in_context(question: str, history: Sequence, index, ask: Callable[[str, list], Answer]) -> Answer | None:
     """The answer to ``question`` read against ``history`` (oldest first), or None when the
     question stands on its own (answer it as without history).
@@ -253,33 +278,19 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[[st
             # "What does it still take?" after "If an AI system is open source, can anyone change
             # it?": "it" is what the previous question was about, which has no name. Read with it;
             # answered short of SETTLED, it is asked back as any other unsettled reference.
-            try:
-                got = ask(together.question, [])
-            except QuestionError:  # the two together are longer than a question may be
-                got = None
+            got = _asked(ask, together)
             if got is not None and not got.abstained and got.confidence >= SETTLED:
-                return replace(got, question=question, question_used=together.question,
-                               context_turn=together.turn,
-                               reason=f"Understood as: {together.question} {got.reason}".strip())
-            if first.turn is None and not first.choices and (
-                    len(analyze(question)) > SELF_SUFFICIENT_TERMS or question_names(cased) or cased != question):
+                return _understood(got, question, together)
+            if first.turn is None and not first.choices and _says_enough(question, cased, SELF_SUFFICIENT_TERMS):
                 return None  # "is it basically easy for China to ...?": an "it" of its own
         return Answer(question, NOT_FOUND, True, (), reason=first.problem[:1].upper() + first.problem[1:],
                       question_used=question, context_turn=first.turn, choices=first.choices)
-    # A name typed in lower case is a name too ("kling fps": ``question_names`` cannot tell a
-    # question's first word from a name, ``truecase`` knows the corpus writes "Kling").
-    if first.turn is None and (len(analyze(question)) > FRAGMENT_TERMS or question_names(cased) or cased != question):
-        return None
     if first.turn is None:
+        if _says_enough(question, cased, FRAGMENT_TERMS):
+            return None
         # A fragment cannot stand alone: read with the previous question when that is answered.
-        try:
-            got = ask(together.question, [])
-        except QuestionError:  # the two together are longer than a question may be
-            return None
-        if got.abstained:
-            return None
-        return replace(got, question=question, question_used=together.question, context_turn=together.turn,
-                       reason=f"Understood as: {together.question} {got.reason}".strip())
+        got = _asked(ask, together)
+        return None if got is None or got.abstained else _understood(got, question, together)
 
     def better(got: Answer, than: Answer | None) -> bool:
         return than is None or (not got.abstained, got.confidence) > (not than.abstained, than.confidence)
@@ -294,13 +305,7 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[[st
     # was asked, and a plainer reading would answer another question.
     if not got.abstained and got.confidence < SETTLED:
         for other in (together, Reading(question)):
-            try:
-                found = ask(other.question, [])
-            except QuestionError:  # the two together are longer than a question may be
-                continue
-            if not found.abstained and better(found, got):
+            found = _asked(ask, other)
+            if found is not None and not found.abstained and better(found, got):
                 got, reading = found, other
-    if reading.turn is None:  # the question alone
-        return replace(got, question=question, question_used=question)
-    return replace(got, question=question, question_used=reading.question, context_turn=reading.turn,
-                   reason=f"Understood as: {reading.question} {got.reason}".strip())
+    return _understood(got, question, reading)
