@@ -9,7 +9,8 @@ import pytest
 from qa import answer
 from qa.errors import QuestionError
 from qa.reader.conversation import complete_ellipsis, read_question
-from qa.reader.references import Mention, Turn, asks_for_several, person_like, references
+from qa.reader.asking import asks_for_several, person_like
+from qa.reader.references import Mention, Turn, references
 from qa.reader.turns import answer_in_context, answer_mention, make_turn
 from qa.types import Answer, Citation
 
@@ -509,3 +510,63 @@ def test_a_contracted_question_word_is_a_question_word():
     assert read("So what does she say?", made)[0].question == "What does Jenny Xiao say?"
     earlier = turn("Why are China's tech giants giving away their AI?", None, names=[("China", False)])
     assert read("and what's Beijing's end goal?", earlier)[0].turn is None  # a question, not "And Sora?"
+
+
+# --- stop 31: what a turn answered with ---------------------------------------------------------
+
+def test_a_question_word_inside_a_clause_does_not_make_a_question_ask_for_several():
+    assert not asks_for_several("Which Chinese startup was only eight months old when it topped a ranking?")
+    assert not asks_for_several("What does Kling do when you prompt it with sensitive topics?")
+    assert asks_for_several("Who founded AIsphere, and who founded 01.AI?")
+    assert asks_for_several("Who founded AIsphere and when?")
+
+
+def test_a_turn_read_with_the_question_before_it_asks_what_its_own_words_ask():
+    # "Who started that one?" read as "Which startup ...? Who started that one?": it asked for a
+    # person, one, whatever the question before it asked for.
+    together = "Which Chinese startup topped a ranking of open-source AI systems? Who started that one?"
+    got = replace(cited(together, "Kai-Fu Lee, who founded 01.AI, said the startup was proud."),
+                  question="Who started that one?", context_turn=0)
+    made = make_turn(1, got, COMMON)
+    assert made.answer == Mention("Kai-Fu Lee", True, 1) and not made.plural
+    assert read("What did he say in his email?", made)[0].question == "What did Kai-Fu Lee say in his email?"
+
+
+def test_an_organisation_that_answers_who_may_be_they():
+    earlier = make_turn(0, cited("Who launched the video generator Sora?",
+                                 "It was reminiscent of Sora, a video generator launched this year by OpenAI, "
+                                 "an American start-up."), COMMON)
+    assert earlier.answer == Mention("OpenAI", False, 0, org=True)
+    assert read("What sort of company are they?", earlier)[0].question == "What sort of company are OpenAI?"
+
+
+def test_a_word_opening_a_sentence_is_a_name_only_when_the_corpus_writes_it_as_one():
+    a = cited("Which newsletter is the Closing the Gap piece from?",
+              "Today, we explore how open-source technology is closing the AI gap.")
+    assert answer_mention(a.question, a, 0, COMMON, {})[0] is None
+    assert answer_mention(a.question, a, 0, COMMON, {"today": "Today"})[0].text == "Today"
+
+
+def test_what_asks_for_the_one_thing_its_answer_names_besides_the_question():
+    a = cited("What did OpenAI launch in 2022?", "When OpenAI launched ChatGPT in November 2022, firms were hurt.")
+    assert answer_mention(a.question, a, 0, COMMON)[0] == Mention("ChatGPT", False, 0)
+    b = cited("What did Qu Dongqi show in Shanghai?",
+              "At the World Artificial Intelligence Conference, Qu Dongqi showed Kling AI videos in Shanghai.")
+    assert answer_mention(b.question, b, 0, COMMON)[0] is None  # two things: which one is unknown
+    c = cited("Did OpenAI launch it in 2022?", "When OpenAI launched ChatGPT in November 2022, firms were hurt.")
+    assert answer_mention(c.question, c, 0, COMMON)[0] is None  # a yes-or-no question names nothing
+
+
+def test_a_place_is_no_model_or_company():
+    from qa.reader.turns import name_category
+    from qa.types import Document
+
+    index = _Index()
+    index.documents = (Document("d", "t", "The conference was held in Shanghai. Many firms are based in Shanghai. "
+                                          "The startup 01.AI released a model called Yi-Large.", "d.txt", "", ()),)
+    category = lambda name: name_category(name, index)  # noqa: E731
+    assert [category(n) for n in ("Shanghai", "Yi-Large", "01.AI")] == ["place", "product", "organisation"]
+    earlier = turn("What did 01.AI release before the Shanghai conference?", None,
+                   names=[("01.AI", False), ("Shanghai", False)])
+    got = read_question("What's the full name of that model?", [earlier], COMMON, category)[0]
+    assert got.problem and "Shanghai" not in got.question

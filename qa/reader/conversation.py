@@ -17,18 +17,8 @@ from __future__ import annotations
 import re
 
 from qa.lexicon.en import AUXILIARIES
-from qa.reader.references import (
-    WH_WORDS,
-    Reading,
-    Turn,
-    has_name,
-    person_like,
-    references,
-    strip_opener,
-    substitute,
-    wh_head,
-    words,
-)
+from qa.reader.asking import WH_WORDS, has_name, person_like, strip_opener, wh_head, words
+from qa.reader.references import Reading, Turn, references, substitute
 
 #: A question that is only a question word, with a preposition or up to two words ("When?", "In
 #: which city?", "At what resolution?", "Focusing on what?").

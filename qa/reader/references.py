@@ -15,27 +15,29 @@ from qa.lexicon.en import (
     AUXILIARIES,
     DEMONSTRATIVE_AFTER,
     DEFINITE_NOUNS,
-    FOLLOW_UP_OPENERS,
     PERSON_NOUNS,
     PERSON_PRONOUNS,
     PLACE_PRONOUNS,
     PLURAL_PRONOUNS,
     POSSESSIVE_PRONOUNS,
     THING_PRONOUNS,
-    MONTHS,
     ORG_NOUNS,
     PRODUCT_NOUNS,
-    WEEKDAY,
 )
 from qa.lexicon.terms import analyze
-from qa.reader.kinds import FOCUS, NAMED_NOUNS, expected_type
+from qa.reader.asking import (
+    DATE_NAME,
+    NAMED_NOUN,
+    has_name,
+    has_plural_noun,
+    name_runs,
+    plural_noun,
+    strip_opener,
+    wh_head,
+)
+from qa.reader.kinds import NAMED_NOUNS
 from qa.reader.names import asked_names
 
-_WORD = re.compile(r"[\w’'.-]*\w|[^\w\s]")
-#: A month or a weekday: capitalised, but no name a reference could stand for (``fullmatch``).
-DATE_NAME = re.compile(rf"{MONTHS}|{WEEKDAY}", re.I)
-WH_WORDS = frozenset("what which who whom whose when where why how".split()) | frozenset(
-    f"{w}{mark}s" for w in ("what", "who", "where", "when", "why", "how") for mark in "'’")  # "what's"
 #: "that company", "this model", "those chips' maker": a demonstrative before a noun for a named thing.
 _DEMONSTRATIVE_NP = re.compile(rf"\b(?:that|this|these|those)\s+(?:(?!(?:the|a|an)\b)[\w-]+\s+)?{NAMED_NOUNS}\b"
                                r"(?!\s+(?:that|which|who|whose|where)\b)", re.I)
@@ -105,116 +107,23 @@ class Reference:
     noun: str = ""
 
 
-def words(text: str) -> list[str]:
-    return _WORD.findall(text)  # the words and punctuation marks of ``text``
+#: An opening phrase or clause, up to its comma ("In his email,", "If an AI system is open source,").
+_OPENING = re.compile(r"^\W*[^,]{3,80},")
+_CONDITION = re.compile(r"^\W*(?:if|when|once|after|before|since|although|because)\b", re.I)
 
 
-def strip_opener(question: str) -> str:
-    """``question`` without a leading "And", "So", "But also" ... that adds no meaning."""
-    rest = question.strip()
-    while True:
-        m = re.match(r"^\W*(\w+)\W*\s+", rest)
-        if not m or m.group(1).lower() not in FOLLOW_UP_OPENERS:
-            return rest[:1].upper() + rest[1:] if rest else rest
-        rest = rest[m.end():]
-
-
-def name_runs(text: str) -> list[tuple[int, int]]:
-    """Spans of the names in ``text``: runs of the words ``asked_names`` accepts, joined by "of"
-    or "de" between two of them ("University of Washington")."""
-    names = set(asked_names(text))
-    spans: list[list[int]] = []
-    for m in re.finditer(r"[^\W_][\w.’'-]*", text):
-        token = m.group(0).rstrip(".’'-")
-        bare = token[:-2] if token.endswith(("’s", "'s")) else token
-        if bare in names and bare.lower() not in PERSON_NOUNS:  # "CEO of Hugging Face": a title of a name
-            end = m.start() + len(bare)
-            if spans and re.fullmatch(r"\s+(?:of|de)\s+|\s+", text[spans[-1][1]:m.start()]) \
-                    and text[spans[-1][1] - 2:spans[-1][1]] not in ("’s", "'s"):
-                spans[-1][1] = end
-            else:
-                spans.append([m.start(), end])
-    return [(s, e) for s, e in spans]
-
-
-def _capitalised(word: str) -> bool:
-    """A capital then lower-case letters of any script ("Clément"), maybe a hyphened second part
-    ("Kai-Fu", "Jean-luc")."""
-    first, _, second = word.partition("-")
-    return (len(first) >= 2 and first.isalpha() and first[0].isupper() and first[1:].islower()
-            and (not second or second.isalpha() and (second[1:] or second).islower()))
-
-
-def person_like(name: str, common_words: frozenset[str]) -> bool:
-    """Whether ``name`` reads as a person's name: two to four capitalised words, none of which
-    the corpus also writes as an ordinary lower-case word ("Robin Li" yes; "Hugging Face",
-    "Page One Ventures", "World Artificial Intelligence Conference", "Kling" no)."""
-    parts = name.split()
-    return 2 <= len(parts) <= 4 and all(_capitalised(p) and p.lower() not in common_words for p in parts)
-
-
-_NOUN = re.compile(rf"{NAMED_NOUNS}", re.I)
-_WH_PHRASE = re.compile(r"^\W*(?:(?:\w+\s+){0,2}?)(?:which|what)\s+((?:[\w.’'-]+\s+){0,5})", re.I)
-
-
-def wh_head(question: str) -> tuple[int, str]:
-    """(where the wh-phrase ends, its head noun) for "Which <words> <noun> ..." ("Which University
-    of Washington *professor* specializes ...": the last noun for a named thing among the five
-    words after which/what); (0, "") when the question has no such phrase."""
-    m = _WH_PHRASE.match(question)
-    if not m:
-        return 0, ""
-    end, head = 0, ""
-    for t in re.finditer(r"[\w.’'-]+", question[m.start(1):m.end(1)]):
-        if t.group(0).lower() in AUXILIARIES:
-            break
-        if _NOUN.fullmatch(t.group(0)):
-            end, head = m.start(1) + t.end(), t.group(0).lower()
-    return end, head
-
-
-def has_name(fragment: str) -> bool:
-    """Whether a fragment ("Kling", not "the author") names something (``asked_names``)."""
-    return bool(asked_names("x " + fragment))
-
-
-def asks_for_person(question: str) -> bool | None:
-    """True when the question asks for a person ("Who ...", "Which professor ..."), False when
-    it asks for a named thing ("Which company ...", "What is the name of ..."), None otherwise."""
-    noun = wh_head(question)[1] or (m.group(1).lower() if (m := FOCUS.search(question)) else "")
-    if noun:
-        return noun in PERSON_NOUNS or noun.rstrip("s") in PERSON_NOUNS
-    if re.search(r"^\W*(?:\w+\s+)?(?:who|whom)\b", question, re.I):
-        return True
-    return False if expected_type(question) == "name" else None
-
-
-def asks_for_several(question: str) -> bool:
-    """Whether a question asks for several things: two question words joined ("Who founded A and
-    who founded B?"), a plural wh-noun ("Which companies ...", "What roles ..."), "who are"."""
-    if len(re.findall(r"\b(?:who|what|which|when|where)\b", question, re.I)) >= 2:
-        return True
-    if re.search(r"\bwho\s+(?:are|were)\b", question, re.I):
-        return True
-    head = wh_head(question)[1]
-    if head and head.endswith("s") and not head.endswith("ss"):
-        return True
-    runs = name_runs(question)
-    if any(re.fullmatch(r",?\s+and\s+", question[a[1]:b[0]]) for a, b in zip(runs, runs[1:])):
-        return True
-    m = re.search(r"\b(?:which|what)\s+((?:[\w-]+\s+){0,3}?)([\w-]+)\s+(?:" + "|".join(AUXILIARIES) + r")\b",
-                  question, re.I)
-    return bool(m) and _plural_noun(m.group(2).lower())
-
-
-def _plural_noun(word: str) -> bool:
-    """Whether a lower-case ``word`` looks like a plural noun ("companies", "tests")."""
-    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) \
-        and bool(analyze(word)) and word not in AUXILIARIES
-
-
-def has_plural_noun(text: str) -> bool:  # a word of ``text`` looks like a plural noun
-    return any(_plural_noun(t.group(0).lower()) for t in re.finditer(r"[\w’'-]+", text))
+def _opening_gives(question: str, at: int, kind: str) -> bool:
+    """Whether the pronoun at ``at`` and what it stands for are on either side of an opening
+    phrase's comma: a name after it gives "his" inside it ("In his email, whom did Kai-Fu Lee
+    ...?"); a clause of condition or time brings in a noun for "it" after it ("If an AI system is
+    open source, can anyone change it?")."""
+    opening = _OPENING.match(question)
+    if opening is None:
+        return False
+    if at < opening.end():
+        return bool(name_runs(question[opening.end():]))
+    return kind in ("thing", "plural") and bool(_CONDITION.match(question)) \
+        and re.search(r"\b(?:the|a|an)\s+[\w-]+", opening.group(0), re.I) is not None
 
 
 def _intra(question: str, at: int, kind: str) -> bool:
@@ -236,18 +145,13 @@ def _intra(question: str, at: int, kind: str) -> bool:
     if kind in ("thing", "plural") and re.search(r"\b(?:the|a|an)\s+(?:[\w-]+\s+){0,2}?[\w-]+\b.*\b(?:before|after|when|"
                                                 r"while|because|since|until|once|if|although)\s*$", before, re.I):
         return True
-    # An opening phrase names "his" after it ("In his email, whom did Kai-Fu Lee ...?"), or a
-    # clause brings in "it" ("If an AI system is open source, can anyone change it?").
-    if (op := re.match(r"^\W*[^,]{3,80},", question)) and (
-            at < op.end() and name_runs(question[op.end():]) or at >= op.end() and kind in ("thing", "plural")
-            and re.match(r"^\W*(?:if|when|once|after|before|since|although|because)\b", question, re.I)
-            and re.search(r"\b(?:the|a|an)\s+[\w-]+", op.group(0), re.I)):
+    if _opening_gives(question, at, kind):
         return True
     for t in re.finditer(r"[\w’'-]+", before):
         word = t.group(0).lower()
-        if kind == "plural" and _plural_noun(word):
+        if kind == "plural" and plural_noun(word):
             return True
-        if kind in ("thing", "place") and _NOUN.fullmatch(word) and word not in PERSON_NOUNS:
+        if kind in ("thing", "place") and NAMED_NOUN.fullmatch(word) and word not in PERSON_NOUNS:
             return True
         if kind == "person" and (word in PERSON_NOUNS or word.rstrip("s") in PERSON_NOUNS):
             return True
@@ -319,6 +223,8 @@ def _compatible(mention: Mention, kind: str, noun: str = "", category=None) -> b
     if kind == "person" or not noun:
         return True
     said = category(mention.text) if category is not None else None
+    if said == "place" and (noun in ORG_NOUNS or noun in PRODUCT_NOUNS):
+        return False  # "that model" is not Shanghai
     if noun in ORG_NOUNS:
         return said != "product"
     if noun in PRODUCT_NOUNS:

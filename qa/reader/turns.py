@@ -16,20 +16,19 @@ from qa.errors import QuestionError
 from qa.lexicon.en import ORG_NOUNS, PERSON_NOUNS
 from qa.lexicon.terms import analyze
 from qa.reader.conversation import read_question
-from qa.reader.references import (
+from qa.reader.asking import (
     DATE_NAME,
-    Mention,
-    Reading,
-    Turn,
     asks_for_person,
     asks_for_several,
     name_runs,
     person_like,
     wh_head,
 )
+from qa.reader.references import Mention, Reading, Turn
 from qa.reader.highlight import PATTERNS, is_demonym
 from qa.reader.kinds import NAMED_NOUNS
 from qa.reader.names import question_names
+from qa.lexicon.words import english_words
 from qa.reader.spelling import common_words, corpus_names, truecase
 from qa.types import NOT_FOUND, Answer
 
@@ -37,6 +36,8 @@ from qa.types import NOT_FOUND, Answer
 MAX_TURNS_BACK = 3
 _CUE_BEFORE = re.compile(rf"({NAMED_NOUNS})\s+(?:(?:called|named|dubbed)\s+)?$", re.I)
 _CUE_AFTER = re.compile(rf"^,?\s+(?:a|an|the)?\s*(?:[\w’'-]+\s+){{0,2}}({NAMED_NOUNS})\b", re.I)
+#: "in" just before a name: a place ("in Shanghai").
+_IN = re.compile(r"\bin\s$")
 #: The text before a word that opens a sentence or a quotation.
 _OPENS = re.compile(r"(?:^|[.!?:;]\s+|[“\"(‘]\s*)$")
 
@@ -44,12 +45,12 @@ _OPENS = re.compile(r"(?:^|[.!?:;]\s+|[“\"(‘]\s*)$")
 def name_category(name: str, index, limit: int = 200) -> str | None:
     """What the corpus calls ``name``: "organisation" or "product" by the nouns written next to it
     ("a company called AIsphere", "the online chatbot ChatGPT", "PixVerse, an AI-powered
-    generator"), whichever is more frequent over its first ``limit`` mentions; None when no noun
-    for a named thing stands next to it. Cached with the loaded index."""
+    generator"), "place" by an "in" before it ("in Shanghai"), whichever is more frequent over its
+    first ``limit`` mentions; None when nothing tells. Cached with the loaded index."""
     cache = index.derived.get("conversation_categories", dict)
     if name in cache:
         return cache[name]
-    votes = {"organisation": 0, "product": 0}
+    votes = {"organisation": 0, "product": 0, "place": 0}
     seen = 0
     for doc in index.documents:
         at = doc.text.find(name)
@@ -58,11 +59,13 @@ def name_category(name: str, index, limit: int = 200) -> str | None:
             end = at + len(name)
             cue = _CUE_BEFORE.search(doc.text[max(0, at - 40):at]) or _CUE_AFTER.match(doc.text[end:end + 60])
             noun = cue.group(1).lower() if cue else ""
-            if noun and noun not in PERSON_NOUNS and noun.rstrip("s") not in PERSON_NOUNS:
+            if not cue and _IN.search(doc.text, max(0, at - 4), at):
+                votes["place"] += 1
+            elif noun and noun not in PERSON_NOUNS and noun.rstrip("s") not in PERSON_NOUNS:
                 votes["organisation" if noun in ORG_NOUNS or noun.rstrip("s") in ORG_NOUNS else "product"] += 1
             at = doc.text.find(name, end)
     best = max(votes, key=votes.get)
-    cache[name] = best if votes[best] > 0 and votes["organisation"] != votes["product"] else None
+    cache[name] = best if votes[best] > 0 and sorted(votes.values())[-2] != votes[best] else None
     return cache[name]
 
 
@@ -117,11 +120,15 @@ def _defines(question: str) -> bool:
     return len(runs) == 1 and runs[0] == (m.start(1), m.end(1))
 
 
-def answer_mention(question: str, answer: Answer, turn: int, common: frozenset[str]) -> tuple[Mention | None, str]:
+def answer_mention(question: str, answer: Answer, turn: int, common: frozenset[str],
+                   names: dict[str, str] | None = None) -> tuple[Mention | None, str]:
     """(the name ``answer`` answered ``question`` with, the answer's highlighted words): the name
     of the asked kind (a person for "Who ...", a thing for "Which company ...") in the cited
     answer, preferring the highlighted words, then a name the sentence calls by a noun ("a company
-    called AIsphere"), then the name closest to the question's words. (None, "") when it abstained."""
+    called AIsphere"), then the name closest to the question's words; for "What did 01.AI release?",
+    which says no kind, the one thing the answer names. (None, "") when it abstained or for a
+    question no name answers ("Why ...?"). ``names`` (``corpus_names``) tells an ordinary word opening a sentence ("Today, we explore
+    ...") from a name that opens one ("Meta released ...")."""
     if answer.abstained or not answer.citations:
         return None, ""
     cite = answer.citations[0]
@@ -129,8 +136,14 @@ def answer_mention(question: str, answer: Answer, turn: int, common: frozenset[s
     lo, hi = (cite.highlight[0] - cite.start, cite.highlight[1] - cite.start) if cite.highlight else (-1, -1)
     value = quote[lo:hi] if cite.highlight else ""
     wants = asks_for_person(question)
-    if wants is None or _defines(question):
+    if _defines(question):
         return None, value
+    # "What did 01.AI release ...?" asks for a thing without saying what kind: the answer's name
+    # is what it answered with only when the sentence names one thing besides the question's.
+    open_ended, things = wants is None, []
+    if open_ended and not re.match(r"\W*(?:\w+\s+)?(?:what|which)\b", question, re.I):
+        return None, value  # "Why ...?", "Did ...?": no name answers it
+    wants = bool(wants)
     q_terms = set(analyze(question))
     name_terms = set(analyze(" ".join(question_names(question))))
     asked = [(m.start(), bool(set(terms) & name_terms)) for m in re.finditer(r"\w+", quote)
@@ -138,7 +151,8 @@ def answer_mention(question: str, answer: Answer, turn: int, common: frozenset[s
     best = None
     for s, e in candidate_names(quote, question):
         name = quote[s:e]
-        if " " not in name and name.lower() in common and _OPENS.search(quote[:s]):
+        if " " not in name and _OPENS.search(quote[:s]) and (name.lower() in common or (
+                names is not None and name.lower() not in names and name.lower() in english_words())):
             continue  # an ordinary word capitalised as a sentence's or a quotation's first ("Initially")
         cue = _CUE_BEFORE.search(quote[max(0, s - 40):s]) or _CUE_AFTER.match(quote[e:e + 60])
         noun = (cue.group(1) if cue else "").lower()
@@ -146,8 +160,10 @@ def answer_mention(question: str, answer: Answer, turn: int, common: frozenset[s
         looks_person = person_like(name, common)
         # One word is a person's name only when a person is asked for and nothing says otherwise:
         # a noun for a thing ("a company called AIsphere") or a preposition of place ("in Beijing").
-        person = looks_person or (len(name.split()) == 1 and bool(wants) and not (cue and not cue_person)
-                                  and not re.search(r"\b(?:in|at|from|to|of|near)\s+$", quote[max(0, s - 6):s], re.I))
+        placed = re.search(r"\b(?:in|at|from|to|of|near)\s+$", quote[max(0, s - 6):s], re.I)
+        person = looks_person or (len(name.split()) == 1 and wants and not (cue and not cue_person) and not placed)
+        if not looks_person and not placed and not cue_person and re.search(r"[^\W\d_]", name):
+            things.append(name)
         # Closeness to the words of the question, the names it uses first ("owner of TikTok").
         near = (min((abs(a - s) for a, named in asked if named), default=10 ** 6),
                 min((abs(a - s) for a, _ in asked), default=10 ** 6))
@@ -155,9 +171,11 @@ def answer_mention(question: str, answer: Answer, turn: int, common: frozenset[s
                -near[0], -near[1])
         if best is None or key > best[0]:
             best = (key, name, person, noun)
-    if best is None:
+    if best is None or (open_ended and len(things) != 1):
         return None, value
-    org = not best[2] and wh_head(question)[1] in ORG_NOUNS
+    # What answers "Which company ...?", or "Who ...?" with no person's name ("Who launched Sora?"
+    # "OpenAI"), is an organisation: "they" may stand for it.
+    org = not best[2] and (wh_head(question)[1] in ORG_NOUNS or bool(re.match(r"\W*who\b", question, re.I)))
     return Mention(best[1], best[2], turn, org), value
 
 
@@ -165,10 +183,15 @@ def make_turn(index: int, answer: Answer, common: frozenset[str], names: dict[st
     """The ``Turn`` of history item ``index``, answered by ``answer``; names its question typed in
     lower case are read as the corpus writes them (``names``: ``corpus_names``)."""
     asked = truecase(answer.question_used or answer.question, names or {})
-    mention, value = answer_mention(asked, answer, index, common)
+    # Read with the question before it ("Which startup ...? Who started that one?"), the turn still
+    # asked what its own words ask: a person, one thing.
+    together = answer.context_turn is not None and asked != answer.question \
+        and (answer.question_used or "").endswith(answer.question.strip())
+    own = truecase(answer.question, names or {}) if together else asked
+    mention, value = answer_mention(own, answer, index, common, names)
     names = tuple(Mention(name, person_like(name, common), index)
                   for name in dict.fromkeys(asked[s:e] for s, e in name_runs(asked)) if not DATE_NAME.fullmatch(name))
-    return Turn(index, asked, mention, value, names, asks_for_several(asked))
+    return Turn(index, asked, mention, value, names, asks_for_several(own))
 
 
 class _Turns:
