@@ -86,6 +86,10 @@ class ExtractConfig:
     #: that name their subject (articles, reports); a corpus of short fragments that leave it
     #: implicit may want it off.
     require_named_document: bool = True
+    #: The question compares two named things ("Which has more users, Kling or Sora?", "Is 01.AI
+    #: valued higher than AIsphere?") and the answer sentence does not speak of both: it cannot
+    #: state the comparison. Measured in docs/evaluation.md ("A gate for comparisons").
+    gate_comparison_unstated: bool = True
 
 
 @dataclass(frozen=True)

@@ -570,3 +570,26 @@ def test_a_place_is_no_model_or_company():
                    names=[("01.AI", False), ("Shanghai", False)])
     got = read_question("What's the full name of that model?", [earlier], COMMON, category)[0]
     assert got.problem and "Shanghai" not in got.question
+
+
+@pytest.mark.parametrize("question, names", [
+    ("Which has more users, Kling or Sora?", ("Kling", "Sora")),
+    ("Is 01.AI valued higher than AIsphere?", ("01.AI", "AIsphere")),
+    ("01.AI vs AIsphere valuation which is higher", ("01.AI", "AIsphere")),
+    ("Which government spends more on AI, China's or America's?", ("China", "America")),
+    ("Was AIsphere founded in Beijing or Shanghai?", ()),           # a choice, not a comparison
+    ("Who translated the piece saying China shares more than America?", ()),  # asks for a person
+    ("Who founded AIsphere?", ()),
+])
+def test_the_names_a_question_compares(question, names):
+    from qa.reader.asking import compared_names
+
+    assert compared_names(question) == names
+
+
+def test_a_sentence_speaks_of_a_name_whole_by_its_last_word_or_its_initials():
+    from qa.reader.asking import speaks_of
+
+    text = "Nicholson, an investor, said the U.S. leads."
+    assert speaks_of(text, "Chris Nicholson") and speaks_of(text, "Nicholson") and speaks_of(text, "United States")
+    assert not speaks_of(text, "China") and not speaks_of("Kingston is far.", "Kling")

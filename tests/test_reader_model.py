@@ -235,6 +235,9 @@ def _ask(index_dir, embedder, question, **gates):
 GATE_CASES = [
     ("Which robots has Tencent built for Acme Robotics?", "gate_unknown_names", "never mentions 'Tencent'"),
     ("What percentage of car factories use Acme robot arms?", "gate_kind_unstated", "asks for a percentage"),
+    ("Which grows more tomatoes, Acme Robotics or Berlin?", "gate_comparison_unstated", "cannot state the comparison"),
+    # Names typed in lower case are compared as the corpus writes them.
+    ("which sells more garden tools, acme robotics or jane smith?", "gate_comparison_unstated", "compares Acme Robotics"),
 ]
 
 

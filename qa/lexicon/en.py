@@ -79,3 +79,10 @@ system software chip engine""".split())
 #: ("When was the company founded?"); not nouns for documents or their authors ("the newsletter",
 #: "the author"), which a question uses about the corpus itself.
 DEFINITE_NOUNS = "company|firm|startup|start-up|model|tool|generator|chatbot|app|platform|product|lab"
+
+#: Words that compare two things ("Which has more users, Kling or Sora?", "Is 01.AI valued higher
+#: than AIsphere?"): a question with one of them and two names set side by side asks for a
+#: comparison, which a sentence states only by speaking of both.
+COMPARATIVES = frozenset("""more less fewer better worse bigger larger smaller higher lower faster slower cheaper
+dearer older newer younger earlier later longer shorter stronger weaker stricter looser richer poorer greater
+ahead behind superior inferior outperform outperforms beat beats""".split())

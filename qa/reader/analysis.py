@@ -13,6 +13,7 @@ from typing import Sequence
 from qa.index.lexical import document_frequencies
 from qa.index.vocabulary import index_vocabulary
 from qa.lexicon.terms import analyze
+from qa.reader.asking import compared_names
 from qa.reader.kinds import (
     asked_role,
     asks_for_code,
@@ -32,6 +33,7 @@ from qa.reader.names import (
 )
 from qa.reader.naming import asked_class
 from qa.reader.scoring import term_weights
+from qa.reader.spelling import corpus_names, truecase
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class QuestionAnalysis:
     name_terms: frozenset[str] = frozenset()
     #: The question is about code or program output (which then may answer it).
     asks_code: bool = False
+    #: The two names the question compares ("Which has more users, Kling or Sora?"), if any.
+    compared: tuple[str, ...] = ()
 
     @property
     def term_weights(self) -> dict[str, float]:
@@ -120,4 +124,5 @@ def analyze_question(question: str, index, read: Sequence[str], asked: str | Non
         unseen=unseen,
         name_terms=name_terms,
         asks_code=asks_for_code(question),
+        compared=compared_names(truecase(question, corpus_names(index))),
     )

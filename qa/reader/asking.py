@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from qa.lexicon.en import AUXILIARIES, FOLLOW_UP_OPENERS, MONTHS, PERSON_NOUNS, WEEKDAY
+from qa.lexicon.en import AUXILIARIES, COMPARATIVES, FOLLOW_UP_OPENERS, MONTHS, PERSON_NOUNS, WEEKDAY
 from qa.lexicon.terms import analyze
 from qa.reader.kinds import FOCUS, NAMED_NOUNS, expected_type
 from qa.reader.names import asked_names
@@ -132,3 +132,40 @@ def plural_noun(word: str) -> bool:
 def has_plural_noun(text: str) -> bool:  # a word of ``text`` looks like a plural noun
     return any(plural_noun(t.group(0).lower()) for t in re.finditer(r"[\w’'-]+", text))
 
+
+
+#: Between two names set side by side as alternatives: "Kling or Sora", "China's or America's",
+#: "01.AI vs AIsphere".
+_ALTERNATIVE = re.compile(r"(?:['’]s)?,?\s+(?:or|vs\.?|versus)\s+(?:the\s+)?", re.I)
+
+
+def compared_names(question: str) -> tuple[str, ...]:
+    """The two names a question compares ("Which has more users, Kling or Sora?" -> Kling, Sora;
+    "Is 01.AI valued higher than AIsphere?"); () when it compares none. Two names joined by "vs",
+    or by "or" in a question with a comparative word (``COMPARATIVES``), or the only two names of a
+    yes-or-no question with a comparative word between them and "than" before the second (not
+    "Who translated the piece saying China shares more than America?", which asks for a person).
+    Names in lower case are not seen: ``truecase`` the question first."""
+    runs = name_runs(question)
+    comparative = any(w.lower() in COMPARATIVES for w in re.findall(r"[\w-]+", question))
+    for (a, b), (c, d) in zip(runs, runs[1:]):
+        gap = _ALTERNATIVE.fullmatch(question[b:c])
+        if gap and (comparative or not re.search(r"\bor\b", gap.group(0), re.I)):
+            return question[a:b], question[c:d]
+    asks_whether = (m := re.match(r"\W*(\w+)", question)) is not None and m.group(1).lower() in AUXILIARIES
+    if asks_whether and len(runs) == 2 and re.search(r"\bthan\s+(?:the\s+)?$", question[:runs[1][0]], re.I) \
+            and any(w.lower() in COMPARATIVES for w in re.findall(r"[\w-]+", question[runs[0][1]:runs[1][0]])):
+        return question[runs[0][0]:runs[0][1]], question[runs[1][0]:runs[1][1]]
+    return ()
+
+
+def speaks_of(text: str, name: str) -> bool:
+    """Whether ``text`` names ``name``: whole, by its last word ("Nicholson" for "Chris
+    Nicholson") or by its initials ("U.S." for "United States"); case and periods aside."""
+    words = set(re.findall(r"\w+", text.replace(".", "").casefold()))
+    parts = re.findall(r"\w+", name.replace(".", "").casefold())
+    if not parts:
+        return False
+    whole = " ".join(parts)
+    flat = " ".join(re.findall(r"\w+", text.replace(".", "").casefold()))
+    return f" {whole} " in f" {flat} " or (len(parts) > 1 and (parts[-1] in words or "".join(p[0] for p in parts) in words))

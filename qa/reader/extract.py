@@ -18,6 +18,7 @@ import numpy as np
 from qa.config import ExtractConfig
 from qa.index.vocabulary import index_vocabulary
 from qa.reader.analysis import QuestionAnalysis, analyze_question
+from qa.reader.asking import speaks_of
 from qa.reader.candidate import Candidate
 from qa.reader.context import cite
 from qa.reader.corroborate import (
@@ -163,6 +164,12 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
     if p < threshold:
         return abstain(*_why_unanswerable(analysis, index, spans, candidates, alternatives, p, threshold))
     start, end = spans.span(best)
+    if analysis.compared and config.gate_comparison_unstated:
+        said = index.document(best.doc_id).text[start:end]
+        unsaid = [name for name in analysis.compared if not speaks_of(said, name)]
+        if unsaid:
+            return abstain(f"the question compares {' and '.join(analysis.compared)}; the best sentence read "
+                           f"does not speak of {' or '.join(unsaid)}, so it cannot state the comparison")
     answer = (cite(index, best.doc_id, start, end, best.score, "answer", asked),)
     corroborating = _corroboration(index, best, answer[0], candidates, config, query_vector, analysis, allowed)
     if analysis.value_kind in QUANTITIES:
