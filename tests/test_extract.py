@@ -182,6 +182,8 @@ def test_questions_about_names_the_corpus_never_uses_abstain(hash_index, hash_em
     assert unknown_names("DeepSeek: what did it release?", vocab) == ["DeepSeek"]
     assert unknown_names("Describe Kling's videos", vocab) == []  # ordinary first word
     assert unknown_names("When did Zhipu release GLM-4?", vocab) == ["Zhipu", "GLM-4"]
+    # A month or a weekday names a time ("the February piece": a document's date), not a thing.
+    assert unknown_names("Per the February piece, what did Kling do on Monday?", vocab) == []
     # Another form of a name the corpus uses is not unknown: "America" where it says "American".
     peoples = {"american", "chines", "japanes", "deep", "ai"}
     assert unknown_names("Which firms are catching up with America in AI?", peoples) == []
@@ -710,6 +712,7 @@ def test_who_holds_a_role_no_sentence_names_is_not_in_the_corpus(tmp_path, hash_
     ("How much did a 1/2 minute commercial cost?", []),
     ("Which US newspaper reported that Chinese firms are catching up?", []),
     ("how many users does kling have", []),  # lower case: no name is read
+    ("What did the February article say about Kling?", ["Kling"]),  # a month is a time
 ])
 def test_the_names_a_question_is_about(question, names):
     assert asked_names(question) == names

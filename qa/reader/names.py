@@ -10,6 +10,7 @@ from difflib import SequenceMatcher
 from typing import Sequence
 
 from qa.index.vocabulary import Vocabulary
+from qa.lexicon.en import MONTHS, WEEKDAY
 from qa.lexicon.terms import analyze
 from qa.reader.highlight import is_demonym
 from qa.reader.kinds import counted_words
@@ -74,6 +75,10 @@ def without_document_references(question: str) -> str:
     conference held?"."""
     return " ".join(_DOCUMENT_REFERENCE.sub(" ", question).split())
 
+#: A month or a weekday.
+_DATE_WORD = re.compile(rf"{MONTHS}|{WEEKDAY}", re.I)
+
+
 def unknown_names(question: str, vocabulary, texts: Sequence[str] = ()) -> list[str]:
     """Names in the question (capitalised or alphanumeric words) that the corpus never uses.
 
@@ -91,6 +96,8 @@ def unknown_names(question: str, vocabulary, texts: Sequence[str] = ()) -> list[
     out = []
     for token in question_names(question):
         terms = analyze(token)
+        if _DATE_WORD.fullmatch(token):
+            continue  # "the February piece": a month names a time, not something the corpus must know
         if terms and all(t not in vocabulary and vocabulary.variant(t) is None for t in terms):
             if not (_acronym(token) and spelled_out(token, texts)):
                 out.append(token)
@@ -98,10 +105,11 @@ def unknown_names(question: str, vocabulary, texts: Sequence[str] = ()) -> list[
 
 def asked_names(question: str) -> list[str]:
     """The names of ``question_names`` that say what the question is about: not a number ("1/2
-    minute"), an adjective of nationality ("American") or a two-letter abbreviation ("US", "TV",
-    "AI"), which a text may well leave unsaid or write otherwise."""
+    minute"), a month or a weekday ("the February piece"), an adjective of nationality
+    ("American") or a two-letter abbreviation ("US", "TV", "AI"), which a text may well leave
+    unsaid or write otherwise."""
     return [n for n in question_names(question)
-            if re.search(r"[^\W\d_]", n) and analyze(n) and not is_demonym(n)
+            if re.search(r"[^\W\d_]", n) and analyze(n) and not is_demonym(n) and not _DATE_WORD.fullmatch(n)
             and not (len(n.replace(".", "")) <= 2 and n.replace(".", "").isupper())]
 
 def unmentioned(names: Sequence[str], text: str, terms: frozenset[str] | None = None) -> list[str]:
