@@ -593,3 +593,26 @@ def test_a_sentence_speaks_of_a_name_whole_by_its_last_word_or_its_initials():
     text = "Nicholson, an investor, said the U.S. leads."
     assert speaks_of(text, "Chris Nicholson") and speaks_of(text, "Nicholson") and speaks_of(text, "United States")
     assert not speaks_of(text, "China") and not speaks_of("Kingston is far.", "Kling")
+
+
+def test_a_quoted_title_is_one_name_and_no_head_of_the_question():
+    from qa.reader.asking import name_runs, wh_head
+
+    q = "Which outlet published 'Chinese Tech Companies Accelerate A.I. Development'?"
+    assert [q[s:e] for s, e in name_runs(q)] == ["Chinese Tech Companies Accelerate A.I. Development"]
+    assert wh_head(q)[1] == "outlet" and not asks_for_several(q)  # not the title's "Companies"
+    apostrophes = "What's China's stake in Kai-Fu Lee's firm?"  # no quotation marks
+    assert [apostrophes[s:e] for s, e in name_runs(apostrophes)] == ["China", "Kai-Fu Lee"]
+    made = make_turn(0, cited(q, "ICARO Media Group published the piece on open source."), COMMON)
+    assert read("According to that outlet, what does it still take?", made)[0].question.startswith(
+        "According to ICARO Media Group")
+
+
+def test_it_is_not_a_place_when_the_earlier_question_names_something_else():
+    category = {"China": "place", "ICARO": "organisation"}.get
+    earlier = turn("According to ICARO, what debate is there in China?", None,
+                   names=[("ICARO", False), ("China", False)])
+    assert read_question("What does it conclude?", [earlier], COMMON, category)[0].question == \
+        "What does ICARO conclude?"
+    # Without anything telling what the names are, it is still not clear which one is meant.
+    assert read_question("What does it conclude?", [earlier], COMMON)[0].problem

@@ -49,7 +49,17 @@ def name_runs(text: str) -> list[tuple[int, int]]:
                 spans[-1][1] = end
             else:
                 spans.append([m.start(), end])
-    return [(s, e) for s, e in spans]
+    # A quoted title is the name of one work: "'Chinese Tech Companies Accelerate A.I. Development'".
+    for q in _QUOTED.finditer(text):
+        inside = [span for span in spans if q.start(1) <= span[0] and span[1] <= q.end(1)]
+        if inside:
+            spans = [span for span in spans if span not in inside] + [[q.start(1), q.end(1)]]
+    return sorted((s, e) for s, e in spans)
+
+
+#: A title in quotation marks: opened after a space or at the start, closed before a space, a
+#: punctuation mark or the end (an apostrophe inside a word is no quotation mark).
+_QUOTED = re.compile(r"(?:^|(?<=[\s(]))['‘\"“]([A-Z][^'’\"”]{2,}?)['’\"”](?=[\s?.,:;!)]|$)")
 
 
 def _capitalised(word: str) -> bool:
@@ -80,7 +90,8 @@ def wh_head(question: str) -> tuple[int, str]:
     if not m:
         return 0, ""
     end, head = 0, ""
-    for t in re.finditer(r"[\w.’'-]+", question[m.start(1):m.end(1)]):
+    phrase = re.split(r"(?:^|\s)['‘\"“]", question[m.start(1):m.end(1)])[0]  # a quoted title is no head
+    for t in re.finditer(r"[\w.’'-]+", phrase):
         if t.group(0).lower() in AUXILIARIES:
             break
         if NAMED_NOUN.fullmatch(t.group(0)):

@@ -251,6 +251,10 @@ def antecedent(kind: str, turns: list[Turn], taken: Collection[str] = (), noun: 
             continue
         want = "thing" if kind == "place" else kind
         named = [m for m in turn.names if _compatible(m, want, noun, category) and m.text not in taken]
+        if kind == "thing" and len(named) > 1 and category is not None:
+            # "In its closing thoughts" after a question about the ICARO article and a debate "in
+            # China": a place is the setting, what the question was about is the other name.
+            named = [m for m in named if category(m.text) != "place"] or named
         if turn.plural and (named or turn.answer is not None):
             options = tuple(dict.fromkeys(m.text for m in named))
             return Reading("", turn.index, "the earlier question asked about several", options)
