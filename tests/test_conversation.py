@@ -616,3 +616,37 @@ def test_it_is_not_a_place_when_the_earlier_question_names_something_else():
         "What does ICARO conclude?"
     # Without anything telling what the names are, it is still not clear which one is meant.
     assert read_question("What does it conclude?", [earlier], COMMON)[0].problem
+
+
+def test_a_definite_description_of_what_the_last_turn_spoke_of_reads_with_it_when_alone_it_is_not_answered():
+    history = ["What was happening to Chinese firms when ChatGPT launched?"]
+    question = "What kind of activity did the crackdown put a damper on?"
+    together = f"{history[0]} {question}"
+
+    def asking(alone_answered, together_confidence=0.8):
+        asked = []
+
+        def ask(q, earlier):
+            asked.append(q)
+            if q == history[0]:
+                return cited(q, "Firms were hurt by a crackdown from Beijing that discouraged open experiments.")
+            if q == question and not alone_answered:
+                return Answer(q, "The corpus does not say.", True, (), confidence=0.05, question_used=q)
+            return replace(cited(q, "The crackdown discouraged experiments with chatbots."), confidence=together_confidence)
+        return ask, asked
+
+    ask, asked = asking(alone_answered=False)
+    got = answer_in_context(question, history, _Index(), ask)
+    assert (got.question_used, got.context_turn) == (together, 0) and not got.abstained
+    # Answered on its own, it stands on its own; read together without confidence, it abstains as alone.
+    ask, asked = asking(alone_answered=True)
+    got = answer_in_context(question, history, _Index(), ask)
+    assert (got.question_used, got.context_turn, got.abstained) == (question, None, False) and together not in asked
+    ask, asked = asking(alone_answered=False, together_confidence=0.3)
+    got = answer_in_context(question, history, _Index(), ask)
+    assert got.abstained and got.question_used == question
+    # A description of something the last turn never spoke of, or "now that its ...", is no reference.
+    for other in ("What kind of activity did the regulation put a damper on?",
+                  "How many countries can use Kling now that its open worldwide?"):
+        ask, asked = asking(alone_answered=False)
+        assert answer_in_context(other, history, _Index(), ask) is None and together not in asked

@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 
 from qa.errors import QuestionError
 from qa.lexicon.en import ORG_NOUNS, PERSON_NOUNS
-from qa.lexicon.terms import analyze
+from qa.lexicon.terms import analyze, stopwords
 from qa.reader.conversation import read_question
 from qa.reader.asking import (
     DATE_NAME,
@@ -201,6 +201,15 @@ class _Turns:
                  names: dict[str, str] | None = None):
         self._history, self._ask, self._common, self._names = list(history), ask, common, names or {}
         self._made: dict[int, Turn] = {}
+        self._answers: dict[int, Answer] = {}
+
+    def answered(self, i: int) -> Answer:
+        """The answer of the ``i``-th latest turn (given, or asked now)."""
+        at = len(self._history) - 1 - i
+        if at not in self._answers:
+            item = self._history[at]
+            self._answers[at] = item if isinstance(item, Answer) else self._ask(item, self._history[:at])
+        return self._answers[at]
 
     def __len__(self) -> int:
         return min(len(self._history), MAX_TURNS_BACK)
@@ -210,9 +219,7 @@ class _Turns:
             raise IndexError(i)
         at = len(self._history) - 1 - i
         if at not in self._made:
-            item = self._history[at]
-            answered = item if isinstance(item, Answer) else self._ask(item, self._history[:at])
-            self._made[at] = make_turn(at, answered, self._common, self._names)
+            self._made[at] = make_turn(at, self.answered(i), self._common, self._names)
         return self._made[at]
 
     def __iter__(self):
@@ -271,6 +278,36 @@ def _understood(got: Answer, question: str, reading: Reading) -> Answer:
                    reason=f"Understood as: {reading.question} {got.reason}".strip())
 
 
+#: "the crackdown", "those rules", "that approach": a definite description, its last word the noun.
+_DEFINITE = re.compile(r"\b(?:the|that|this|those|these)\s+(?:[a-z][\w-]*\s+){0,2}?([a-z][\w-]{3,})\b(?!\s+of\b)")
+
+
+def _refers_back(question: str, turns: _Turns) -> bool:
+    """Whether a definite description of ``question`` ("What did the crackdown discourage?") names
+    something only the latest turn spoke of: its noun is a word of that turn's question or answer
+    and of no other part of this question."""
+    stop = stopwords()
+    nouns = {t for m in _DEFINITE.finditer(question) if m.group(0).split()[1].lower() not in stop
+             for t in analyze(m.group(1))}  # not "now that its ...": a conjunction, then a pronoun
+    if not nouns:
+        return False
+    earlier = turns.answered(0)
+    said = set(analyze(f"{_latest_question(turns._history)} {'' if earlier.abstained else earlier.text}"))
+    return bool(nouns & said)
+
+
+def _bridged(question: str, together: Reading, turns: _Turns, ask: Callable[[str, list], Answer]) -> Answer | None:
+    """``question`` answered on its own, or, when the corpus does not answer it so, read with the
+    previous question whose turn its definite description points back at."""
+    alone = _asked(ask, Reading(question))
+    if alone is None or not alone.abstained:
+        return None if alone is None else _understood(alone, question, Reading(question))
+    got = _asked(ask, together)
+    if got is not None and not got.abstained and got.confidence >= SETTLED:
+        return _understood(got, question, together)
+    return _understood(alone, question, Reading(question))
+
+
 def _says_enough(question: str, cased: str, terms: int) -> bool:
     """Whether ``question`` has more than ``terms`` content terms or names something; a name typed
     in lower case counts (``cased`` is it ``truecase``d: "kling fps" -> "Kling fps", which
@@ -287,13 +324,14 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[[st
     one answered with the most confidence is kept; a reading answered with less than ``SETTLED``
     is compared with the previous question and this one read together, and with this one alone; a
     fragment the rules read as standing alone is read with the previous question when that is
-    answered. A reference no turn settles gives an abstention whose ``reason`` says what is unclear
+    answered; so is a question whose definite description names what only the latest turn spoke
+    of ("the crackdown"), when alone the corpus does not answer it and together the reader is sure. A reference no turn settles gives an abstention whose ``reason`` says what is unclear
     and whose ``choices`` name the candidates: it is asked back, never replaced by a plainer reading.
     """
     common, names = common_words(index), corpus_names(index)
     cased = truecase(question, names)
-    readings = read_question(cased, _Turns(history, ask, common, names), common,
-                             category=lambda name: name_category(name, index))
+    turns = _Turns(history, ask, common, names)
+    readings = read_question(cased, turns, common, category=lambda name: name_category(name, index))
     first = readings[0]
     together = Reading(f"{_latest_question(history).rstrip()} {question.strip()}", len(history) - 1)
     if first.problem:
@@ -310,7 +348,7 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[[st
                       question_used=question, context_turn=first.turn, choices=first.choices)
     if first.turn is None:
         if _says_enough(question, cased, FRAGMENT_TERMS):
-            return None
+            return _bridged(question, together, turns, ask) if _refers_back(question, turns) else None
         # A fragment cannot stand alone: read with the previous question when that is answered.
         got = _asked(ask, together)
         return None if got is None or got.abstained else _understood(got, question, together)
