@@ -284,8 +284,7 @@ _DEFINITE = re.compile(r"\b(?:the|that|this|those|these)\s+(?:[a-z][\w-]*\s+){0,
 
 def _refers_back(question: str, turns: _Turns) -> bool:
     """Whether a definite description of ``question`` ("What did the crackdown discourage?") names
-    something only the latest turn spoke of: its noun is a word of that turn's question or answer
-    and of no other part of this question."""
+    something the latest turn spoke of: its noun is a word of that turn's question or answer."""
     stop = stopwords()
     nouns = {t for m in _DEFINITE.finditer(question) if m.group(0).split()[1].lower() not in stop
              for t in analyze(m.group(1))}  # not "now that its ...": a conjunction, then a pronoun
@@ -324,8 +323,8 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[[st
     one answered with the most confidence is kept; a reading answered with less than ``SETTLED``
     is compared with the previous question and this one read together, and with this one alone; a
     fragment the rules read as standing alone is read with the previous question when that is
-    answered; so is a question whose definite description names what only the latest turn spoke
-    of ("the crackdown"), when alone the corpus does not answer it and together the reader is sure. A reference no turn settles gives an abstention whose ``reason`` says what is unclear
+    answered; so is a question whose definite description names what the latest turn spoke of
+    ("the crackdown"), when alone the corpus does not answer it and together the reader is sure. A reference no turn settles gives an abstention whose ``reason`` says what is unclear
     and whose ``choices`` name the candidates: it is asked back, never replaced by a plainer reading.
     """
     common, names = common_words(index), corpus_names(index)
