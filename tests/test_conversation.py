@@ -650,3 +650,11 @@ def test_a_definite_description_of_what_the_last_turn_spoke_of_reads_with_it_whe
                   "How many countries can use Kling now that its open worldwide?"):
         ask, asked = asking(alone_answered=False)
         assert answer_in_context(other, history, _Index(), ask) is None and together not in asked
+
+
+def test_a_question_for_a_place_answers_with_the_name_the_sentence_puts_after_in():
+    a = cited("Which country did the AI boom begin in?",
+              "The AI boom began in the United States with the release of ChatGPT in late 2022.")
+    assert answer_mention(a.question, a, 0, COMMON)[0] == Mention("United States", False, 0)
+    earlier = make_turn(0, a, COMMON)
+    assert read("Is it still ahead in research?", earlier)[0].question == "Is United States still ahead in research?"

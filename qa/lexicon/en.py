@@ -53,6 +53,8 @@ PLURAL_PRONOUNS = frozenset("they them their theirs themselves".split())
 POSSESSIVE_PRONOUNS = frozenset("his her its their".split())
 #: "there" stands for a place or an organisation ("a former executive there" -> "at Baidu").
 PLACE_PRONOUNS = frozenset({"there"})
+#: Nouns for a place a "Which ... ?" question may ask for ("Which country did the boom begin in?").
+PLACE_NOUNS = frozenset("country countries city cities region regions nation nations province state place".split())
 #: Nouns for people among the nouns a "which/what <noun>" question asks about ("Which Stanford
 #: *professor* ...?" asks for a person; "Which *company* ...?" for a thing).
 PERSON_NOUNS = frozenset("""person people executive ceo founder co-founder cofounder professor investor leader

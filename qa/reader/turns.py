@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Callable, Sequence
 
 from qa.errors import QuestionError
-from qa.lexicon.en import ORG_NOUNS, PERSON_NOUNS
+from qa.lexicon.en import ORG_NOUNS, PERSON_NOUNS, PLACE_NOUNS
 from qa.lexicon.terms import analyze, stopwords
 from qa.reader.conversation import read_question
 from qa.reader.asking import (
@@ -148,6 +148,8 @@ def answer_mention(question: str, answer: Answer, turn: int, common: frozenset[s
     name_terms = set(analyze(" ".join(question_names(question))))
     asked = [(m.start(), bool(set(terms) & name_terms)) for m in re.finditer(r"\w+", quote)
              if set(terms := analyze(m.group(0))) & q_terms]
+    # "Which country ...?" asks for a place: a name the sentence puts after "in", "from" ....
+    wants_place = wh_head(question)[1] in PLACE_NOUNS
     best = None
     for s, e in candidate_names(quote, question):
         name = quote[s:e]
@@ -167,8 +169,10 @@ def answer_mention(question: str, answer: Answer, turn: int, common: frozenset[s
         # Closeness to the words of the question, the names it uses first ("owner of TikTok").
         near = (min((abs(a - s) for a, named in asked if named), default=10 ** 6),
                 min((abs(a - s) for a, _ in asked), default=10 ** 6))
-        key = (person == wants, looks_person == wants, bool(cue) and cue_person == wants, lo < e and s < hi,
-               -near[0], -near[1])
+        at_place = bool(re.search(r"\b(?:in|at|from|to|near)\s+(?:the\s+)?$", quote[max(0, s - 10):s], re.I))
+        person = person and not (wants_place and at_place)  # "in the United States" names no one
+        key = (at_place or not wants_place, person == wants, looks_person == wants,
+               bool(cue) and cue_person == wants, lo < e and s < hi, -near[0], -near[1])
         if best is None or key > best[0]:
             best = (key, name, person, noun)
     if best is None or (open_ended and len(things) != 1):
