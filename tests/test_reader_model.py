@@ -329,3 +329,16 @@ def test_the_answer_is_the_best_sentence_that_states_the_kind_asked(tmp_path, ha
     assert top.startswith("Acme Robotics opened")  # the closest sentence states no sum
     result = answer(question, index_dir=tmp_path / "i", embedder=hash_embedder, threshold=0.0)
     assert not result.abstained and "US$40 million" in result.text
+
+
+def test_the_corpus_spelling_table_is_built_only_for_a_question_that_may_compare(tmp_path, hash_embedder):
+    """``corpus_names`` reads every document once: a question with no word that compares
+    ("more", "vs", ...) never pays for it."""
+    corpus = make_corpus(tmp_path / "c", DOCS)
+    build_index(corpus, tmp_path / "i", embedder=hash_embedder)
+    index = get_index(tmp_path / "i", hash_embedder.name)
+    answer("When was Acme Robotics founded?", index_dir=tmp_path / "i", embedder=hash_embedder)
+    assert "conversation_names" not in index.derived._values
+    answer("Which sells more garden tools, acme robotics or jane smith?", index_dir=tmp_path / "i",
+           embedder=hash_embedder)
+    assert "conversation_names" in index.derived._values

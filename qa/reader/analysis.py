@@ -7,11 +7,13 @@ and reason: what it asks for, what it is about, and which of its words the corpu
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
 from qa.index.lexical import document_frequencies
 from qa.index.vocabulary import index_vocabulary
+from qa.lexicon.en import COMPARATIVES
 from qa.lexicon.terms import analyze
 from qa.reader.asking import compared_names
 from qa.reader.kinds import (
@@ -83,6 +85,16 @@ class QuestionAnalysis:
         return self.value_kind is not None or self.role is not None
 
 
+def _compared(question: str, index) -> tuple[str, ...]:
+    """The two names ``question`` compares (``compared_names``), read with the corpus's spelling of
+    its names; the spelling table (``corpus_names``, built once per index) only for a question
+    with a word that may compare ("more", "vs", ...)."""
+    words = {w.lower() for w in re.findall(r"[\w-]+", question)}
+    if not words & (COMPARATIVES | {"vs", "versus"}):
+        return ()
+    return compared_names(truecase(question, corpus_names(index)))
+
+
 def analyze_question(question: str, index, read: Sequence[str], asked: str | None = None) -> QuestionAnalysis:
     """The analysis of ``question`` against ``index``, given the texts of the passages ``read``.
 
@@ -124,5 +136,5 @@ def analyze_question(question: str, index, read: Sequence[str], asked: str | Non
         unseen=unseen,
         name_terms=name_terms,
         asks_code=asks_for_code(question),
-        compared=compared_names(truecase(question, corpus_names(index))),
+        compared=_compared(question, index),
     )
