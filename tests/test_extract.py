@@ -776,3 +776,25 @@ def test_a_short_verb_is_found_at_the_start_of_longer_forms():
 ])
 def test_words_pointing_at_the_corpus_itself_are_not_scored(question, scored):
     assert without_document_references(question) == scored
+
+
+def test_a_lead_ending_with_a_colon_is_cited_with_the_list_it_introduces(tmp_path, hash_embedder):
+    from qa.index.cache import get_index
+    from qa.reader.candidate import Candidate
+    from qa.reader.context import with_context
+
+    text = ("Tips for gardeners\n\nWater early and often in summer. Practical tips for growing tomatoes:\n\n"
+            "  1. Plant them in full sun.\n\n  2. Water them every morning.\n\n"
+            "Tomatoes came to Europe in the sixteenth century.\n")
+    build_index(make_corpus(tmp_path / "c", {"doc.txt": text}), tmp_path / "i", embedder=hash_embedder)
+    index = get_index(tmp_path / "i", hash_embedder.name)
+    spans = {text[s:e]: r for r, (d, s, e) in enumerate(index.sentence_table.tolist())}
+    row = spans["Practical tips for growing tomatoes:"]
+    _, s, e = index.sentence_table[row].tolist()
+    start, end = with_context(index, Candidate(row, "doc", s, e, 0.0, 0.0, 0.0, 0.0))
+    assert text[start:end] == "Practical tips for growing tomatoes:\n\n  1. Plant them in full sun.\n\n" \
+                              "  2. Water them every morning."
+    # A sentence that ends like one is cited alone.
+    row = spans["Water early and often in summer."]
+    _, s, e = index.sentence_table[row].tolist()
+    assert with_context(index, Candidate(row, "doc", s, e, 0.0, 0.0, 0.0, 0.0)) == (s, e)

@@ -91,10 +91,32 @@ def introduces(sentence: str, following: str) -> bool:
     lead alone says little, so the answer is both."""
     return len(sentence.split()) <= 12 and bool(_GOES_ON_ABOUT.match(following))
 
+#: An item of a numbered or bulleted list: "1. Leverage Existing Frameworks: ...", "• Kling".
+_LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[•·▪◦*–-])\s+\S")
+#: How many items of a list a lead ending with a colon is cited with, at most.
+LIST_ITEMS = 10
+
+
+def _list_after(index, doc, row: int, end: int) -> int:
+    """Where the list that follows the sentence of ``row`` (ending at ``end``) ends: the last of
+    the items (sentences opening with a number or a bullet) that come one after the other."""
+    for _ in range(LIST_ITEMS):
+        if row + 1 >= len(index.sentence_table):
+            break
+        nd, ns, ne = (int(x) for x in index.sentence_table[row + 1])
+        if index.documents[nd].doc_id != doc.doc_id or doc.text[end:ns].strip() \
+                or not _LIST_ITEM.match(doc.text[ns:ne]):
+            break
+        row, end = row + 1, ne
+    return end
+
+
 def with_context(index, cand: Candidate) -> tuple[int, int]:
     """The span of the answer sentence, extended back over the previous sentence when it leans on
     it or names the speaker of a quotation it carries on, and forward over the next one when that
-    goes on with what it reports someone saying or with the subject a short lead introduces."""
+    goes on with what it reports someone saying or with the subject a short lead introduces, and
+    over the list a lead ending with a colon introduces ("Practical Tips: ...:" then "1. ...",
+    "2. ...": the tips are the answer)."""
     doc = index.document(cand.doc_id)
     start, end = cand.start, cand.end
     sentence = doc.text[start:end]
@@ -108,4 +130,6 @@ def with_context(index, cand: Candidate) -> tuple[int, int]:
         if (index.documents[nd].doc_id == cand.doc_id and not doc.text[end:ns].strip()
                 and (continues_quote(sentence, doc.text[ns:ne]) or introduces(sentence, doc.text[ns:ne]))):
             end = ne
+    if sentence.rstrip().endswith(":"):
+        end = _list_after(index, doc, cand.row, end)
     return start, end
