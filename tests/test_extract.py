@@ -798,3 +798,20 @@ def test_a_lead_ending_with_a_colon_is_cited_with_the_list_it_introduces(tmp_pat
     row = spans["Water early and often in summer."]
     _, s, e = index.sentence_table[row].tolist()
     assert with_context(index, Candidate(row, "doc", s, e, 0.0, 0.0, 0.0, 0.0)) == (s, e)
+
+
+def test_a_name_only_in_a_part_cleaning_left_out_is_still_mentioned(tmp_path, hash_embedder):
+    text = ("Garden notes\n\nTomatoes need sun and water every day to grow well.\n\nZorblat Digest:\n\n"
+            "Today's tip: water the tomatoes early in the morning.\n")
+    build_index(make_corpus(tmp_path / "c", {"doc.txt": text}), tmp_path / "i", embedder=hash_embedder)
+    from qa.index.cache import get_index
+
+    index = get_index(tmp_path / "i", hash_embedder.name)
+    left_out = [text[s.start:s.end] for s in index.document("doc").segments if not s.kept]
+    assert "Zorblat Digest:" in left_out  # a heading read as a fragment: not in any passage
+    got = answer("Per the Zorblat Digest, when should tomatoes be watered?", index_dir=tmp_path / "i",
+                 embedder=hash_embedder, threshold=0.0)
+    assert "never mentions" not in got.reason
+    got = answer("Per the Quuxly Digest, when should tomatoes be watered?", index_dir=tmp_path / "i",
+                 embedder=hash_embedder, threshold=0.0)
+    assert got.abstained and "never mentions 'Quuxly'" in got.reason

@@ -87,3 +87,19 @@ class Vocabulary:
 def index_vocabulary(index) -> Vocabulary:
     """The vocabulary of an index's lexical side, built once per loaded index."""
     return index.derived.get("vocabulary", lambda: Vocabulary(index.lexical.vocab_dict))
+
+
+def document_vocabulary(index) -> Vocabulary:
+    """The terms of the documents' whole text: the index's vocabulary and the words of the parts
+    cleaning left out of the passages (a heading "Daily Takeaway:" read as a fragment, a call to
+    action). Whether the corpus *mentions* a name is read here; built once per loaded index."""
+    def build() -> Vocabulary:
+        from qa.lexicon.terms import analyze
+
+        terms = set(index.lexical.vocab_dict)
+        for doc in index.documents:
+            for segment in getattr(doc, "segments", ()):
+                if not segment.kept:
+                    terms.update(analyze(doc.text[segment.start:segment.end]))
+        return Vocabulary(terms)
+    return index.derived.get("document_vocabulary", build)

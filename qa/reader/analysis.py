@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from qa.index.lexical import document_frequencies
-from qa.index.vocabulary import index_vocabulary
+from qa.index.vocabulary import document_vocabulary, index_vocabulary
 from qa.lexicon.en import COMPARATIVES
 from qa.lexicon.terms import analyze
 from qa.reader.asking import compared_names
@@ -129,7 +129,7 @@ def analyze_question(question: str, index, read: Sequence[str], asked: str | Non
         metadata_field=metadata_question(asked),
         names=tuple(asked_names(question)),
         all_names=all_names,
-        unknown=tuple(unknown_names(question, vocabulary, read)),
+        unknown=tuple(unknown_names(question, document_vocabulary(index), read)),
         uncounted=uncounted(question, read),
         terms=terms,
         weights=weights,
