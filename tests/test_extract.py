@@ -721,6 +721,9 @@ def test_the_names_a_question_is_about(question, names):
 def test_a_name_is_mentioned_in_any_of_its_forms():
     text = "The New York Times says American firms lead. Kuaishou's Kling makes videos."
     assert unmentioned(["Kuaishou", "America", "NYT"], text) == []
+    # A capital written for its country's government: "Washington" where the text says "United States".
+    assert unmentioned(["Washington", "Beijing"], "The United States restricts chips for Chinese firms.") == []
+    assert unmentioned(["Washington"], "The state of the art is a unit of work.") == ["Washington"]
     assert unmentioned(["PixVerse", "Kling"], text) == ["PixVerse"]
 
 

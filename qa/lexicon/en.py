@@ -88,3 +88,18 @@ DEFINITE_NOUNS = "company|firm|startup|start-up|model|tool|generator|chatbot|app
 COMPARATIVES = frozenset("""more less fewer better worse bigger larger smaller higher lower faster slower cheaper
 dearer older newer younger earlier later longer shorter stronger weaker stricter looser richer poorer greater
 ahead behind superior inferior outperform outperforms beat beats""".split())
+
+#: A capital that news writes for its country's government ("Washington restricted chip exports",
+#: "Beijing's rules"): a text that names the country (any of these names) speaks of it.
+CAPITAL_OF = {
+    "Washington": ("United States", "US", "America", "American"),
+    "Beijing": ("China", "Chinese"),
+    "London": ("Britain", "British", "UK"),
+    "Moscow": ("Russia", "Russian"),
+    "Tokyo": ("Japan", "Japanese"),
+    "Brussels": ("Europe", "European", "EU"),
+    "Seoul": ("Korea", "Korean"),
+    "New Delhi": ("India", "Indian"),
+    "Paris": ("France", "French"),
+    "Berlin": ("Germany", "German"),
+}

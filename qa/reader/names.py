@@ -10,7 +10,7 @@ from difflib import SequenceMatcher
 from typing import Sequence
 
 from qa.index.vocabulary import Vocabulary
-from qa.lexicon.en import MONTHS, WEEKDAY
+from qa.lexicon.en import CAPITAL_OF, MONTHS, WEEKDAY
 from qa.lexicon.terms import analyze
 from qa.reader.highlight import is_demonym
 from qa.reader.kinds import counted_words
@@ -115,15 +115,19 @@ def asked_names(question: str) -> list[str]:
 def unmentioned(names: Sequence[str], text: str, terms: frozenset[str] | None = None) -> list[str]:
     """Those of ``names`` that ``text`` never mentions: none of the name's terms (stemmed) occurs
     in it, nor a longer or shorter form of it ("America" in "American"), and, for an acronym, it
-    does not write it out ("NYT": "New York Times"). ``terms`` are the text's terms when already
-    known (``text_terms``)."""
+    does not write it out ("NYT": "New York Times"), nor, for a capital, its country ("Washington":
+    "United States", ``CAPITAL_OF``). ``terms`` are the text's terms when already known
+    (``text_terms``)."""
     terms = text_terms(text) if terms is None else terms
 
     def mentioned(term: str) -> bool:
         return term in terms or len(term) >= 5 and any(
             len(u) >= 5 and (u.startswith(term) or term.startswith(u)) for u in terms)
+    def as_country(name: str) -> bool:  # "Washington" for the United States
+        return any(re.search(r"\b" + r"\s+".join(map(re.escape, c.split())) + r"\b", text, re.I) if " " in c
+                   else set(analyze(c)) <= terms for c in CAPITAL_OF.get(name, ()))
     return [n for n in names if not any(mentioned(t) for t in analyze(n))
-            and not (_acronym(n) and spelled_out(n, [text]))]
+            and not (_acronym(n) and spelled_out(n, [text])) and not as_country(n)]
 
 #: Texts longer than this are analysed in pieces, and their terms kept per loaded index: analysing a
 #: 50-million-character document at once built a list of millions of terms (1.5 GB) per question.
