@@ -229,8 +229,15 @@ def local_ray():
     """One local Ray instance for the whole session (it takes seconds to start)."""
     ray = pytest.importorskip("ray")
     started = not ray.is_initialized()
-    if started:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    # On two busy cores a node start can time out ("node timed out during startup"): try again.
+    for attempt in range(3) if started else ():
+        try:
+            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+            break
+        except Exception:
+            ray.shutdown()
+            if attempt == 2:
+                raise
     yield ray
     if started:
         ray.shutdown()
