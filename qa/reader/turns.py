@@ -3,7 +3,9 @@ them: what a turn answered with (the name in its cited answer), the names its qu
 the readings of ``qa.reader.conversation`` turned into one ``Answer``.
 
 Earlier turns given as question strings are answered only when the new question points back at
-them (a question that stands on its own costs nothing more), the latest first.
+them, the latest first: a question that stands on its own costs nothing more, unless the corpus
+does not answer it alone and it describes something ("the crackdown") the latest turn may have
+spoken of.
 """
 
 from __future__ import annotations
@@ -286,26 +288,26 @@ def _understood(got: Answer, question: str, reading: Reading) -> Answer:
 _DEFINITE = re.compile(r"\b(?:the|that|this|those|these)\s+(?:[a-z][\w-]*\s+){0,2}?([a-z][\w-]{3,})\b(?!\s+of\b)")
 
 
-def _refers_back(question: str, turns: _Turns) -> bool:
-    """Whether a definite description of ``question`` ("What did the crackdown discourage?") names
-    something the latest turn spoke of: its noun is a word of that turn's question or answer."""
+def _described(question: str) -> set[str]:
+    """The nouns of ``question``'s definite descriptions ("the crackdown", "those rules"), stemmed;
+    not "now that its ...", a conjunction and a pronoun."""
     stop = stopwords()
-    nouns = {t for m in _DEFINITE.finditer(question) if m.group(0).split()[1].lower() not in stop
-             for t in analyze(m.group(1))}  # not "now that its ...": a conjunction, then a pronoun
-    if not nouns:
-        return False
-    earlier = turns.answered(0)
-    said = set(analyze(f"{_latest_question(turns._history)} {'' if earlier.abstained else earlier.text}"))
-    return bool(nouns & said)
+    return {t for m in _DEFINITE.finditer(question) if m.group(0).split()[1].lower() not in stop
+            for t in analyze(m.group(1))}
 
 
-def _bridged(question: str, together: Reading, turns: _Turns, ask: Callable[[str, list], Answer]) -> Answer | None:
-    """``question`` answered on its own, or, when the corpus does not answer it so, read with the
-    previous question whose turn its definite description points back at."""
+def _bridged(question: str, nouns: set[str], together: Reading, turns: _Turns,
+             ask: Callable[[str, list], Answer]) -> Answer | None:
+    """``question`` answered on its own; when the corpus does not answer it so, and a noun of its
+    definite descriptions (``nouns``) is a word of the latest turn's question or answer ("the
+    crackdown" after an answer telling of Beijing's crackdown), read with the previous question,
+    kept when the reader is sure of that. The earlier turn is answered only then."""
     alone = _asked(ask, Reading(question))
     if alone is None or not alone.abstained:
         return None if alone is None else _understood(alone, question, Reading(question))
-    got = _asked(ask, together)
+    earlier = turns.answered(0)
+    said = set(analyze(f"{_latest_question(turns._history)} {'' if earlier.abstained else earlier.text}"))
+    got = _asked(ask, together) if nouns & said else None
     if got is not None and not got.abstained and got.confidence >= SETTLED:
         return _understood(got, question, together)
     return _understood(alone, question, Reading(question))
@@ -351,7 +353,8 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[[st
                       question_used=question, context_turn=first.turn, choices=first.choices)
     if first.turn is None:
         if _says_enough(question, cased, FRAGMENT_TERMS):
-            return _bridged(question, together, turns, ask) if _refers_back(question, turns) else None
+            nouns = _described(question)
+            return _bridged(question, nouns, together, turns, ask) if nouns else None
         # A fragment cannot stand alone: read with the previous question when that is answered.
         got = _asked(ask, together)
         return None if got is None or got.abstained else _understood(got, question, together)
