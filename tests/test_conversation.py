@@ -517,6 +517,7 @@ def test_a_contracted_question_word_is_a_question_word():
 def test_a_question_word_inside_a_clause_does_not_make_a_question_ask_for_several():
     assert not asks_for_several("Which Chinese startup was only eight months old when it topped a ranking?")
     assert not asks_for_several("What does Kling do when you prompt it with sensitive topics?")
+    assert not asks_for_several("Which tool did OpenAI reveal last week, which turns text into clips?")
     assert asks_for_several("Who founded AIsphere, and who founded 01.AI?")
     assert asks_for_several("Who founded AIsphere and when?")
 
@@ -664,3 +665,19 @@ def test_a_question_for_a_place_answers_with_the_name_the_sentence_puts_after_in
     assert answer_mention(a.question, a, 0, COMMON)[0] == Mention("United States", False, 0)
     earlier = make_turn(0, a, COMMON)
     assert read("Is it still ahead in research?", earlier)[0].question == "Is United States still ahead in research?"
+
+
+def test_one_thing_of_a_question_that_asked_for_several_is_asked_back_not_read_together():
+    history = ["Which two Chinese companies does the article name as prominent firms?"]
+    together = f"{history[0]} What else does the piece say about that company?"
+
+    def ask(q, earlier):
+        if q == history[0]:  # the answer names no company the rules can take
+            return cited(q, "Prominent firms emerged despite authoritarian controls.")
+        return replace(cited(q, "The firms emerged despite controls."), confidence=0.9)
+    got = answer_in_context("What else does the piece say about that company?", history, _Index(), ask)
+    assert got.abstained and got.question_used != together and got.reason.startswith("It is not clear")
+    # One thing of a question about one thing is still read with it when the reader is sure.
+    history = ["Which Chinese company does the article name as a prominent firm?"]
+    got = answer_in_context("What else does the piece say about that company?", history, _Index(), ask)
+    assert not got.abstained and got.context_turn == 0

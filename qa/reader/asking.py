@@ -118,9 +118,10 @@ def asks_for_person(question: str) -> bool | None:
 def asks_for_several(question: str) -> bool:
     """Whether a question asks for several things: two question words joined ("Who founded A and
     who founded B?"), a plural wh-noun ("Which companies ...", "What roles ..."), "who are"."""
-    if re.search(r"\b(?:who|what|which|when|where)\b.*(?:\band|\bor|[,;?])\s+(?:who|what|which|when|where)\b",
+    if re.search(r"\b(?:who|what|which|when|where)\b.*(?:\band|\bor|[;?])\s+(?:who|what|which|when|where)\b",
                  question, re.I):
-        return True  # a second question word opens a clause of its own, not "... when it topped ..."
+        return True  # a second question word opens a clause of its own: not "... when it topped ...",
+        # nor a relative clause ("Which tool did OpenAI reveal, which turns text into clips?")
     if re.search(r"\bwho\s+(?:are|were)\b", question, re.I):
         return True
     head = wh_head(question)[1]

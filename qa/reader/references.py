@@ -297,8 +297,11 @@ def substitute(question: str, refs: list[Reference], turns: list[Turn], category
             options = tuple(strip_opener(question[:ref.start] + _replacement(ref, name) + question[ref.end:])
                             for name in names)
             # "it" may be what the previous question was about, "they" a plural noun of it.
+            # ... but one thing of a question that asked for several ("Which two companies ...?",
+            # then "that company") is one of them, which nothing says.
             unnamed = turns and (not names or found.turn != turns[0].index) and (
-                ref.kind == "thing" or ref.kind == "plural" and has_plural_noun(turns[0].question))
+                ref.kind == "thing" and not turns[0].plural
+                or ref.kind == "plural" and has_plural_noun(turns[0].question))
             return Reading(question, found.turn, problem, options, unnamed=bool(unnamed))
         used.append(found.turn)
         named.add(found.text)
