@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import re
 
-from qa.lexicon.en import AUXILIARIES, COMPARATIVES, FOLLOW_UP_OPENERS, MONTHS, PERSON_NOUNS, WEEKDAY
+from qa.lexicon.en import AUXILIARIES, COMPARATIVES, FOLLOW_UP_OPENERS, PERSON_NOUNS
 from qa.lexicon.terms import analyze
 from qa.reader.kinds import FOCUS, NAMED_NOUNS, expected_type
 from qa.reader.names import asked_names
 
 _WORD = re.compile(r"[\w’'.-]*\w|[^\w\s]")
-#: A month or a weekday: capitalised, but no name a reference could stand for (``fullmatch``).
-DATE_NAME = re.compile(rf"{MONTHS}|{WEEKDAY}", re.I)
 WH_WORDS = frozenset("what which who whom whose when where why how".split()) | frozenset(
     f"{w}{mark}s" for w in ("what", "who", "where", "when", "why", "how") for mark in "'’")  # "what's"
 
@@ -145,7 +143,6 @@ def has_plural_noun(text: str) -> bool:  # a word of ``text`` looks like a plura
     return any(plural_noun(t.group(0).lower()) for t in re.finditer(r"[\w’'-]+", text))
 
 
-
 #: Between two names set side by side as alternatives: "Kling or Sora", "China's or America's",
 #: "01.AI vs AIsphere".
 _ALTERNATIVE = re.compile(r"(?:['’]s)?,?\s+(?:or|vs\.?|versus)\s+(?:the\s+)?", re.I)
@@ -174,10 +171,11 @@ def compared_names(question: str) -> tuple[str, ...]:
 def speaks_of(text: str, name: str) -> bool:
     """Whether ``text`` names ``name``: whole, by its last word ("Nicholson" for "Chris
     Nicholson") or by its initials ("U.S." for "United States"); case and periods aside."""
-    words = set(re.findall(r"\w+", text.replace(".", "").casefold()))
+    tokens = re.findall(r"\w+", text.replace(".", "").casefold())
     parts = re.findall(r"\w+", name.replace(".", "").casefold())
     if not parts:
         return False
-    whole = " ".join(parts)
-    flat = " ".join(re.findall(r"\w+", text.replace(".", "").casefold()))
-    return f" {whole} " in f" {flat} " or (len(parts) > 1 and (parts[-1] in words or "".join(p[0] for p in parts) in words))
+    if f" {' '.join(parts)} " in f" {' '.join(tokens)} ":
+        return True
+    words = set(tokens)
+    return len(parts) > 1 and (parts[-1] in words or "".join(p[0] for p in parts) in words)

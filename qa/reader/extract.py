@@ -165,7 +165,7 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
         return abstain(*_why_unanswerable(analysis, index, spans, candidates, alternatives, p, threshold))
     start, end = spans.span(best)
     if analysis.compared and config.gate_comparison_unstated:
-        said = index.document(best.doc_id).text[start:end]
+        said = spans.text(best)
         unsaid = [name for name in analysis.compared if not speaks_of(said, name)]
         if unsaid:
             return abstain(f"the question compares {' and '.join(analysis.compared)}; the best sentence read "

@@ -75,8 +75,8 @@ def without_document_references(question: str) -> str:
     conference held?"."""
     return " ".join(_DOCUMENT_REFERENCE.sub(" ", question).split())
 
-#: A month or a weekday.
-_DATE_WORD = re.compile(rf"{MONTHS}|{WEEKDAY}", re.I)
+#: A month or a weekday: capitalised, but no name of anything (``fullmatch``).
+DATE_NAME = re.compile(rf"{MONTHS}|{WEEKDAY}", re.I)
 
 
 def unknown_names(question: str, vocabulary, texts: Sequence[str] = ()) -> list[str]:
@@ -95,9 +95,9 @@ def unknown_names(question: str, vocabulary, texts: Sequence[str] = ()) -> list[
         vocabulary = Vocabulary(vocabulary)
     out = []
     for token in question_names(question):
-        terms = analyze(token)
-        if _DATE_WORD.fullmatch(token):
+        if DATE_NAME.fullmatch(token):
             continue  # "the February piece": a month names a time, not something the corpus must know
+        terms = analyze(token)
         if terms and all(t not in vocabulary and vocabulary.variant(t) is None for t in terms):
             if not (_acronym(token) and spelled_out(token, texts)):
                 out.append(token)
@@ -109,7 +109,7 @@ def asked_names(question: str) -> list[str]:
     ("American") or a two-letter abbreviation ("US", "TV", "AI"), which a text may well leave
     unsaid or write otherwise."""
     return [n for n in question_names(question)
-            if re.search(r"[^\W\d_]", n) and analyze(n) and not is_demonym(n) and not _DATE_WORD.fullmatch(n)
+            if re.search(r"[^\W\d_]", n) and analyze(n) and not is_demonym(n) and not DATE_NAME.fullmatch(n)
             and not (len(n.replace(".", "")) <= 2 and n.replace(".", "").isupper())]
 
 def unmentioned(names: Sequence[str], text: str, terms: frozenset[str] | None = None) -> list[str]:

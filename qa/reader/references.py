@@ -26,7 +26,6 @@ from qa.lexicon.en import (
 )
 from qa.lexicon.terms import analyze
 from qa.reader.asking import (
-    DATE_NAME,
     NAMED_NOUN,
     has_name,
     has_plural_noun,
@@ -36,7 +35,7 @@ from qa.reader.asking import (
     wh_head,
 )
 from qa.reader.kinds import NAMED_NOUNS
-from qa.reader.names import asked_names
+from qa.reader.names import DATE_NAME, asked_names
 
 #: "that company", "this model", "those chips' maker": a demonstrative before a noun for a named thing.
 _DEMONSTRATIVE_NP = re.compile(rf"\b(?:that|this|these|those)\s+(?:(?!(?:the|a|an)\b)[\w-]+\s+)?{NAMED_NOUNS}\b"

@@ -17,9 +17,9 @@ from typing import Callable, Sequence
 from qa.errors import QuestionError
 from qa.lexicon.en import ORG_NOUNS, PERSON_NOUNS, PLACE_NOUNS
 from qa.lexicon.terms import analyze, stopwords
+from qa.lexicon.words import english_words
 from qa.reader.conversation import read_question
 from qa.reader.asking import (
-    DATE_NAME,
     asks_for_person,
     asks_for_several,
     name_runs,
@@ -29,8 +29,7 @@ from qa.reader.asking import (
 from qa.reader.references import Mention, Reading, Turn
 from qa.reader.highlight import PATTERNS, is_demonym
 from qa.reader.kinds import NAMED_NOUNS
-from qa.reader.names import question_names
-from qa.lexicon.words import english_words
+from qa.reader.names import DATE_NAME, question_names
 from qa.reader.spelling import common_words, corpus_names, truecase
 from qa.types import NOT_FOUND, Answer
 
@@ -129,8 +128,8 @@ def answer_mention(question: str, answer: Answer, turn: int, common: frozenset[s
     answer, preferring the highlighted words, then a name the sentence calls by a noun ("a company
     called AIsphere"), then the name closest to the question's words; for "What did 01.AI release?",
     which says no kind, the one thing the answer names. (None, "") when it abstained or for a
-    question no name answers ("Why ...?"). ``names`` (``corpus_names``) tells an ordinary word opening a sentence ("Today, we explore
-    ...") from a name that opens one ("Meta released ...")."""
+    question no name answers ("Why ...?"). ``names`` (``corpus_names``) tells an ordinary word
+    opening a sentence ("Today, we explore ...") from a name that opens one ("Meta released ...")."""
     if answer.abstained or not answer.citations:
         return None, ""
     cite = answer.citations[0]
@@ -195,9 +194,9 @@ def make_turn(index: int, answer: Answer, common: frozenset[str], names: dict[st
         and (answer.question_used or "").endswith(answer.question.strip())
     own = truecase(answer.question, names or {}) if together else asked
     mention, value = answer_mention(own, answer, index, common, names)
-    names = tuple(Mention(name, person_like(name, common), index)
+    named = tuple(Mention(name, person_like(name, common), index)
                   for name in dict.fromkeys(asked[s:e] for s, e in name_runs(asked)) if not DATE_NAME.fullmatch(name))
-    return Turn(index, asked, mention, value, names, asks_for_several(own))
+    return Turn(index, asked, mention, value, named, asks_for_several(own))
 
 
 class _Turns:
@@ -296,17 +295,18 @@ def _described(question: str) -> set[str]:
             for t in analyze(m.group(1))}
 
 
-def _bridged(question: str, nouns: set[str], together: Reading, turns: _Turns,
+def _bridged(question: str, nouns: set[str], previous: str, together: Reading, turns: _Turns,
              ask: Callable[[str, list], Answer]) -> Answer | None:
     """``question`` answered on its own; when the corpus does not answer it so, and a noun of its
-    definite descriptions (``nouns``) is a word of the latest turn's question or answer ("the
-    crackdown" after an answer telling of Beijing's crackdown), read with the previous question,
-    kept when the reader is sure of that. The earlier turn is answered only then."""
+    definite descriptions (``nouns``) is a word of the latest turn's question (``previous``) or
+    answer ("the crackdown" after an answer telling of Beijing's crackdown), read with the previous
+    question (``together``), kept when the reader is sure of that. The earlier turn is answered
+    only then."""
     alone = _asked(ask, Reading(question))
     if alone is None or not alone.abstained:
         return None if alone is None else _understood(alone, question, Reading(question))
     earlier = turns.answered(0)
-    said = set(analyze(f"{_latest_question(turns._history)} {'' if earlier.abstained else earlier.text}"))
+    said = set(analyze(f"{previous} {'' if earlier.abstained else earlier.text}"))
     got = _asked(ask, together) if nouns & said else None
     if got is not None and not got.abstained and got.confidence >= SETTLED:
         return _understood(got, question, together)
@@ -330,15 +330,17 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[[st
     is compared with the previous question and this one read together, and with this one alone; a
     fragment the rules read as standing alone is read with the previous question when that is
     answered; so is a question whose definite description names what the latest turn spoke of
-    ("the crackdown"), when alone the corpus does not answer it and together the reader is sure. A reference no turn settles gives an abstention whose ``reason`` says what is unclear
-    and whose ``choices`` name the candidates: it is asked back, never replaced by a plainer reading.
+    ("the crackdown"), when alone the corpus does not answer it and together the reader is sure. A
+    reference no turn settles gives an abstention whose ``reason`` says what is unclear and whose
+    ``choices`` name the candidates: it is asked back, never replaced by a plainer reading.
     """
     common, names = common_words(index), corpus_names(index)
     cased = truecase(question, names)
     turns = _Turns(history, ask, common, names)
     readings = read_question(cased, turns, common, category=lambda name: name_category(name, index))
     first = readings[0]
-    together = Reading(f"{_latest_question(history).rstrip()} {question.strip()}", len(history) - 1)
+    previous = _latest_question(history)
+    together = Reading(f"{previous.rstrip()} {question.strip()}", len(history) - 1)
     if first.problem:
         if first.unnamed:
             # "What does it still take?" after "If an AI system is open source, can anyone change
@@ -354,7 +356,7 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[[st
     if first.turn is None:
         if _says_enough(question, cased, FRAGMENT_TERMS):
             nouns = _described(question)
-            return _bridged(question, nouns, together, turns, ask) if nouns else None
+            return _bridged(question, nouns, previous, together, turns, ask) if nouns else None
         # A fragment cannot stand alone: read with the previous question when that is answered.
         got = _asked(ask, together)
         return None if got is None or got.abstained else _understood(got, question, together)
