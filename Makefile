@@ -22,7 +22,7 @@ help:
 	@echo "make bench       performance benchmarks (writes docs/benchmarks.md)"
 	@echo "make bench-quality  retrieval/answer quality on public datasets"
 	@echo "make train-reader  refit the reader's scorer and answerability model (qa/reader/weights/)"
-	@echo "make bench-ood   out-of-domain set from the Debian FAQ (installs debian-faq, debian-reference-en)"
+	@echo "make bench-ood   out-of-domain sets from four real FAQs (installs debian-faq, debian-reference-en, sqlite3-doc, git-doc, harden-doc)"
 
 # Package downloads over this network are sometimes cut off mid-file (CI once lost a 79 MB wheel
 # six times in a row): pip retries connections and resumes downloads, and a failed install is
@@ -93,13 +93,15 @@ train-reader: install-test index
 bench-quality: install-test
 	$(BIN)/python -m bench.quality
 
-# The out-of-domain set is built from Debian's own documentation packages (docs/evaluation.md).
-OOD_PACKAGES := debian-faq debian-reference-en
+# The out-of-domain sets are built from FAQs in Debian's documentation packages (docs/evaluation.md).
+OOD_PACKAGES := debian-faq debian-reference-en sqlite3-doc git-doc harden-doc
+OOD_FAQS := debian sqlite git harden
 bench-ood: install
 	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(OOD_PACKAGES) >/dev/null; } \
 	  || echo "could not install $(OOD_PACKAGES) (no apt, no network?)" >&2
-	$(BIN)/python -m bench.ood $(if $(OOD_JSON),--json $(OOD_JSON))
+	@for faq in $(OOD_FAQS); do echo "== $$faq"; \
+	  $(BIN)/python -m bench.ood --faq $$faq $(if $(OOD_JSON),--json $(OOD_JSON)-$$faq.json) || exit 1; done
 
 clean:
 	rm -rf $(VENV) index .pytest_cache

@@ -167,14 +167,14 @@ def distinctive_substring(text: str, others: list[str], max_chars: int = 80) -> 
 
 
 def build_set(sections: list[Section], distractors: list[dict], *, fraction: float, seed: int,
-              corpus_stem: str) -> tuple[list[dict], list[dict]]:
+              corpus_stem: str, source: str = "debian-faq") -> tuple[list[dict], list[dict]]:
     """The documents to index and the questions, both as JSON-ready dicts.
 
     ``distractors`` are ``{"id", "text", "title"}`` documents indexed as they are. A document's
     doc id in the index is ``<corpus_stem>/<id>`` (how ``qa`` names records of a ``.jsonl`` file).
     """
     indexed_q, held = hold_out(sections, fraction, seed)
-    docs = [{"id": f"faq/{s.key}", "text": s.text, "title": s.chapter, "source": "debian-faq"}
+    docs = [{"id": f"faq/{s.key}", "text": s.text, "title": s.chapter, "source": source}
             for s in sections if s.key not in held]
     docs += distractors
     texts = [d["text"] for d in docs]
@@ -197,3 +197,56 @@ def heading_leaks(docs: list[dict], questions: list[dict]) -> list[str]:
     texts = [" ".join(d["text"].casefold().split()) for d in docs]
     return [q["question"] for q in questions
             if any(" ".join(q["question"].casefold().split()) in t for t in texts)]
+
+
+def _strip_label(question: str) -> str:
+    """ "(12) How do I ...?" -> "How do I ...?" (the SQLite FAQ numbers its questions)."""
+    return " ".join(re.sub(r"^\s*\(\d+\)\s*", "", question).split())
+
+
+def parse_numbered_faq(html: str | bytes, page: str) -> list[Section]:
+    """A FAQ written as ``<a name="qN"></a><p><b>(N) question</b></p><blockquote>answer</blockquote>``
+    (the SQLite FAQ, ``sqlite3-doc``): one question unit per anchor, its answer the block after it."""
+    import lxml.html
+
+    root = lxml.html.fromstring(html)
+    title_el = root.find(".//title")
+    chapter = " ".join(title_el.text_content().split()) if title_el is not None else page
+    out = []
+    for anchor in root.iter("a"):
+        name = anchor.get("name") or ""
+        if not re.fullmatch(r"q\d+", name):
+            continue
+        question_el = anchor.getnext()
+        answer_el = question_el.getnext() if question_el is not None else None
+        if question_el is None or answer_el is None:
+            continue
+        heading = _strip_label(question_el.text_content())
+        text = block_text(answer_el)
+        if heading and text:
+            out.append(Section(f"{page}/{name}", chapter, heading, text,
+                               is_question(heading) and len(text) >= MIN_ANSWER_CHARS))
+    return out
+
+
+def parse_dlist_faq(html: str | bytes, page: str) -> list[Section]:
+    """A FAQ written as AsciiDoc definition lists (``gitfaq``, ``git-doc``): each ``<dt>`` is a
+    question, the ``<dd>`` after it its answer; the chapter is the ``<h2>`` of the enclosing part."""
+    import lxml.html
+
+    root = lxml.html.fromstring(html)
+    out = []
+    for n, dt in enumerate(root.iter("dt")):
+        dd = dt.getnext()
+        if dd is None or dd.tag != "dd":
+            continue
+        part = next((s for s in dt.iterancestors("div") if "sect1" in _classes(s)), None)
+        h2 = part.find(".//h2") if part is not None else None
+        chapter = " ".join(h2.text_content().split()) if h2 is not None else page
+        holder = next((d for d in dt.iterancestors("div") if d.get("id")), None)
+        key = f"{page}/{holder.get('id') if holder is not None else 'q'}-{n}"
+        heading = " ".join(dt.text_content().split())
+        text = block_text(dd)
+        if heading and text:
+            out.append(Section(key, chapter, heading, text, is_question(heading) and len(text) >= MIN_ANSWER_CHARS))
+    return out

@@ -818,3 +818,26 @@ def test_a_name_only_in_a_part_cleaning_left_out_is_still_mentioned(tmp_path, ha
     got = answer("Per the Quuxly Digest, when should tomatoes be watered?", index_dir=tmp_path / "i",
                  embedder=hash_embedder, threshold=0.0)
     assert got.abstained and "never mentions 'Quuxly'" in got.reason
+
+
+def test_a_capitalised_word_the_corpus_writes_in_lower_case_is_no_name(tmp_path, hash_embedder):
+    from qa.index.cache import get_index
+    from qa.reader.spelling import is_ordinary, ordinary_words
+
+    _, ask = indexed(tmp_path, hash_embedder, {
+        "tracking.txt": "Tracking\nThe sources.list line names the distribution the system is tracking.\n",
+        "desktop.txt": "Desktop\nA desktop runs a window manager. Every desktop reads its panel at start, "
+                       "and a cluster has no desktop.\n",
+        "kernel.txt": "Kernel\nThe boot loader starts linux from disk. Debian ships Linux kernels, and "
+                      "the kernels of Linux are packaged.\n",
+    })
+    ordinary = ordinary_words(get_index(tmp_path / "i", hash_embedder.name))
+    question = "Which distribution is my Desktop tracking with Debian?"
+    assert is_ordinary("Desktop", ordinary, question)
+    # Written capitalised inside sentences more often than in lower case ("linux-image"): a name.
+    assert not is_ordinary("Linux", ordinary, "Which distribution does Linux track?")
+    # Part of a run of capitalised words: a name's word, not an ordinary one.
+    assert not is_ordinary("Desktop", ordinary, "Is the Desktop Edition tracking it?")
+    # The named-document rule does not ask the answer's document to mention an ordinary word.
+    result = ask("Which distribution is my Desktop tracking?")
+    assert not result.abstained and "sources.list" in result.text

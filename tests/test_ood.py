@@ -3,7 +3,7 @@ question headings never reach the indexed text, and the held-out questions are n
 
 from __future__ import annotations
 
-from bench.ood_faq import build_set, heading_leaks, hold_out, parse_faq_page
+from bench.ood_faq import build_set, heading_leaks, hold_out, parse_dlist_faq, parse_faq_page, parse_numbered_faq
 
 PAGE = """<html><head><title>Chapter 3. Tea</title></head><body>
 <div class="chapter"><div class="titlepage"><h1 class="title"><a id="tea"></a>Chapter 3. Tea and kettles</h1></div>
@@ -83,3 +83,46 @@ def test_the_hold_out_is_seeded_and_sized():
     indexed, held = hold_out(secs, 0.67, seed=3)
     assert len(held) == 2 and len(indexed) == 1 and not indexed & held
     assert {k for k in indexed | held} == {"tea/brew", "tea/black", "tea/kettle"}
+
+
+NUMBERED = """<html><head><title>Tea FAQ</title></head><body><ol><li><a href="#q1">How long should tea brew?</a></li>
+<li><a href="#q2">Is a kettle needed?</a></li></ol>
+<a name="q1"></a>
+<p><b>(1) How long should
+  tea brew?</b></p>
+<blockquote><p>Green tea brews for two minutes.</p><pre>pour slowly
+stir once</pre></blockquote>
+<a name="q2"></a>
+<p><b>(2) Is a kettle needed?</b></p>
+<blockquote><p>No.</p></blockquote>
+<a name="top"></a><p>Back to the top</p></body></html>"""
+
+DLIST = """<html><body><div class="sect1"><h2 id="_brewing">Brewing</h2><div class="sectionbody">
+<div class="dlist" id="brew-time"><dl>
+<dt class="hdlist1">How long should <code>green</code> tea brew?</dt>
+<dd><p>Green tea brews for two minutes at eighty degrees.</p>
+<div class="paragraph"><p>Black tea brews for four.</p></div></dd>
+<dt class="hdlist1">Kettles</dt>
+<dd><p>An electric kettle boils a litre in under three minutes.</p></dd>
+</dl></div></div></div></body></html>"""
+
+
+def test_a_numbered_faq_gives_one_question_per_anchor_without_its_number():
+    secs = parse_numbered_faq(NUMBERED, "faq")
+    assert [s.key for s in secs] == ["faq/q1", "faq/q2"]
+    brew = secs[0]
+    assert brew.heading == "How long should tea brew?" and brew.chapter == "Tea FAQ"
+    assert brew.question and brew.text == "Green tea brews for two minutes.\n\npour slowly\nstir once"
+    # An answer too short to cite ("No.") is no question unit; the table of contents is never read.
+    assert not secs[1].question
+    docs, questions = build_set(secs, [], fraction=0.0, seed=1, corpus_stem="c", source="tea-doc")
+    assert heading_leaks(docs, questions) == [] and docs[0]["source"] == "tea-doc"
+
+
+def test_a_definition_list_faq_gives_one_question_per_term():
+    secs = parse_dlist_faq(DLIST, "teafaq")
+    assert [s.heading for s in secs] == ["How long should green tea brew?", "Kettles"]
+    brew, kettles = secs
+    assert brew.question and brew.chapter == "Brewing" and brew.key.startswith("teafaq/brew-time")
+    assert brew.text == "Green tea brews for two minutes at eighty degrees.\n\nBlack tea brews for four."
+    assert not kettles.question and kettles.key != brew.key

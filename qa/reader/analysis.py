@@ -35,7 +35,7 @@ from qa.reader.names import (
 )
 from qa.reader.naming import asked_class
 from qa.reader.scoring import term_weights
-from qa.reader.spelling import corpus_names, truecase
+from qa.reader.spelling import corpus_names, is_ordinary, ordinary_words, truecase
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,9 @@ def analyze_question(question: str, index, read: Sequence[str], asked: str | Non
     # make every sentence miss its heaviest terms).
     weights = tuple((t, w) for t, w in idf.items() if df.get(t))
     unseen = sum(w for t, w in idf.items() if not df.get(t)) / total if total > 0 else 0.0
-    all_names = tuple(question_names(question))
+    # A capitalised word the corpus writes in lower case ("Desktop") is no name the answer must mention.
+    ordinary = ordinary_words(index)
+    all_names = tuple(n for n in question_names(question) if not is_ordinary(n, ordinary, question))
     name_terms = frozenset(vocabulary.normalize(analyze(" ".join(all_names))))
     kind = value_kind(question)
     role = asked_role(question) if kind is None else None
@@ -127,7 +129,7 @@ def analyze_question(question: str, index, read: Sequence[str], asked: str | Non
         action=tuple(counted_action(question)) if kind == "number" else (),
         named_class=tuple(asked_class(question)) if kind == "name" else (),
         metadata_field=metadata_question(asked),
-        names=tuple(asked_names(question)),
+        names=tuple(n for n in asked_names(question) if not is_ordinary(n, ordinary, question)),
         all_names=all_names,
         unknown=tuple(unknown_names(question, document_vocabulary(index), read)),
         uncounted=uncounted(question, read),

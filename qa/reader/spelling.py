@@ -1,5 +1,6 @@
 """How the corpus writes its words, for reading questions typed otherwise: the words it writes in
-lower case somewhere (``common_words``), the names it writes capitalised (``corpus_names``), and a
+lower case somewhere (``common_words``) or mostly (``ordinary_words``), the names it writes
+capitalised (``corpus_names``), and a
 question with the names it types in lower case written as the corpus does (``truecase``: "who's
 andrew ng?" -> "who's Andrew Ng?"). Built once per loaded index and cached with it.
 """
@@ -21,6 +22,44 @@ def common_words(index) -> frozenset[str]:
             found.update(re.findall(r"(?<![\w’'-])[a-z][a-z]+(?![\w’'-])", doc.text))
         return frozenset(found)
     return index.derived.get("conversation_common_words", build)
+
+
+_LOWER_WORD = re.compile(r"(?<![\w’'./-])[a-z][a-z]+(?![\w’'-])")
+#: A capitalised word inside a sentence: after a word in lower case, a digit or a comma.
+_CAPITAL_INSIDE = re.compile(r"(?<=[a-z0-9,;] )[A-Z][a-z]+(?![\w’'-])")
+
+
+def ordinary_words(index) -> frozenset[str]:
+    """The words the corpus writes in lower case more often than capitalised inside a sentence
+    ("desktop" 106 times against "Desktop" 21 in the Debian documentation; not "linux", which it
+    writes "Linux" 240 times and "linux" 34), in lower case. A question that capitalises one
+    ("How do I know which distribution my Desktop runs?") uses an ordinary word, not a name the
+    answer's document must mention. Cached with the loaded index."""
+    def build():
+        lower: dict[str, int] = {}
+        upper: dict[str, int] = {}
+        for doc in index.documents:
+            for w in _LOWER_WORD.findall(doc.text):
+                lower[w] = lower.get(w, 0) + 1
+            for w in _CAPITAL_INSIDE.findall(doc.text):
+                w = w.lower()
+                upper[w] = upper.get(w, 0) + 1
+        return frozenset(w for w, n in lower.items() if n > upper.get(w, 0))
+    return index.derived.get("ordinary_words", build)
+
+
+def is_ordinary(name: str, ordinary: frozenset[str], question: str) -> bool:
+    """Whether a capitalised word of ``question`` is an ordinary word of the corpus
+    (``ordinary_words``): one word, capitalised only on its first letter, without a digit, standing
+    alone (in "the World Artificial Intelligence Conference" each word is part of a name)."""
+    if not (name.isalpha() and name[1:].islower() and name.lower() in ordinary):
+        return False
+    for m in re.finditer(rf"(?<![\w’'-]){re.escape(name)}(?![\w-])", question):
+        before = re.search(r"([\w’'.-]+)\s+$", question[:m.start()])
+        after = re.match(r"(?:’s|'s)?\s+([\w’'.-]+)", question[m.end():])
+        if any(x is not None and x.group(1)[:1].isupper() for x in (before, after)):
+            return False
+    return True
 
 
 #: A run of capitalised words ("New York Times", "Kai-Fu Lee", "01.AI").
