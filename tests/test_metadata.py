@@ -134,6 +134,32 @@ def test_an_outlet_named_by_its_first_word_before_a_document_noun(news_index, ha
         assert {p.doc_id for p in result.passages} == {"seals", "otters"}
 
 
+def test_an_outlet_named_by_a_word_nothing_else_uses_wherever_it_stands(tmp_path, hash_embedder):
+    from qa.index.cache import get_index
+    from qa.reader.metadata_answers import distinctive_leads
+
+    corpus = make_corpus(tmp_path / "corpus", {
+        "seals.txt": ("Harbour seals return to the estuary\nKestrix Wildlife Weekly\n2024-03-05\n\n"
+                      "Volunteers counted four hundred harbour seals this spring, and wildlife groups cheered.\n"),
+        "otters.txt": ("Otters are back\nRiver Valley Gazette\n2024-04-11\n\n"
+                       "Volunteers counted twelve otters along the river valley this spring.\n"),
+    })
+    build_index(corpus, tmp_path / "index", embedder=hash_embedder)
+    index = get_index(tmp_path / "index", hash_embedder.name)
+    # "Kestrix" is written only where the document states its outlet; "River" is written elsewhere.
+    assert distinctive_leads(index) == {"Kestrix Wildlife Weekly": ("Kestrix", "Kestrix Wildlife"),
+                                        "River Valley Gazette": ()}
+    for question in ("How many animals did volunteers count this spring, does Kestrix say?",
+                     "Under Kestrix's account, how many animals did volunteers count this spring?",
+                     "kestrix volunteers count animals spring"):
+        result = answer(question, index_dir=tmp_path / "index", embedder=hash_embedder, threshold=0.0)
+        assert {p.doc_id for p in result.passages} == {"seals"}, question
+    # A word the other outlet's name shares with the text names nothing by itself.
+    result = answer("How many animals did volunteers count this spring by the River?",
+                    index_dir=tmp_path / "index", embedder=hash_embedder, threshold=0.0)
+    assert {p.doc_id for p in result.passages} == {"seals", "otters"}
+
+
 def test_a_question_quoting_a_title_reads_that_document_without_the_title_words(news_index, hash_embedder):
     from qa.index.cache import get_index
     from qa.reader.metadata_answers import titled_sources

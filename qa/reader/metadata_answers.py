@@ -14,7 +14,8 @@ from qa.reader.metadata_questions import described_title, quoted_title, quotes_t
 from qa.types import Citation, Hit
 
 #: Words for a document that follow an outlet's name ("the ICARO Media Group article").
-_DOC_NOUNS = r"(?:article|report|piece|story|post|newsletter|column|blog|site|website|paper)s?\b"
+_DOC_NOUNS = (r"(?:article|report|piece|story|post|newsletter|column|blog|site|website|paper|write-?up|dispatch"
+              r"|account|coverage|summary|text)s?\b")
 
 def fields_of(index, doc_id: str) -> tuple[Field, ...]:
     """The metadata statements of a document (``qa.ingest.metadata``), computed once per loaded index."""
@@ -65,10 +66,58 @@ def named_sources(index, question: str, doc_ids: Sequence[str]) -> tuple[set[str
                 # "the ICARO Media Group article" -> "the article"; "according to X" -> "".
                 rest = re.sub(rf"\baccording to\s+(?:the\s+)?{phrase}(?:['’]s)?\b", " ", rest, flags=re.I)
                 rest = re.sub(rf"\b{phrase}(?:['’]s)?\b(?:\s+{_DOC_NOUNS})?", " ", rest, flags=re.I)
-            elif (short := _short_name(name, rest)) is not None:
+            elif (short := _short_name(name, rest) or _lead_named(distinctive_leads(index).get(name, ()),
+                                                                   rest)) is not None:
                 out.add(doc_id)
                 rest = rest.replace(short, " ")
     return out, " ".join(rest.split())
+
+
+def distinctive_leads(index) -> dict[str, tuple[str, ...]]:
+    """For each outlet name of the corpus, its first words that name nothing else: no document's
+    text uses them but where it states its outlet ("ICARO" of "ICARO Media Group"; not "Future" of
+    "Future Forward", which other sentences use). Cached with the loaded index."""
+    def build():
+        texts = [(d.doc_id, d.text) for d in index.documents]
+        statements = {doc_id: [(f.start, f.end) for f in fields_of(index, doc_id) if f.name == "source"]
+                      for doc_id, _ in texts}
+        out: dict[str, tuple[str, ...]] = {}
+        for doc_id, _ in texts:
+            for name in source_names(index, doc_id):
+                words = name.split()
+                leads = []
+                for n in range(1, len(words)):
+                    lead = " ".join(words[:n])
+                    if lead.lower() in _STOP_LEADS or not any(ch.isupper() for ch in lead):
+                        continue
+                    pattern = re.compile(rf"(?<![\w-]){re.escape(lead)}(?![\w-])", re.I)
+                    if all(any(a <= m.start() < b for a, b in statements[other]) for other, text in texts
+                           for m in pattern.finditer(text)):
+                        leads.append(lead)
+                out[name] = tuple(leads)
+        return out
+    return index.derived.get("distinctive_outlet_leads", build)
+
+
+def _lead_named(leads: Sequence[str], question: str) -> str | None:
+    """The words of ``question`` that name an outlet by one of its distinctive ``leads``, wherever
+    they stand and in any case ("what does ICARO say ...?", "Under ICARO's account ...", "icaro
+    ..."): with an attributing word before and a word for a document after, when there are. A lead
+    of ordinary words names the outlet only capitalised as the outlet writes it ("Coastal Wildlife",
+    not "coastal wildlife"), and one ordinary word names nothing by itself ("near the Coastal
+    path"): ``_short_name`` reads it in its context."""
+    from qa.lexicon.words import english_words
+
+    for lead in leads:
+        ordinary = any(w.lower() in english_words() for w in lead.split())
+        if ordinary and " " not in lead:
+            continue
+        m = re.search(rf"(?:\b(?i:per|according to|reported by|under|in|from|by)\s+(?:the\s+)?)?(?<![\w-])"
+                      rf"{re.escape(lead)}(?:['’]s)?(?![\w-])(?:\s+(?i:{_DOC_NOUNS}))?", question,
+                      0 if ordinary else re.I)
+        if m:
+            return m.group(0)
+    return None
 
 def quoted_by(question: str, sentence: str) -> bool:
     """True when ``question`` quotes ``sentence`` whole, or quotes the start of a heading
