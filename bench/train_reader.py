@@ -62,7 +62,7 @@ def collect(questions, index_dir: Path, embedder, source: str) -> list[dict]:
     from qa.answer import retrieve_passages, validate_question
     from qa.eval.evaluate import contains_answer
     from qa.index.cache import get_index
-    from qa.reader.extract import read_candidates
+    from qa.reader.extract import alignment_question, read_candidates
 
     index = get_index(index_dir, embedder.name, check_stale=False)
     vectors = embedder.encode([q[1] for q in questions])
@@ -88,7 +88,7 @@ def collect(questions, index_dir: Path, embedder, source: str) -> list[dict]:
             order = np.argsort(-(scorer(cset.features) if scorer is not None else cset.column("dense")))
             for j in order[:ALIGNED]:
                 a, b = cset.spans[j]
-                aligned[j] = align(analysis.asked, index.document(cset.candidates[j].doc_id).text[a:b])
+                aligned[j] = align(alignment_question(analysis), index.document(cset.candidates[j].doc_id).text[a:b])
         out.append({"qid": qid, "source": source, "group": group, "answerable": answerable,
                     "features": cset.features, "labels": labels, "cited": cited, "align": aligned,
                     "flags": (bool(analysis.unknown), bool(analysis.uncounted), analysis.asks_kind,

@@ -187,7 +187,7 @@ def test_chat_reads_a_follow_up_against_its_history(api):
     AnswerModel.model_validate(data)
     assert data["context_turn"] == 0 and data["question_used"] != "What about dogs?"
     # An earlier reply of the API is a turn too; a reference nothing settles is not guessed.
-    unclear = api.post("/v1/chat", json={"question": "When do they hunt?", "history": [first]}).json()
+    unclear = api.post("/v1/chat", json={"question": "When do they migrate?", "history": [first]}).json()
     assert unclear["abstained"] and "not clear" in unclear["reason"]
     # No history: the same as /v1/answer.
     alone = api.post("/v1/chat", json={"question": QUESTION, "history": None}).json()

@@ -841,3 +841,36 @@ def test_a_capitalised_word_the_corpus_writes_in_lower_case_is_no_name(tmp_path,
     # The named-document rule does not ask the answer's document to mention an ordinary word.
     result = ask("Which distribution is my Desktop tracking?")
     assert not result.abstained and "sources.list" in result.text
+
+
+@pytest.mark.parametrize("question, matched", [
+    ("What was 01.AI faulted for, in the newsletter's telling?", "What was 01.AI faulted for, ?"),
+    ("Which professors does the February article quote?", "Which professors does quote?"),
+    ("According to the brief write-up, what do Chinese firms share?", ", what do Chinese firms share?"),
+    ("What does open source let firms do?", "What does open source let firms do?"),  # nothing to leave out
+    ("Who wrote the story?", "Who wrote ?"),
+    ("the newsletter", "the newsletter"),  # nothing would be left: kept whole
+])
+def test_the_words_that_point_at_a_document_are_left_out_of_the_word_by_word_match(question, matched):
+    from qa.reader.names import without_document_mentions
+
+    assert without_document_mentions(question) == matched
+
+
+def test_the_best_sentence_is_matched_word_by_word_against_the_question_without_its_document_words(
+        tmp_path, hash_embedder, monkeypatch):
+    import importlib
+
+    answer_module = importlib.import_module("qa.answer")
+    _, ask = indexed(tmp_path, hash_embedder, {"seals.txt": "Seals\nVolunteers counted four hundred seals.\n"})
+    seen = []
+    real = answer_module.extract
+
+    def spy(*args, **kwargs):
+        align = kwargs["align"]
+        kwargs["align"] = lambda q, s: seen.append(q) or align(q, s)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(answer_module, "extract", spy)
+    ask("How many seals were counted, in the newsletter's telling?")
+    assert seen == ["How many seals were counted, ?"]

@@ -103,3 +103,9 @@ CAPITAL_OF = {
     "Paris": ("France", "French"),
     "Berlin": ("Germany", "German"),
 }
+
+#: Nouns for a document or a part of one, as questions point at them ("the newsletter's telling",
+#: "the brief write-up", "the February article"): where to look, never what the answer says.
+DOCUMENT_NOUNS = (r"(?:newsletters?|articles?|stor(?:y|ies)|pieces?|posts?|reports?|write-?ups?|dispatch(?:es)?|"
+                  r"columns?|blogs?|summar(?:y|ies)|translations?|versions?|texts?|documents?|sources?|"
+                  r"coverage|accounts?|items?)")

@@ -33,7 +33,7 @@ from qa.reader.features import CandidateSet, candidate_features, question_featur
 from qa.reader.metadata_answers import metadata_answer, quoted_by, source_names, states_metadata
 from qa.reader.metadata_questions import names_other_work, quotes_other_title, quotes_title
 from qa.reader.model import ReaderModel, load_reader_model
-from qa.reader.names import suggest, unmentioned_in_document
+from qa.reader.names import suggest, unmentioned_in_document, without_document_mentions
 from qa.reader.naming import introduces_unnamed
 from qa.types import Citation, Hit
 
@@ -68,6 +68,13 @@ def read_candidates(question: str, query_vector: np.ndarray, hits: Sequence[Hit]
         cset = CandidateSet(tuple(cset.candidates[i] for i in keep), tuple(cset.spans[i] for i in keep),
                             cset.features[keep])
     return analysis, cset
+
+
+def alignment_question(analysis: QuestionAnalysis) -> str:
+    """What of the question is matched word by word against the best sentence (``align``): the
+    question as scored (a named outlet, title or "according to the articles" left out), without
+    the phrases that point at a document ("in the newsletter's telling"), which no answer repeats."""
+    return without_document_mentions(analysis.scored)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -120,7 +127,7 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
     if align is not None:
         top = int(order[0])
         start, end = cset.spans[top]
-        aligned = align(analysis.asked, index.document(cset.candidates[top].doc_id).text[start:end])
+        aligned = align(alignment_question(analysis), index.document(cset.candidates[top].doc_id).text[start:end])
     p = model.answerable(question_features(analysis, cset, logits, aligned))
     spans = CitedSpans(index)
     spans.remember({c.row: span for c, span in zip(cset.candidates, cset.spans)})

@@ -10,7 +10,7 @@ from difflib import SequenceMatcher
 from typing import Sequence
 
 from qa.index.vocabulary import Vocabulary
-from qa.lexicon.en import CAPITAL_OF, MONTHS, WEEKDAY
+from qa.lexicon.en import CAPITAL_OF, DOCUMENT_NOUNS, MONTHS, WEEKDAY
 from qa.lexicon.terms import analyze
 from qa.reader.highlight import is_demonym
 from qa.reader.kinds import counted_words
@@ -74,6 +74,20 @@ def without_document_references(question: str) -> str:
     "In which city was the conference that the articles talk about held?" -> "In which city was the
     conference held?"."""
     return " ".join(_DOCUMENT_REFERENCE.sub(" ", question).split())
+
+_DOCUMENT_MENTION = re.compile(
+    rf"(?:\b(?:in|per|from|according to|by|on|of)\s+)?\b(?:the|this|that|its|their|a|an)\s+(?:[\w-]+\s+){{0,2}}?"
+    rf"{DOCUMENT_NOUNS}(?:['’]s)?(?:\s+(?:telling|account|view|words))?\b", re.I)
+
+
+def without_document_mentions(question: str) -> str:
+    """``question`` without the phrases that point at a document ("in the newsletter's telling",
+    "the brief write-up", "the February article"): the words a sentence answering it would not
+    use, read apart when the question is matched against a sentence word by word
+    (``qa.reader.alignment``). The question itself when that would leave nothing."""
+    rest = " ".join(_DOCUMENT_MENTION.sub(" ", question).split())
+    return rest if len(rest.split()) >= 2 else question
+
 
 #: A month or a weekday: capitalised, but no name of anything (``fullmatch``).
 DATE_NAME = re.compile(rf"{MONTHS}|{WEEKDAY}", re.I)
