@@ -874,3 +874,15 @@ def test_the_best_sentence_is_matched_word_by_word_against_the_question_without_
     monkeypatch.setattr(answer_module, "extract", spy)
     ask("How many seals were counted, in the newsletter's telling?")
     assert seen == ["How many seals were counted, ?"]
+
+
+def test_a_sentence_that_asks_a_question_is_no_answer_however_closely_it_repeats_it(tmp_path, hash_embedder):
+    from qa.reader.context import asks
+
+    assert asks("(1) How do I create an AUTOINCREMENT field?") and asks('He asked: "why not?"')
+    assert not asks("A column declared INTEGER PRIMARY KEY will autoincrement.")
+    _, ask = indexed(tmp_path, hash_embedder, {"faq.txt": (
+        "SQLite FAQ\n(1) How do I create an AUTOINCREMENT field?\n\n"
+        "A column declared INTEGER PRIMARY KEY will autoincrement when a NULL is inserted into it.\n")})
+    result = ask("How do I create an AUTOINCREMENT field?")
+    assert not result.abstained and result.text.startswith("A column declared INTEGER PRIMARY KEY")

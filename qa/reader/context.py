@@ -29,6 +29,13 @@ def is_heading(sentence: str) -> bool:
     text = sentence.strip()
     return bool(text) and (text.endswith(":") or not ends_like_sentence(text) and not reads_as_prose(text))
 
+def asks(sentence: str) -> bool:
+    """True for a sentence that asks a question ("(1) How do I create an AUTOINCREMENT field?", a
+    FAQ's heading or its table of contents, a rhetorical "So what does this mean?"): it may
+    repeat the question word for word, but it answers nothing."""
+    return sentence.rstrip().rstrip("\"'”’)]»").endswith("?")
+
+
 def leans_back(sentence: str, previous: str) -> bool:
     """True when ``sentence`` is read (scored and cited) with ``previous``, the sentence before it:
     it leans on it (``needs_context``) or quotes a speaker it names (``quotes_speaker_before``)."""

@@ -20,7 +20,7 @@ from qa.index.vocabulary import index_vocabulary
 from qa.reader.analysis import QuestionAnalysis, analyze_question
 from qa.reader.asking import speaks_of
 from qa.reader.candidate import Candidate
-from qa.reader.context import cite
+from qa.reader.context import asks, cite
 from qa.reader.corroborate import (
     KIND_NAMES,
     QUANTITIES,
@@ -57,13 +57,14 @@ class Extraction:
 def read_candidates(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
                     full_question: str | None = None) -> tuple[QuestionAnalysis, CandidateSet]:
     """The question's analysis and its candidate sentences with their features. A sentence that
-    only states a document's metadata ("Source: ...") or that the question quotes is no candidate."""
+    only states a document's metadata ("Source: ..."), that asks a question itself (a FAQ's
+    heading) or that the question quotes is no candidate."""
     read = [index.document(h.chunk.doc_id).text[h.chunk.start:h.chunk.end] for h in hits]
     analysis = analyze_question(question, index, read, asked=full_question)
     cset = candidate_features(analysis, query_vector, hits, index)
     keep = [i for i, c in enumerate(cset.candidates)
-            if not states_metadata(index, c)
-            and not quoted_by(analysis.asked, index.document(c.doc_id).text[c.start:c.end])]
+            if not states_metadata(index, c) and not asks(text := index.document(c.doc_id).text[c.start:c.end])
+            and not quoted_by(analysis.asked, text)]
     if len(keep) < len(cset.candidates):
         cset = CandidateSet(tuple(cset.candidates[i] for i in keep), tuple(cset.spans[i] for i in keep),
                             cset.features[keep])
