@@ -90,6 +90,11 @@ class ExtractConfig:
     #: valued higher than AIsphere?") and the answer sentence does not speak of both: it cannot
     #: state the comparison. Measured in docs/evaluation.md ("A gate for comparisons").
     gate_comparison_unstated: bool = True
+    #: The question asks why something happened ("Why did the White House lift its chip
+    #: embargo?") and the answer sentence shares no word with what it says happened (names and
+    #: the words of asking aside): it cannot give the reason. Measured in docs/evaluation.md
+    #: ("A gate for premises").
+    gate_premise_unstated: bool = True
 
 
 @dataclass(frozen=True)

@@ -886,3 +886,26 @@ def test_a_sentence_that_asks_a_question_is_no_answer_however_closely_it_repeats
         "A column declared INTEGER PRIMARY KEY will autoincrement when a NULL is inserted into it.\n")})
     result = ask("How do I create an AUTOINCREMENT field?")
     assert not result.abstained and result.text.startswith("A column declared INTEGER PRIMARY KEY")
+
+
+def test_the_premise_of_a_why_question_is_what_it_says_happened():
+    from qa.reader.asking import premise_terms
+
+    assert premise_terms("Why did Kuaishou decide to keep Kling closed?") == ("kuaishou", "keep", "kling", "close")
+    assert premise_terms("nick clegg sharing models why") == ("nick", "clegg", "share", "model")
+    assert premise_terms("What did Kuaishou keep closed?") == ()  # asks no reason
+
+
+def test_a_why_question_whose_answer_says_nothing_of_what_happened_abstains(tmp_path, hash_embedder):
+    _, ask = indexed(tmp_path, hash_embedder, {"chips.txt": (
+        "Chips\nThe White House has implemented a trade embargo on advanced chips for Chinese companies. "
+        "Washington imposed the embargo to keep its lead in computing.\n")})
+    reason = ask("Why did the White House impose the chip embargo on Chinese companies?")
+    assert not reason.abstained
+    # Nothing the question says happened ("stop", "selling", "phones") is in the sentence read.
+    unsaid = ask("Why did the White House stop selling phones to Chinese firms?")
+    assert unsaid.abstained and "shares none of its words (stop, selling, phones, firms)" in unsaid.reason
+    relaxed = answer("Why did the White House stop selling phones to Chinese firms?", index_dir=tmp_path / "i",
+                     embedder=hash_embedder, threshold=-1.0,
+                     settings=Settings(extract=ExtractConfig(gate_premise_unstated=False)))
+    assert not relaxed.abstained

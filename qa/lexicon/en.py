@@ -109,3 +109,7 @@ CAPITAL_OF = {
 DOCUMENT_NOUNS = (r"(?:newsletters?|articles?|stor(?:y|ies)|pieces?|posts?|reports?|write-?ups?|dispatch(?:es)?|"
                   r"columns?|blogs?|summar(?:y|ies)|translations?|versions?|texts?|documents?|sources?|"
                   r"coverage|accounts?|items?)")
+
+#: Words of a question that asks why, which say it asks for a reason, not what happened ("Why did
+#: Kuaishou *decide* to keep Kling closed?": what happened is keeping Kling closed).
+WHY_FRAME = frozenset("why how come reason reasons cause causes decide decided decides choose chose chosen".split())

@@ -15,7 +15,7 @@ from qa.index.lexical import document_frequencies
 from qa.index.vocabulary import document_vocabulary, index_vocabulary
 from qa.lexicon.en import COMPARATIVES
 from qa.lexicon.terms import analyze
-from qa.reader.asking import compared_names
+from qa.reader.asking import compared_names, premise_terms
 from qa.reader.kinds import (
     asked_role,
     asks_for_code,
@@ -31,6 +31,7 @@ from qa.reader.names import (
     question_names,
     uncounted,
     unknown_names,
+    without_document_mentions,
     without_document_references,
 )
 from qa.reader.naming import asked_class
@@ -71,6 +72,9 @@ class QuestionAnalysis:
     unseen: float = 0.0
     name_terms: frozenset[str] = frozenset()
     #: The question is about code or program output (which then may answer it).
+    #: For a question asking why, the terms of what it says happened (``premise_terms``), as the
+    #: vocabulary normalises them, without its names' terms; empty otherwise.
+    premise: tuple[str, ...] = ()
     asks_code: bool = False
     #: The two names the question compares ("Which has more users, Kling or Sora?"), if any.
     compared: tuple[str, ...] = ()
@@ -138,5 +142,7 @@ def analyze_question(question: str, index, read: Sequence[str], asked: str | Non
         unseen=unseen,
         name_terms=name_terms,
         asks_code=asks_for_code(question),
+        premise=tuple(t for t in vocabulary.normalize(list(premise_terms(without_document_mentions(scored))))
+                      if t not in name_terms),
         compared=_compared(question, index),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from qa.lexicon.en import AUXILIARIES, COMPARATIVES, FOLLOW_UP_OPENERS, PERSON_NOUNS
+from qa.lexicon.en import AUXILIARIES, COMPARATIVES, FOLLOW_UP_OPENERS, PERSON_NOUNS, WHY_FRAME
 from qa.lexicon.terms import analyze
 from qa.reader.kinds import FOCUS, NAMED_NOUNS, expected_type
 from qa.reader.names import asked_names
@@ -146,6 +146,19 @@ def has_plural_noun(text: str) -> bool:  # a word of ``text`` looks like a plura
 #: Between two names set side by side as alternatives: "Kling or Sora", "China's or America's",
 #: "01.AI vs AIsphere".
 _ALTERNATIVE = re.compile(r"(?:['’]s)?,?\s+(?:or|vs\.?|versus)\s+(?:the\s+)?", re.I)
+
+
+_WHY = re.compile(r"\b(?:why|how come)\b", re.I)
+
+
+def premise_terms(question: str) -> tuple[str, ...]:
+    """For a question that asks why ("Why did the White House lift its chip embargo?"), the terms
+    of what it says happened: its terms other than the words that only frame the asking
+    (``WHY_FRAME``). Empty for any other question."""
+    if not _WHY.search(question):
+        return ()
+    frame = set(analyze(" ".join(WHY_FRAME)))
+    return tuple(dict.fromkeys(t for t in analyze(question) if t not in frame))
 
 
 def compared_names(question: str) -> tuple[str, ...]:

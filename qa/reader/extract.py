@@ -17,6 +17,7 @@ import numpy as np
 
 from qa.config import ExtractConfig
 from qa.index.vocabulary import index_vocabulary
+from qa.lexicon.terms import analyze
 from qa.reader.analysis import QuestionAnalysis, analyze_question
 from qa.reader.asking import speaks_of
 from qa.reader.candidate import Candidate
@@ -178,6 +179,13 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
         if unsaid:
             return abstain(f"the question compares {' and '.join(analysis.compared)}; the best sentence read "
                            f"does not speak of {' or '.join(unsaid)}, so it cannot state the comparison")
+    if analysis.premise and config.gate_premise_unstated:
+        said = set(index_vocabulary(index).normalize(analyze(spans.text(best))))
+        if not said & set(analysis.premise):
+            words = dict.fromkeys(w for w in re.findall(r"[\w’'-]+", analysis.scored)
+                                  if set(index_vocabulary(index).normalize(analyze(w))) & set(analysis.premise))
+            return abstain(f"the question asks why something happened; the best sentence read shares none of "
+                           f"its words ({', '.join(words)}), so it cannot give the reason")
     answer = (cite(index, best.doc_id, start, end, best.score, "answer", asked),)
     corroborating = _corroboration(index, best, answer[0], candidates, config, query_vector, analysis, allowed)
     if analysis.value_kind in QUANTITIES:
