@@ -272,6 +272,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--holdout", type=float, default=HOLDOUT, help="share of questions left out of the index")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
+    parser.add_argument("--keep-headings", action="store_true",
+                        help="index each section with its question heading (a user asking a FAQ's own question)")
     args = parser.parse_args(argv)
 
     faq = FAQS[args.faq]
@@ -284,9 +286,11 @@ def main(argv=None) -> int:
         return 0
     distractors = faq_distractors(faq, faq_pages)
     docs, questions = build_set(sections, distractors, fraction=args.holdout, seed=args.seed,
-                                corpus_stem=faq.stem, source=faq.package)
-    leaks = heading_leaks(docs, questions)
+                                corpus_stem=faq.stem, source=faq.package, keep_headings=args.keep_headings)
+    leaks = [] if args.keep_headings else heading_leaks(docs, questions)
     out = args.out.expanduser() if args.faq == "debian" else args.out.expanduser() / args.faq
+    if args.keep_headings:
+        out = out / "headings"
     write_if_changed(out / "corpus" / f"{faq.stem}.jsonl", jsonl(docs))
     write_if_changed(out / "questions.jsonl", jsonl(questions))
     n_ans = sum(q["answerable"] for q in questions)
@@ -311,7 +315,8 @@ def main(argv=None) -> int:
     print(table(tool, naive))
     print(f"\nhit@1 ratio qa / naive: {ratio if ratio is not None else '-'} (target >= {TARGET_RATIO}); "
           f"abstention {tool['abstention']} (target >= {TARGET_ABSTENTION})")
-    result = {"date": date.today().isoformat(), "faq": args.faq, "seed": args.seed, "holdout": args.holdout, "k": K,
+    result = {"date": date.today().isoformat(), "faq": args.faq, "keep_headings": args.keep_headings,
+              "seed": args.seed, "holdout": args.holdout, "k": K,
               "packages": {p: package_version(p) for p in (faq.package, *(
                   faq.distractors if isinstance(faq.distractors, tuple) else ()))},
               "faq_sections": len(sections), "questions": len(questions), "answerable": n_ans,

@@ -167,14 +167,18 @@ def distinctive_substring(text: str, others: list[str], max_chars: int = 80) -> 
 
 
 def build_set(sections: list[Section], distractors: list[dict], *, fraction: float, seed: int,
-              corpus_stem: str, source: str = "debian-faq") -> tuple[list[dict], list[dict]]:
+              corpus_stem: str, source: str = "debian-faq",
+              keep_headings: bool = False) -> tuple[list[dict], list[dict]]:
     """The documents to index and the questions, both as JSON-ready dicts.
 
     ``distractors`` are ``{"id", "text", "title"}`` documents indexed as they are. A document's
     doc id in the index is ``<corpus_stem>/<id>`` (how ``qa`` names records of a ``.jsonl`` file).
+    ``keep_headings``: each indexed section opens with its question heading, as the FAQ a user
+    indexes does (the user asks the FAQ's own question); by default the headings are removed.
     """
     indexed_q, held = hold_out(sections, fraction, seed)
-    docs = [{"id": f"faq/{s.key}", "text": s.text, "title": s.chapter, "source": source}
+    docs = [{"id": f"faq/{s.key}", "text": f"{s.heading}\n\n{s.text}" if keep_headings and s.question else s.text,
+             "title": s.chapter, "source": source}
             for s in sections if s.key not in held]
     docs += distractors
     texts = [d["text"] for d in docs]

@@ -95,6 +95,10 @@ class ExtractConfig:
     #: the words of asking aside): it cannot give the reason. Measured in docs/evaluation.md
     #: ("A gate for premises").
     gate_premise_unstated: bool = True
+    #: A sentence read asks the question itself (a FAQ's heading "How do I create an AUTOINCREMENT
+    #: field?", matched by meaning and by words: ``qa.reader.extract.ECHO_DENSE``/``ECHO_COVERAGE``):
+    #: the answer is the best sentence that follows it. Measured in docs/evaluation.md.
+    answer_after_echo: bool = True
 
 
 @dataclass(frozen=True)

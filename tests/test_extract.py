@@ -909,3 +909,20 @@ def test_a_why_question_whose_answer_says_nothing_of_what_happened_abstains(tmp_
                      embedder=hash_embedder, threshold=-1.0,
                      settings=Settings(extract=ExtractConfig(gate_premise_unstated=False)))
     assert not relaxed.abstained
+
+
+def test_where_the_corpus_asks_the_question_itself_the_answer_is_what_follows_it(tmp_path, hash_embedder):
+    _, ask = indexed(tmp_path, hash_embedder, {
+        "faq.txt": ("SQLite FAQ\n(1) How do I create an AUTOINCREMENT field?\n\n"
+                    "Short answer: declare the column INTEGER PRIMARY KEY.\n\n"
+                    "(2) Is SQLite threadsafe?\n\nYes, when compiled with mutexes.\n"),
+        "format.txt": ("File format\nThe sqlite_sequence field of an AUTOINCREMENT table is updated when you "
+                       "create a row: the field holds the largest key.\n"),
+    })
+    question = "How do I create an AUTOINCREMENT field?"
+    result = ask(question, threshold=0.999)  # answered though the model alone would abstain
+    assert not result.abstained and result.text == "Short answer: declare the column INTEGER PRIMARY KEY."
+    assert "faq asks this question itself" in result.reason
+    off = answer(question, index_dir=tmp_path / "i", embedder=hash_embedder, threshold=-1.0,
+                 settings=Settings(extract=ExtractConfig(answer_after_echo=False)))
+    assert off.citations[0].doc_id == "format"

@@ -126,3 +126,13 @@ def test_a_definition_list_faq_gives_one_question_per_term():
     assert brew.question and brew.chapter == "Brewing" and brew.key.startswith("teafaq/brew-time")
     assert brew.text == "Green tea brews for two minutes at eighty degrees.\n\nBlack tea brews for four."
     assert not kettles.question and kettles.key != brew.key
+
+
+def test_headings_can_be_kept_as_a_user_indexing_the_faq_would():
+    docs, questions = build_set(list(sections().values()), [], fraction=0.0, seed=1, corpus_stem="c",
+                                keep_headings=True)
+    brew = next(d for d in docs if d["id"] == "faq/tea/brew")
+    assert brew["text"].startswith("How long should green tea brew?\n\nGreen tea brews")
+    assert heading_leaks(docs, questions) == [q["question"] for q in questions]
+    thanks = next(d for d in docs if d["id"] == "faq/tea/thanks")
+    assert thanks["text"].startswith("Thanks\n\n")  # not a question: as before

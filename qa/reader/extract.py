@@ -63,13 +63,39 @@ def read_candidates(question: str, query_vector: np.ndarray, hits: Sequence[Hit]
     read = [index.document(h.chunk.doc_id).text[h.chunk.start:h.chunk.end] for h in hits]
     analysis = analyze_question(question, index, read, asked=full_question)
     cset = candidate_features(analysis, query_vector, hits, index)
-    keep = [i for i, c in enumerate(cset.candidates)
-            if not states_metadata(index, c) and not asks(text := index.document(c.doc_id).text[c.start:c.end])
-            and not quoted_by(analysis.asked, text)]
+    keep, echoes = [], []
+    dense, coverage = cset.column("dense"), cset.column("coverage")
+    for i, c in enumerate(cset.candidates):
+        text = index.document(c.doc_id).text[c.start:c.end]
+        if asks(text):
+            if dense[i] >= ECHO_DENSE and coverage[i] >= ECHO_COVERAGE:
+                echoes.append((float(dense[i]), c.doc_id, c.end))
+        elif not states_metadata(index, c) and not quoted_by(analysis.asked, text):
+            keep.append(i)
+    echoes = tuple((doc_id, end) for _, doc_id, end in sorted(echoes, reverse=True))
     if len(keep) < len(cset.candidates):
         cset = CandidateSet(tuple(cset.candidates[i] for i in keep), tuple(cset.spans[i] for i in keep),
-                            cset.features[keep])
+                            cset.features[keep], echoes)
     return analysis, cset
+
+
+#: A sentence read that asks a question this close to the question asked (cosine, and share of the
+#: question's weighted terms it holds) asks the same thing: a FAQ's heading, "How do I ...?".
+ECHO_DENSE = 0.8
+ECHO_COVERAGE = 0.6
+#: The answer to a question the corpus asks itself starts within this many characters after it.
+ECHO_REACH = 400
+
+
+def after_echo(cset: CandidateSet, logits: np.ndarray) -> int | None:
+    """The candidate that answers where the corpus asks the question itself (``CandidateSet.echoes``):
+    the best scored of those starting within ``ECHO_REACH`` characters after the best-matching
+    such sentence, in its document; None when there is none."""
+    for doc_id, end in cset.echoes:
+        near = [i for i, c in enumerate(cset.candidates) if c.doc_id == doc_id and end <= c.start < end + ECHO_REACH]
+        if near:
+            return max(near, key=lambda i: logits[i])
+    return None
 
 
 def alignment_question(analysis: QuestionAnalysis) -> str:
@@ -121,6 +147,11 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
     if not cset.candidates:
         return Extraction(True, (), (), (), None, 0.0, "no passage was retrieved")
     logits = model.score(cset.features)
+    following = after_echo(cset, logits) if config.answer_after_echo else None
+    if following is not None:
+        # The corpus asks the question itself: what follows that question is its answer.
+        logits = logits.copy()
+        logits[following] = max(logits[following], float(logits.max()) + 1e-3)
     order = np.argsort(-logits, kind="stable")
     probs = _sigmoid(logits)
     candidates = [replace(cset.candidates[i], score=float(probs[i])) for i in order]
@@ -170,7 +201,8 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
         if len(unmentioned_in_document(analysis.names, index, best.doc_id)) == len(analysis.names):
             listed = ", ".join(repr(n) for n in analysis.names)
             return abstain(f"the best sentence read comes from {best.doc_id}, which never mentions {listed}")
-    if p < threshold:
+    echoed = following is not None and best.row == cset.candidates[following].row
+    if p < threshold and not echoed:
         return abstain(*_why_unanswerable(analysis, index, spans, candidates, alternatives, p, threshold))
     start, end = spans.span(best)
     if analysis.compared and config.gate_comparison_unstated:
@@ -197,6 +229,8 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
             corroborating += (cite(index, rival.doc_id, rival_start, rival_end, rival.score, "disagreement", asked),)
     reason = (f"answerability {p:.3f} (best sentence scored {best.score:.3f}: dense {best.dense:.3f}, "
               f"term coverage {best.lexical:.2f}, passage prior {best.passage:.2f})")
+    if echoed:
+        reason = f"{best.doc_id} asks this question itself, and this follows it; {reason}"
     return Extraction(False, answer, corroborating, alternatives, best, p, reason)
 
 

@@ -91,6 +91,9 @@ class CandidateSet:
     candidates: tuple[Candidate, ...]
     spans: tuple[tuple[int, int], ...]
     features: np.ndarray
+    #: Where a sentence read asks the question itself ("How do I create an AUTOINCREMENT field?"
+    #: as a FAQ's heading): (doc id, the end of that sentence), best match first.
+    echoes: tuple[tuple[str, int], ...] = ()
 
     def column(self, name: str) -> np.ndarray:
         return self.features[:, FEATURES.index(name)]
