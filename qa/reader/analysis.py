@@ -72,10 +72,10 @@ class QuestionAnalysis:
     unseen: float = 0.0
     name_terms: frozenset[str] = frozenset()
     #: The question is about code or program output (which then may answer it).
+    asks_code: bool = False
     #: For a question asking why, the terms of what it says happened (``premise_terms``), as the
     #: vocabulary normalises them, without its names' terms; empty otherwise.
     premise: tuple[str, ...] = ()
-    asks_code: bool = False
     #: The two names the question compares ("Which has more users, Kling or Sora?"), if any.
     compared: tuple[str, ...] = ()
 
@@ -119,7 +119,9 @@ def analyze_question(question: str, index, read: Sequence[str], asked: str | Non
     unseen = sum(w for t, w in idf.items() if not df.get(t)) / total if total > 0 else 0.0
     # A capitalised word the corpus writes in lower case ("Desktop") is no name the answer must mention.
     ordinary = ordinary_words(index)
-    all_names = tuple(n for n in question_names(question) if not is_ordinary(n, ordinary, question))
+    all_names = question_names(question)
+    plain = {n for n in all_names if is_ordinary(n, ordinary, question)}
+    all_names = tuple(n for n in all_names if n not in plain)
     name_terms = frozenset(vocabulary.normalize(analyze(" ".join(all_names))))
     kind = value_kind(question)
     role = asked_role(question) if kind is None else None
@@ -133,7 +135,7 @@ def analyze_question(question: str, index, read: Sequence[str], asked: str | Non
         action=tuple(counted_action(question)) if kind == "number" else (),
         named_class=tuple(asked_class(question)) if kind == "name" else (),
         metadata_field=metadata_question(asked),
-        names=tuple(n for n in asked_names(question) if not is_ordinary(n, ordinary, question)),
+        names=tuple(n for n in asked_names(question) if n not in plain),
         all_names=all_names,
         unknown=tuple(unknown_names(question, document_vocabulary(index), read)),
         uncounted=uncounted(question, read),

@@ -1,8 +1,10 @@
 """What a question asks for and what it names, read from its words: its names (``name_runs``),
 whether a name reads as a person's (``person_like``), the head noun of its wh-phrase (``wh_head``),
-whether it asks for a person (``asks_for_person``) or for several things (``asks_for_several``).
-Pure functions over strings, shared by the reading of follow-ups (``qa.reader.references``,
-``qa.reader.conversation``) and the turns they point back at (``qa.reader.turns``).
+whether it asks for a person (``asks_for_person``) or for several things (``asks_for_several``),
+the two names it compares (``compared_names``, with ``speaks_of``) and, asking why, what it says
+happened (``premise_terms``). Pure functions over strings, shared by the reading of follow-ups
+(``qa.reader.references``, ``qa.reader.conversation``), the turns they point back at
+(``qa.reader.turns``) and the question analysis (``qa.reader.analysis``).
 """
 
 from __future__ import annotations
@@ -148,19 +150,6 @@ def has_plural_noun(text: str) -> bool:  # a word of ``text`` looks like a plura
 _ALTERNATIVE = re.compile(r"(?:['’]s)?,?\s+(?:or|vs\.?|versus)\s+(?:the\s+)?", re.I)
 
 
-_WHY = re.compile(r"\b(?:why|how come)\b", re.I)
-
-
-def premise_terms(question: str) -> tuple[str, ...]:
-    """For a question that asks why ("Why did the White House lift its chip embargo?"), the terms
-    of what it says happened: its terms other than the words that only frame the asking
-    (``WHY_FRAME``). Empty for any other question."""
-    if not _WHY.search(question):
-        return ()
-    frame = set(analyze(" ".join(WHY_FRAME)))
-    return tuple(dict.fromkeys(t for t in analyze(question) if t not in frame))
-
-
 def compared_names(question: str) -> tuple[str, ...]:
     """The two names a question compares ("Which has more users, Kling or Sora?" -> Kling, Sora;
     "Is 01.AI valued higher than AIsphere?"); () when it compares none. Two names joined by "vs",
@@ -192,3 +181,16 @@ def speaks_of(text: str, name: str) -> bool:
         return True
     words = set(tokens)
     return len(parts) > 1 and (parts[-1] in words or "".join(p[0] for p in parts) in words)
+
+
+_WHY = re.compile(r"\b(?:why|how come)\b", re.I)
+
+
+def premise_terms(question: str) -> tuple[str, ...]:
+    """For a question that asks why ("Why did the White House lift its chip embargo?"), the terms
+    of what it says happened: its terms other than the words that only frame the asking
+    (``WHY_FRAME``). Empty for any other question."""
+    if not _WHY.search(question):
+        return ()
+    frame = set(analyze(" ".join(WHY_FRAME)))
+    return tuple(dict.fromkeys(t for t in analyze(question) if t not in frame))

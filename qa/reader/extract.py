@@ -212,10 +212,10 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
             return abstain(f"the question compares {' and '.join(analysis.compared)}; the best sentence read "
                            f"does not speak of {' or '.join(unsaid)}, so it cannot state the comparison")
     if analysis.premise and config.gate_premise_unstated:
-        said = set(index_vocabulary(index).normalize(analyze(spans.text(best))))
-        if not said & set(analysis.premise):
+        vocabulary, premise = index_vocabulary(index), set(analysis.premise)
+        if not premise & set(vocabulary.normalize(analyze(spans.text(best)))):
             words = dict.fromkeys(w for w in re.findall(r"[\w’'-]+", analysis.scored)
-                                  if set(index_vocabulary(index).normalize(analyze(w))) & set(analysis.premise))
+                                  if premise & set(vocabulary.normalize(analyze(w))))
             return abstain(f"the question asks why something happened; the best sentence read shares none of "
                            f"its words ({', '.join(words)}), so it cannot give the reason")
     answer = (cite(index, best.doc_id, start, end, best.score, "answer", asked),)
