@@ -138,6 +138,21 @@ def document_filter(index: LoadedIndex, source: str | None = None, date_from: st
     return keep if keep is not None else set()
 
 
+def _document_ids(index: LoadedIndex, documents) -> frozenset[str] | None:
+    """``documents`` (an iterable of document ids, None: no restriction) checked against the index."""
+    if documents is None:
+        return None
+    if isinstance(documents, str) or not hasattr(documents, "__iter__"):
+        raise QuestionError("documents must be a list of document ids")
+    documents = list(documents)
+    if not all(isinstance(d, str) for d in documents):
+        raise QuestionError("documents must be a list of document ids")
+    unknown = [d for d in documents if d not in index.doc_rows]
+    if unknown:
+        raise QuestionError(f"no such document in the index: {', '.join(map(repr, unknown[:3]))}")
+    return frozenset(documents)
+
+
 def retrieve_passages(text: str, k: int, index: LoadedIndex, embedder, mode: str, query_vector,
                       allowed: set[str] | None = None) -> tuple[list, str, set[str]]:
     """The passages ``answer()`` reads for the (validated) question ``text``: ``(hits, the question
@@ -164,7 +179,7 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
            settings: Settings = DEFAULT_SETTINGS, check_stale: bool = True,
            source: str | None = None, date_from: str | None = None, date_to: str | None = None,
            query_vector=None, collection: str | None = None, store: str | None = None,
-           uri: str | None = None, history=None) -> Answer:
+           uri: str | None = None, history=None, documents=None) -> Answer:
     """Answer ``question`` from the index in ``index_dir`` (default: the project's ``index/``).
 
     ``k`` bounds how many passages are read (1..``settings.max_k``); ``mode`` is "hybrid", "dense"
@@ -178,7 +193,9 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
     ``history`` is the conversation so far, oldest first, each turn a question string or an earlier
     ``Answer``: a follow-up ("Who founded it?") is read against it (``qa.reader.turns``) and
     ``Answer.question_used`` / ``context_turn`` say how; a question that stands on its own is
-    answered exactly as without history.
+    answered exactly as without history. ``documents`` (document ids) restricts the answer to
+    those documents, with the other filters; a follow-up that speaks of "that article" is read in
+    the document the conversation spoke of the same way.
     Raises ``QuestionError``
     for an unusable question and ``QAIndexError`` subclasses for a missing, corrupt, mismatched
     or stale index.
@@ -201,11 +218,13 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
     _check_dimension(index, embedder)
     if hasattr(index.sentence_vectors, "bind"):  # an index built with lazy sentence vectors
         index.sentence_vectors.bind(embedder)
+    only = _document_ids(index, documents)
     if history:
-        def ask(q: str, earlier: list) -> Answer:
+        def ask(q: str, earlier: list, scope: frozenset[str] | None = None) -> Answer:
             return answer(q, k, index_dir, mode=mode, threshold=threshold, embedder=embedder, settings=settings,
                           check_stale=False, source=source, date_from=date_from, date_to=date_to,
-                          store=store, uri=uri, history=earlier)
+                          store=store, uri=uri, history=earlier,
+                          documents=only if scope is None else scope if only is None else scope & only)
         followed = answer_in_context(text, check_history(history), index, ask)
         if followed is not None:
             return replace(followed, mode=mode, timings={
@@ -217,6 +236,8 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
         raise QuestionError(f"query_vector must have shape ({embedder.dim},)")
     t2 = time.perf_counter()
     allowed = document_filter(index, source, date_from, date_to)
+    if only is not None:
+        allowed = set(only) if allowed is None else allowed & only
     hits, asked, named = retrieve_passages(text, k, index, embedder, mode, query_vector, allowed)
     t3 = time.perf_counter()
     result = extract(asked, query_vector, hits, index, settings.extract, threshold, full_question=text,

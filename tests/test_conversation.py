@@ -681,3 +681,105 @@ def test_one_thing_of_a_question_that_asked_for_several_is_asked_back_not_read_t
     history = ["Which Chinese company does the article name as a prominent firm?"]
     got = answer_in_context("What else does the piece say about that company?", history, _Index(), ask)
     assert not got.abstained and got.context_turn == 0
+
+
+# --- "that article": the document the conversation spoke of ---------------------------------------
+
+ICARO, GLOBAL, SHORT = "001_dc3372c3a139c97d", "000_aa6b97cd1c7a8afa", "002_b678760983a1a762"
+
+
+def _in(doc_id, question, abstained=False):
+    """An earlier turn's answer, cited from ``doc_id`` (or an abstention)."""
+    if abstained:
+        return Answer(question, "The corpus does not say.", True, (), question_used=question)
+    c = Citation(doc_id, "t", 0, 5, "Qu Do", 1.0, "answer")
+    return Answer(question, "Qu Do", False, (c,), question_used=question)
+
+
+def _scoped_asking():
+    """A fake ``ask`` that records each question with the documents it was confined to."""
+    asked = []
+
+    def ask(q, earlier, scope=None):
+        asked.append((q, scope))
+        return replace(cited(q, "Kuaishou, a Chinese internet company, made Kling."), confidence=0.9)
+    return ask, asked
+
+
+@pytest.fixture(scope="module")
+def news_index(hash_index, hash_embedder):
+    from qa.index.cache import get_index
+
+    return get_index(hash_index, hash_embedder.name)
+
+
+def test_that_article_is_the_document_the_latest_turn_was_answered_from(news_index):
+    ask, asked = _scoped_asking()
+    history = [_in(ICARO, "Which rules must Kling follow at the conference?")]
+    got = answer_in_context("What does that article say about Sora?", history, news_index, ask)
+    assert asked == [("What does that article say about Sora?", frozenset({ICARO}))]
+    assert got.question_used == "What does the ICARO Media Group article say about Sora?"
+    assert got.context_turn == 0 and got.reason.startswith("Understood as: What does the ICARO Media Group")
+    # "the same piece", "this post": any word for a document; "the newsletter" in a question
+    # that points back otherwise too ("those rules"). Alone, it is the corpus's newsletter.
+    for question in ("Per the same piece, who is Qu Dongqi?", "What does this post say about Sora?",
+                     "What does the newsletter say those rules are for?"):
+        ask, asked = _scoped_asking()
+        answer_in_context(question, history, news_index, ask)
+        assert asked[-1][1] == frozenset({ICARO}), question
+    for question in ("Which frameworks does the newsletter recommend?", "What does the text-to-video tool do?",
+                     "What is open source, as the articles explain it?"):
+        ask, asked = _scoped_asking()
+        got = answer_in_context(question, history, news_index, ask)
+        assert all(scope is None for _, scope in asked), question
+        assert got is None or "ICARO" not in got.question_used, question
+
+
+def test_a_document_without_an_outlet_is_named_by_its_title(news_index):
+    ask, asked = _scoped_asking()
+    got = answer_in_context("When was that report published?", [_in(SHORT, "Who made Kling?")], news_index, ask)
+    assert asked[-1][1] == frozenset({SHORT})
+    assert "the report “In recent weeks, Chinese technology companies have unveiled…”" in got.question_used
+
+
+def test_an_unanswered_turn_gives_the_document_its_question_named(news_index):
+    ask, asked = _scoped_asking()
+    history = [_in(None, "Per the Global Times, what is Kling's frame rate?", abstained=True)]
+    answer_in_context("What else does that article say about Kling?", history, news_index, ask)
+    assert asked[-1][1] == frozenset({GLOBAL})
+    # One that named no document gives none.
+    ask, asked = _scoped_asking()
+    history = [_in(None, "What is Kling's frame rate?", abstained=True)]
+    answer_in_context("What else does that article say about Kling?", history, news_index, ask)
+    assert asked and all(scope is None for _, scope in asked)
+
+
+def test_a_question_naming_its_own_document_or_none_is_not_confined(news_index):
+    history = [_in(ICARO, "Who showed a Kling video at the conference?")]
+    for question in ("Per the Global Times, what does the article say about Sora?", "What did OpenAI release?"):
+        ask, asked = _scoped_asking()
+        answer_in_context(question, history, news_index, ask)
+        assert all(scope is None for _, scope in asked)
+
+
+def test_documents_confines_an_answer_and_unknown_ids_are_refused(ask, hash_index, hash_embedder):
+    free = ask("What did Kuaishou release?")
+    assert {c.doc_id for c in free.passages} != {ICARO}
+    confined = answer("What did Kuaishou release?", index_dir=hash_index, embedder=hash_embedder,
+                      documents=[ICARO])
+    assert confined.passages and {c.doc_id for c in confined.passages + confined.citations} == {ICARO}
+    for bad in (["no-such-document"], ICARO, [3]):
+        with pytest.raises(QuestionError, match="document"):
+            answer("What did Kuaishou release?", index_dir=hash_index, embedder=hash_embedder, documents=bad)
+
+
+@pytest.mark.parametrize("question, person, head", [
+    ("In the ICARO piece, who presented a Kling-made video?", True, ""),
+    ("In the Global Times version, which startup founder played the video?", True, "founder"),
+    ("Per Future Forward, which company released Kling?", False, "company"),
+    ("Which company released Kling, per Future Forward?", False, "company"),
+])
+def test_a_phrase_set_before_the_question_word_does_not_hide_what_it_asks(question, person, head):
+    from qa.reader.asking import asks_for_person, wh_head
+
+    assert asks_for_person(question) is person and wh_head(question)[1] == head

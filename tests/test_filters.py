@@ -49,6 +49,29 @@ def test_answers_can_be_restricted_by_source_and_date(news, hash_embedder):
         ask(date_from="last tuesday")
 
 
+def test_answers_can_be_restricted_to_documents_with_the_other_filters(news, hash_embedder):
+    from qa.app.cli import main
+
+    ask = lambda **kw: answer("Where does Acme Robotics build robot arms?", index_dir=news,  # noqa: E731
+                              embedder=hash_embedder, **kw)
+    assert {c.doc_id for c in ask(documents=["news/a", "news/c"]).passages} == {"news/a", "news/c"}
+    assert {c.doc_id for c in ask(documents=["news/a", "news/c"], source="metro news").passages} == {"news/c"}
+    with pytest.raises(QuestionError, match="no such document in the index: 'news/z'"):
+        ask(documents=["news/z"])
+    # The command line's --doc, repeated.
+    from click.testing import CliRunner
+
+    from qa import embed
+    old, embed.default_embedder = embed.default_embedder, lambda: hash_embedder
+    try:
+        res = CliRunner().invoke(main, ["ask", "Where does Acme Robotics build robot arms?", "--index-dir", str(news),
+                                        "--doc", "news/b", "--json"])
+    finally:
+        embed.default_embedder = old
+    assert res.exit_code == 0, res.output
+    assert {p["doc_id"] for p in json.loads(res.output)["passages"]} == {"news/b"}
+
+
 def test_the_date_table_keeps_exactly_the_documents_whose_date_cut_to_the_bound_is_within_it():
     """The sorted table (a lookup per question) keeps what a pass over every document would."""
     import itertools

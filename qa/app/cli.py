@@ -198,16 +198,18 @@ def _short(text: str, n: int = 160) -> str:
 @click.option("--source", default=None, help="Only documents from this source (or URL host).")
 @click.option("--date-from", default=None, help="Only documents dated on or after (e.g. 2024-07-01).")
 @click.option("--date-to", default=None, help="Only documents dated on or before.")
+@click.option("--doc", "docs", multiple=True, help="Only this document, by its id (repeat for several).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @collection_option
 def ask_command(question: str, k: int, index_dir: Path | None, mode: str | None,
                 threshold: float | None, source: str | None, date_from: str | None,
-                date_to: str | None, as_json: bool, collection: str | None) -> None:
+                date_to: str | None, docs: tuple[str, ...], as_json: bool, collection: str | None) -> None:
     """Answer QUESTION from the index."""
     from qa.answer import answer
 
     result = answer(question, k=k, index_dir=index_dir, mode=mode, threshold=threshold,
-                    source=source, date_from=date_from, date_to=date_to, collection=collection)
+                    source=source, date_from=date_from, date_to=date_to, collection=collection,
+                    documents=list(docs) or None)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:

@@ -79,14 +79,30 @@ def person_like(name: str, common_words: frozenset[str]) -> bool:
 
 
 NAMED_NOUN = re.compile(rf"{NAMED_NOUNS}", re.I)
-_WH_PHRASE = re.compile(r"^\W*(?:(?:\w+\s+){0,2}?)(?:which|what)\s+((?:[\w.’'-]+\s+){0,5})", re.I)
+_WH_PHRASE = re.compile(r"\W*(?:(?:\w+\s+){0,2}?)(?:which|what)\s+((?:[\w.’'-]+\s+){0,5})", re.I)
+
+
+#: A phrase set before the question with a comma ("In the ICARO piece, who ...", "Per the Global
+#: Times, which ..."): no question word in it, one right after it.
+_FRONTED = re.compile(r"^[^?,]*?,\s*(?=(?:which|what|who|whom|whose|when|where|why|how)\b)", re.I)
+
+
+def fronted(question: str) -> int:
+    """Where the question proper starts after a phrase set before it with a comma ("In the ICARO
+    piece, *who* presented ...?"); 0 when nothing is set before it."""
+    m = _FRONTED.match(question)
+    if m is None or any(w.lower() in WH_WORDS for w in words(m.group(0))):
+        return 0
+    return m.end()
 
 
 def wh_head(question: str) -> tuple[int, str]:
     """(where the wh-phrase ends, its head noun) for "Which <words> <noun> ..." ("Which University
     of Washington *professor* specializes ...": the last noun for a named thing among the five
-    words after which/what); (0, "") when the question has no such phrase."""
-    m = _WH_PHRASE.match(question)
+    words after which/what), after a phrase set before it ("In the Global Times version, which
+    startup *founder* ..."); (0, "") when the question has no such phrase."""
+    lead = fronted(question)
+    m = _WH_PHRASE.match(question, lead)
     if not m:
         return 0, ""
     end, head = 0, ""
@@ -110,7 +126,7 @@ def asks_for_person(question: str) -> bool | None:
     noun = wh_head(question)[1] or (m.group(1).lower() if (m := FOCUS.search(question)) else "")
     if noun:
         return noun in PERSON_NOUNS or noun.rstrip("s") in PERSON_NOUNS
-    if re.search(r"^\W*(?:\w+\s+)?(?:who|whom)\b", question, re.I):
+    if re.compile(r"\W*(?:\w+\s+)?(?:who|whom)\b", re.I).match(question, fronted(question)):
         return True
     return False if expected_type(question) == "name" else None
 

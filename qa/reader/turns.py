@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 from qa.errors import QuestionError
 from qa.lexicon.en import ORG_NOUNS, PERSON_NOUNS, PLACE_NOUNS
-from qa.lexicon.terms import analyze, stopwords
+from qa.lexicon.terms import analyze
 from qa.lexicon.words import english_words
 from qa.reader.conversation import read_question
 from qa.reader.asking import (
@@ -27,6 +27,7 @@ from qa.reader.asking import (
     wh_head,
 )
 from qa.reader.references import Mention, Reading, Turn
+from qa.reader.spoken import described, named_document, spoken_document
 from qa.reader.highlight import PATTERNS, is_demonym
 from qa.reader.kinds import NAMED_NOUNS
 from qa.reader.names import DATE_NAME, question_names
@@ -283,18 +284,6 @@ def _understood(got: Answer, question: str, reading: Reading) -> Answer:
                    reason=f"Understood as: {reading.question} {got.reason}".strip())
 
 
-#: "the crackdown", "those rules", "that approach": a definite description, its last word the noun.
-_DEFINITE = re.compile(r"\b(?:the|that|this|those|these)\s+(?:[a-z][\w-]*\s+){0,2}?([a-z][\w-]{3,})\b(?!\s+of\b)")
-
-
-def _described(question: str) -> set[str]:
-    """The nouns of ``question``'s definite descriptions ("the crackdown", "those rules"), stemmed;
-    not "now that its ...", a conjunction and a pronoun."""
-    stop = stopwords()
-    return {t for m in _DEFINITE.finditer(question) if m.group(0).split()[1].lower() not in stop
-            for t in analyze(m.group(1))}
-
-
 def _bridged(question: str, nouns: set[str], previous: str, together: Reading, turns: _Turns,
              ask: Callable[[str, list], Answer]) -> Answer | None:
     """``question`` answered on its own; when the corpus does not answer it so, and a noun of its
@@ -320,7 +309,27 @@ def _says_enough(question: str, cased: str, terms: int) -> bool:
     return len(analyze(question)) > terms or bool(question_names(cased)) or cased != question
 
 
-def answer_in_context(question: str, history: Sequence, index, ask: Callable[[str, list], Answer]) -> Answer | None:
+def answer_in_context(question: str, history: Sequence, index, ask: Callable[..., Answer]) -> Answer | None:
+    """``_read_in_context``, where a question that speaks of "that article" (``spoken_document``)
+    is read in the document the latest turn was answered from (``ask(question, earlier, scope)``
+    answers within the document ids ``scope``), saying so."""
+    common, names = common_words(index), corpus_names(index)
+    turns = _Turns(history, ask, common, names)
+    spoken = spoken_document(question, index, lambda: turns.answered(0))
+    if spoken is None:
+        return _read_in_context(question, history, index, ask, turns)
+    doc_id, words, name = spoken
+
+    def scoped(q: str, earlier: list) -> Answer:
+        return ask(q, earlier, frozenset({doc_id}))
+    got = _read_in_context(question, history, index, scoped, turns)
+    if got is None:
+        got = _understood(scoped(question, []), question, Reading(question))
+    return named_document(got, words, name, len(history) - 1)
+
+
+def _read_in_context(question: str, history: Sequence, index, ask: Callable[[str, list], Answer],
+                     turns: _Turns) -> Answer | None:
     """The answer to ``question`` read against ``history`` (oldest first), or None when the
     question stands on its own (answer it as without history).
 
@@ -336,7 +345,6 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[[st
     """
     common, names = common_words(index), corpus_names(index)
     cased = truecase(question, names)
-    turns = _Turns(history, ask, common, names)
     readings = read_question(cased, turns, common, category=lambda name: name_category(name, index))
     first = readings[0]
     previous = _latest_question(history)
@@ -355,7 +363,7 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[[st
                       question_used=question, context_turn=first.turn, choices=first.choices)
     if first.turn is None:
         if _says_enough(question, cased, FRAGMENT_TERMS):
-            nouns = _described(question)
+            nouns = described(question)
             return _bridged(question, nouns, previous, together, turns, ask) if nouns else None
         # A fragment cannot stand alone: read with the previous question when that is answered.
         got = _asked(ask, together)
