@@ -783,3 +783,28 @@ def test_a_phrase_set_before_the_question_word_does_not_hide_what_it_asks(questi
     from qa.reader.asking import asks_for_person, wh_head
 
     assert asks_for_person(question) is person and wh_head(question)[1] == head
+
+
+def test_and_a_quoted_title_is_the_previous_question_about_that_title():
+    earlier = turn("Which outlet published 'Chinese Tech Companies Accelerate A.I. Development'?")
+    for question in ("And the piece titled 'China's AI Revolution: Closing the Gap'?",
+                     "What about 'China's AI Revolution: Closing the Gap'?"):
+        assert read(question, earlier)[0].question == "Which outlet published 'China's AI Revolution: Closing the Gap'?"
+        assert read(question, earlier)[0].turn == 0
+    # A question of its own about the title, or an earlier question quoting none, is left alone.
+    assert read("Who wrote 'China's AI Revolution: Closing the Gap'?", earlier)[0].turn is None
+    assert read("And the piece titled 'China's AI Revolution'?", turn("Which outlet ran it?"))[0].question != \
+        "Which outlet ran 'China's AI Revolution'?"
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("When was that?", "When did 01.AI top a ranking of open-source AI systems?"),
+    ("And where did this happen?", "Where did 01.AI top a ranking of open-source AI systems?"),
+])
+def test_when_was_that_asks_the_question_word_of_what_the_previous_turn_told(question, expected):
+    earlier = turn("Did 01.AI top a ranking of open-source AI systems?", names=[("01.AI", False)])
+    got = read(question, earlier)[0]
+    assert (got.question, got.turn) == (expected, 0)
+    # "that" with more to say is a reference, as before.
+    assert read("When was that company founded?", earlier)[0].question == "When was 01.AI founded?"
+

@@ -108,6 +108,17 @@ def test_a_name_made_into_an_adjective_by_a_hyphen_is_cut_there(sentence, names)
     assert [sentence[a:b] for a, b in value_spans(sentence, "name")] == names
 
 
+@pytest.mark.parametrize("sentence, states", [
+    ("The government promised billions to researchers and companies.", True),  # a sum without currency
+    ("The startup raised 40 million from investors.", True),
+    ("It raised US$40 million.", True),
+    ("The app has billions of users.", False),  # billions of something else
+    ("The government promised support to researchers.", False),
+])
+def test_a_sum_of_money_may_go_without_its_currency(sentence, states):
+    assert states_value("money", sentence, "How much money did the government promise?") is states
+
+
 def test_an_abbreviation_with_periods_is_the_question_s_own_name():
     # "U.S." is the question's "US" and "A.I." its "AI": neither is a name the question lacks.
     q = "What is the name of the bill US lawmakers drafted to control exports of AI software?"

@@ -30,6 +30,28 @@ _ELLIPSIS = re.compile(r"^\W*(?:(?:[\w-]+\s+)?(?:in|at|on|for|by|from|to|with|si
 _SWAP = re.compile(r"^\W*(?:(?:and|so|but)\s+)?(?:what|how)\s+about\s+(.+?)\W*$", re.I)
 
 
+#: A title in quotation marks, which may hold an apostrophe ("'China's AI Revolution: ...'").
+_TITLE = re.compile(r"(?:^|(?<=[\s(]))['‘\"“][A-Z](?:[^'’\"”]|['’](?=[a-z]))*?['’\"”](?=[\s?.,:;!)]|$)")
+#: "When was that?", "Where did this happen?": a question word asked of what the previous turn told.
+_EVENT = re.compile(r"^\W*(?:(?:and|so|but|ok|okay)\W+)*(when|where|why|how)\s+(?:was|is|were|did|does)\s+"
+                    r"(?:that|this)(?:\s+(?:happen|happened|take\s+place|occur))?\W*$", re.I)
+
+
+def _title_swap(question: str, turn: Turn) -> str | None:
+    """The previous question with its quoted title replaced by the one ``question`` quotes and
+    otherwise only points with ("And the piece titled 'China's AI Revolution ...'?" after "Which
+    outlet published 'Chinese Tech Companies ...'?"); None when either quotes no title or the
+    question asks something of its own."""
+    new, old = _TITLE.search(question), _TITLE.search(turn.question)
+    if new is None or old is None:
+        return None
+    rest = strip_opener(question[:new.start()] + " " + question[new.end():])
+    rest = re.sub(r"^\W*(?:what|how)\s+about\b", "", rest, flags=re.I)
+    if any(w.lower() in WH_WORDS or w.lower() in AUXILIARIES for w in words(rest)) or len(words(rest)) > 5:
+        return None
+    return turn.question[:old.start()] + new.group(0) + turn.question[old.end():]
+
+
 def _wh_split(question: str) -> tuple[str, str, str]:
     """(wh-phrase, the word after it, the rest) of a question: "At which conference", "did",
     "Qu Dongqi show an AI-generated video?"; ("", "", question) without a question word."""
@@ -107,6 +129,13 @@ def read_question(question: str, turns: list[Turn], common_words: frozenset[str]
     name is ("organisation", "product"; None when unknown)."""
     if not turns:
         return [Reading(question)]
+    titled = _title_swap(question, turns[0]) if _TITLE.search(question) else None
+    if titled is not None:
+        return [Reading(titled, turns[0].index)]
+    event = _EVENT.match(question)
+    if event is not None:
+        # "When was that?" after "Did 01.AI top a ranking ...?": when did what it told happen.
+        return [Reading(complete_ellipsis(event.group(1).capitalize(), turns[0]), turns[0].index)]
     rest = strip_opener(question)
     opened = rest.lower() != question.strip().lower()
     swap = _SWAP.match(question)

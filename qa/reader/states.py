@@ -30,8 +30,11 @@ _YEARS = rf"\b[12]\d{{3}}s?\b|\b{ERA_YEAR}\b|\b{CENTURY}\b"
 _STATES = {
     # A sum, a change in one given as a percentage ("an almost 500% increase in revenue"), or a
     # comparison of prices ("more expensive").
+    # A sum may go without its currency: "promised billions", "raised 40 million".
     "money": re.compile(r"[$€£¥%]|\b(?:dollars?|cents?|euros?|pounds?|yen|yuan|renminbi|RMB|USD|francs?|"
-                        r"rupees?|pesos?|free|per ?cent|cheap\w*|\w*expensive|costl\w+|pric(?:ier|ey|y))\b", re.I),
+                        r"rupees?|pesos?|free|per ?cent|cheap\w*|\w*expensive|costl\w+|pric(?:ier|ey|y)|"
+                        r"(?:millions|billions|trillions)(?! of (?!dollars|yuan|euros))|"
+                        r"\d[\d,.]*\s*(?:million|billion|trillion))\b", re.I),
     "year": re.compile(rf"{_YEARS}|\b(?:last|this|next|that|same) year\b", re.I),
     "percentage": re.compile(r"%|\bper ?cent|\b(?:half|quarter|third|fifth|tenth)s?\b|\bmajority\b|\ball\b|"
                              r"\bnone\b", re.I),
