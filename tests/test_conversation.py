@@ -808,3 +808,32 @@ def test_when_was_that_asks_the_question_word_of_what_the_previous_turn_told(que
     # "that" with more to say is a reference, as before.
     assert read("When was that company founded?", earlier)[0].question == "When was 01.AI founded?"
 
+
+
+@pytest.mark.parametrize("question, earlier, names, expected", [
+    # A possessive swaps the name whose thing was asked about, which keeps its own "’s".
+    ("And Andrew Ng's?", "What was Wang Changhu's previous job?", [("Wang Changhu", True)],
+     "What was Andrew Ng's previous job?"),
+    ("And Clément Delangue's?", "What is Nick Clegg's role at Meta?", [("Nick Clegg", True), ("Meta", False)],
+     "What is Clément Delangue's role at Meta?"),
+    ("And Robin Li's?", "What did Andrew Ng say about Nick Clegg's plan?", [("Andrew Ng", True), ("Nick Clegg", True)],
+     "What did Andrew Ng say about Robin Li's plan?"),
+    # "the X one" is X.
+    ("And the Future Forward one?", "What is the ICARO Media Group article's headline?",
+     [("ICARO Media Group", False)], "What is the Future Forward article's headline?"),
+])
+def test_what_about_a_possessive_or_the_x_one_swaps_the_name_alone(question, earlier, names, expected):
+    assert read(question, turn(earlier, names=names))[0].question == expected
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("And Baidu's Robin Li, why is he cautious?", "Why is Baidu's Robin Li cautious?"),
+    ("what about PixVerse - what does it make videos from?", "What does PixVerse make videos from?"),
+    ("And Andrew Ng, what was his earlier role?", "What was Andrew Ng’s earlier role?"),
+])
+def test_a_name_set_before_the_question_is_what_its_pronoun_stands_for(question, expected):
+    got = read(question, turn("Which company made Kling?", "Kuaishou"))[0]
+    assert (got.question, got.turn) == (expected, 0)
+    # An opening phrase gives its pronoun nothing of the kind: it is read as before.
+    assert read("In his email, what did he say?", turn("Who founded 01.AI?", "Kai-Fu Lee", person=True))[0].question \
+        == "In Kai-Fu Lee’s email, what did he say?"

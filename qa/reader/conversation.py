@@ -18,7 +18,7 @@ import re
 
 from qa.lexicon.en import AUXILIARIES
 from qa.reader.asking import WH_WORDS, has_name, person_like, strip_opener, wh_head, words
-from qa.reader.references import Reading, Turn, references, substitute
+from qa.reader.references import Reading, Turn, references, replacement, substitute
 
 #: A question that is only a question word, with a preposition or up to two words ("When?", "In
 #: which city?", "At what resolution?", "Focusing on what?").
@@ -109,6 +109,52 @@ def complete_ellipsis(fragment: str, turn: Turn) -> str:
     return f"{frag} was it that {subject} {verb} {rest}?"
 
 
+#: A name with a possessive "’s" ("Andrew Ng's").
+_POSSESSIVE = re.compile(r"(.+?)['’]s")
+
+
+#: A name set before the question it is about ("And Andrew Ng, what was his earlier role?", "what
+#: about PixVerse - what does it make videos from?"): the topic, then the question.
+_TOPIC = re.compile(r"^\W*(?:(?:and|so|but|ok|okay|also|now)\W+)*(?:(?:what|how)\s+(?:about|abt)\s+)?"
+                    r"(?P<topic>[^,—–?]+?)\s*(?:,|—|–|\s-\s)\s*"
+                    r"(?P<rest>(?:what|which|who|whom|whose|when|where|why|how)\b.*)$", re.I)
+#: The words a topic's name is made of: capitalised, possessive ("Baidu's Robin Li"), or joining.
+_NAME_WORD = re.compile(r"(?:[A-Z0-9][\w.’'-]*|of|de)")
+
+
+def topic_question(question: str) -> str | None:
+    """The question a name set before it is about, its first pronoun taking the name ("And Baidu's
+    Robin Li, why is he cautious?" -> "Why is Baidu's Robin Li cautious?"); None when nothing is
+    set before the question or what is set there is no name alone (an opening phrase such as "In
+    his email, ..." gives a pronoun nothing)."""
+    m = _TOPIC.match(question)
+    if m is None:
+        return None
+    topic = m.group("topic").strip()
+    parts = topic.split()
+    if not 1 <= len(parts) <= 4 or not has_name(topic) or not all(_NAME_WORD.fullmatch(w) for w in parts):
+        return None
+    rest = m.group("rest")
+    refs = [r for r in references(rest) if r.kind != "place" and not r.noun]
+    if not refs:
+        return None
+    ref = refs[0]
+    out = rest[:ref.start] + replacement(ref, topic) + rest[ref.end:]
+    return out[:1].upper() + out[1:]
+
+
+def _swapped_in(fragment: str) -> str:
+    """The name a "What about X?" puts in: X without a possessive ("Andrew Ng's" -> "Andrew Ng", the
+    previous question keeps its own "’s") and without "the ... one" ("the Future Forward one" ->
+    "Future Forward")."""
+    new = fragment.strip()
+    one = re.fullmatch(r"(?:the\s+)?(.+?)\s+one", new, re.I)
+    if one and has_name(one.group(1)):
+        new = one.group(1)
+    possessive = _POSSESSIVE.fullmatch(new)
+    return possessive.group(1) if possessive and has_name(possessive.group(1)) else new
+
+
 def _swap_target(new: str, turn: Turn, common: frozenset[str], category=None) -> list[str]:
     """The names of the previous question that ``new`` may replace: those of the same kind (a
     person for a person), and among several, those of the same category when ``category(name)``
@@ -129,6 +175,9 @@ def read_question(question: str, turns: list[Turn], common_words: frozenset[str]
     name is ("organisation", "product"; None when unknown)."""
     if not turns:
         return [Reading(question)]
+    topical = topic_question(question)
+    if topical is not None:
+        return [Reading(topical, turns[0].index)]
     titled = _title_swap(question, turns[0]) if _TITLE.search(question) else None
     if titled is not None:
         return [Reading(titled, turns[0].index)]
@@ -144,10 +193,13 @@ def read_question(question: str, turns: list[Turn], common_words: frozenset[str]
             w.lower() in WH_WORDS or w.lower() in AUXILIARIES for w in words(bare)) and len(words(bare)) <= 5:
         swap = re.match(r"^(.*)$", bare)  # "And Sora?"
     if swap and has_name(swap.group(1)):
-        new, last = swap.group(1).strip(), turns[0]
+        new, last = _swapped_in(swap.group(1)), turns[0]
         targets = _swap_target(new, last, common_words, category)
         if not targets:
-            return [Reading(f"{new}: {last.question}", last.index)]
+            return [Reading(f"{swap.group(1).strip()}: {last.question}", last.index)]
+        if _POSSESSIVE.fullmatch(swap.group(1).strip()):
+            # "And Andrew Ng's?": the name whose thing the previous question asked about.
+            targets = [t for t in targets if re.search(rf"{re.escape(t)}['’]s\b", last.question)] or targets
         return [Reading(re.sub(re.escape(t), new, last.question, count=1), last.index) for t in targets[:3]]
     refs = references(question)
     if refs:

@@ -271,7 +271,7 @@ def antecedent(kind: str, turns: list[Turn], taken: Collection[str] = (), noun: 
 _WHAT = {"person": "who", "thing": "what", "plural": "who", "place": "where"}
 
 
-def _replacement(ref: Reference, name: str) -> str:
+def replacement(ref: Reference, name: str) -> str:
     """What takes the place of ``ref``: the name, "<name>’s" for a possessive, "at <name>" for "there"."""
     if ref.kind == "place":
         return "at " + name
@@ -293,7 +293,7 @@ def substitute(question: str, refs: list[Reference], turns: list[Turn], category
             else:
                 problem = f"it is not clear {_WHAT[ref.kind]} “{word}” means: {found.problem}"
             # One self-contained question per candidate, for the user to pick from.
-            options = tuple(strip_opener(question[:ref.start] + _replacement(ref, name) + question[ref.end:])
+            options = tuple(strip_opener(question[:ref.start] + replacement(ref, name) + question[ref.end:])
                             for name in names)
             # "it" may be what the previous question was about, "they" a plural noun of it.
             # ... but one thing of a question that asked for several ("Which two companies ...?",
@@ -304,7 +304,7 @@ def substitute(question: str, refs: list[Reference], turns: list[Turn], category
             return Reading(question, found.turn, problem, options, unnamed=bool(unnamed))
         used.append(found.turn)
         named.add(found.text)
-        out.append(question[at:ref.start] + _replacement(ref, found.text))
+        out.append(question[at:ref.start] + replacement(ref, found.text))
         at = ref.end
     out.append(question[at:])
     return Reading(strip_opener("".join(out)), max(used))
