@@ -184,3 +184,12 @@ def test_the_evaluate_tab_scores_the_bundled_follow_ups_apart(hash_index, hash_e
     _, plain, _, _, _ = handlers.run_evaluation("upload", str(handlers.BUNDLED_QUESTIONS), ["hybrid"], 5,
                                                 hash_index, hash_embedder)
     assert "follow-up hit@1" not in [row[0] for row in plain]
+
+
+def test_qa_chat_says_how_a_follow_up_was_read_once(cli, hash_index):
+    out = cli(["chat", "--index-dir", str(hash_index)],
+              "Which Chinese internet company developed the Kling video generator?\nWhere is it headquartered?\n"
+              "When was ChatGPT released?\nWhat did she estimate?\n")
+    assert out.exit_code == 0, out.output
+    assert out.output.count("Understood as:") == 1
+    assert out.output.count("It is not clear who “she” means") == 1

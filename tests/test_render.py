@@ -2,6 +2,7 @@
 
 import html
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -44,6 +45,17 @@ def test_abstention_lists_each_closest_passage_once_labelled_as_not_an_answer():
     assert "chance the closest sentence answers" in visible_text(out) and "confidence" not in visible_text(out)
     assert [t[3] for t in cite_targets(out)] == ["passage"]
     assert "<img" not in out and "$$" not in out and "{{" not in out
+
+
+def test_an_abstained_follow_up_says_how_it_was_understood_once():
+    reason = "Understood as: Who founded 01.AI? no sentence read is likely enough to answer it"
+    follow = Answer("Who founded it?", "The corpus does not say.", True, (), reason=reason,
+                    question_used="Who founded 01.AI?", context_turn=0)
+    text = visible_text(render.render_abstention(follow, k=5))
+    assert "Understood as" not in text and "no sentence read is likely enough to answer it" in text
+    # A question answered alone keeps its reason whole.
+    alone = render.render_abstention(replace(follow, context_turn=None), k=5)
+    assert "Understood as: Who founded 01.AI?" in visible_text(alone)
 
 
 def test_a_suggested_question_is_a_link_that_carries_it_escaped():

@@ -161,10 +161,13 @@ def status_command(corpus_dir: Path | None, index_dir: Path | None, verify: bool
 
 
 def _print_answer(result) -> None:
+    from qa.app.render import reason_shown
+
     if result.abstained:
         click.echo(result.text)
-        if result.reason:
-            click.echo(f"(why: {result.reason})")
+        reason = "" if result.choices else reason_shown(result)  # the reading above said so
+        if reason:
+            click.echo(f"(why: {reason})")
         if result.did_you_mean:
             click.echo(f"Did you mean: {result.did_you_mean}")
         if result.passages:

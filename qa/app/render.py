@@ -178,11 +178,21 @@ def render_answer(result, k: int) -> str:
     return "".join(parts)
 
 
+def reason_shown(result) -> str:
+    """``result.reason`` without the "Understood as: ..." that a follow-up's reading line above it
+    (``qa.app.chat.render_understood``, ``qa chat``) already says."""
+    said = f"Understood as: {result.question_used}"
+    if result.context_turn is not None and result.reason.startswith(said):
+        return result.reason[len(said):].strip()
+    return result.reason
+
+
 def render_abstention(result, k: int) -> str:
     """The bubble for an abstention: says so plainly, then the closest passages, labelled as such."""
+    reason = reason_shown(result)
     parts = ['<div class="qa-answer qa-abstained">',
              f'<div class="qa-none">{escape_text(result.text)}</div>',
-             f'<div class="qa-meta">{escape_text(result.reason)}</div>']
+             f'<div class="qa-meta">{escape_text(reason)}</div>']
     if result.did_you_mean:
         parts.append(f'<div class="qa-suggest">Did you mean: {_ask_link(result.did_you_mean)}</div>')
     closest, seen = [], set()
