@@ -162,7 +162,6 @@ def status_command(corpus_dir: Path | None, index_dir: Path | None, verify: bool
 
 def _print_answer(result) -> None:
     from qa.app.render import reason_shown
-
     if result.abstained:
         click.echo(result.text)
         reason = "" if result.choices else reason_shown(result)  # the reading above said so
