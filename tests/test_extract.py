@@ -119,6 +119,18 @@ def test_a_sum_of_money_may_go_without_its_currency(sentence, states):
     assert states_value("money", sentence, "How much money did the government promise?") is states
 
 
+@pytest.mark.parametrize("sentence, describes", [
+    ("“It is not possible,” said Andrew Ng, a professor of computer science at Stanford University.", True),
+    ("In an emailed statement, Ng, a former Baidu executive, said so.", True),  # the surname
+    ("01.AI was co-founded by tech industry veteran Andrew Ng.", True),  # a noun for a person before it
+    ("Andrew Ng is a professor at Stanford.", True),
+    ("Andrew Ng said chatbots are hard to control.", False),
+    ("Chatbots are hard to control.", False),
+])
+def test_a_sentence_describes_a_person_by_an_apposition_or_a_noun_before_the_name(sentence, describes):
+    assert states_value("description", sentence, "What was andrew ng's previous job?") is describes
+
+
 def test_an_abbreviation_with_periods_is_the_question_s_own_name():
     # "U.S." is the question's "US" and "A.I." its "AI": neither is a name the question lacks.
     q = "What is the name of the bill US lawmakers drafted to control exports of AI software?"
@@ -483,6 +495,12 @@ def test_a_count_of_something_no_passage_mentions_is_not_in_the_corpus(tmp_path,
 
 
 @pytest.mark.parametrize("question, kind", [
+    ("What was Andrew Ng's previous job?", "description"),
+    ("What is Clément Delangue’s role?", "description"),
+    ("What does Jenny Xiao do?", "description"),
+    ("Who is Kai-Fu Lee?", "description"),
+    ("Who is Baidu’s CEO?", None),  # a role's holder, not a description
+    ("What did Kai-Fu Lee do after the criticism?", None),  # something done
     ("How much does a subscription to Kling cost?", "money"),
     ("What is the monthly subscription price of Kling?", "money"),
     ("How much venture funding has AIsphere raised?", "money"),
@@ -937,3 +955,12 @@ def test_where_the_corpus_asks_the_question_itself_the_answer_is_what_follows_it
     off = answer(question, index_dir=tmp_path / "i", embedder=hash_embedder, threshold=-1.0,
                  settings=Settings(extract=ExtractConfig(answer_after_echo=False)))
     assert off.citations[0].doc_id == "format"
+
+
+def test_a_name_typed_in_lower_case_is_still_a_person_to_describe(hash_index, hash_embedder):
+    from qa.index.cache import get_index
+    from qa.reader.analysis import analyze_question
+
+    index = get_index(hash_index, hash_embedder.name)
+    assert analyze_question("who is andrew ng", index, []).value_kind == "description"
+    assert analyze_question("who is the ceo of baidu", index, []).value_kind is None

@@ -21,6 +21,7 @@ from qa.reader.kinds import (
     asks_for_code,
     counted_action,
     counted_noun,
+    described_person,
     expected_type,
     value_kind,
 )
@@ -124,6 +125,8 @@ def analyze_question(question: str, index, read: Sequence[str], asked: str | Non
     all_names = tuple(n for n in all_names if n not in plain)
     name_terms = frozenset(vocabulary.normalize(analyze(" ".join(all_names))))
     kind = value_kind(question)
+    if kind is None and described_person(question, cased=False):
+        kind = value_kind(truecase(question, corpus_names(index)))  # "who is andrew ng": a name in lower case
     role = asked_role(question) if kind is None else None
     return QuestionAnalysis(
         asked=asked,

@@ -39,7 +39,7 @@ class CitedSpans:
 
 #: How a reason names a kind of value (``qa.reader.kinds.value_kind``); other kinds read "a <kind>".
 KIND_NAMES = {"money": "an amount of money", "age": "an age", "day": "a date",
-               "headquarters": "where it is headquartered"}
+               "headquarters": "where it is headquartered", "description": "who the person is"}
 
 #: Kinds of value (``qa.reader.kinds.value_kind``) that are quantities with units.
 QUANTITIES = frozenset({"money", "age", "percentage", "measurement", "length of time", "number"})

@@ -136,6 +136,31 @@ _KEYWORDS = (r"^(?!.*\b(?:what|which|who|whom|whose|when|where|why|how)\b)(?!\W*
              r"can|could|should|would|will|has|have|had|tell|name|list|give|describe|explain)\b)[^?]*")
 #: "What *exact* date ...", "which *specific* year ...": the same question.
 _EXACTLY = r"(?:(?:exact|precise|specific|particular)\s+)?"
+#: A person's name as a question writes it: two to four words, each a capital then a lower-case
+#: letter ("Andrew Ng", "Kai-Fu Lee"; not "Baidu’s CEO"); ``described_person`` reads it in any case
+#: once the kind is known.
+_CASED_WORD, _ANY_WORD = r"(?-i:[A-Z][^\W\d_A-Z][\w-]*)", r"[^\W\d_][\w-]*"
+#: "What is Andrew Ng's role?", "What was Kai-Fu Lee's previous job?", "What does Jenny Xiao do?",
+#: "Who is Andrew Ng?": who a named person is, as the articles describe them.
+_DESCRIBED = (
+    r"\bwhat(?:['’]s|\s+(?:is|was|are|were))\s+{person}['’]s\s+(?:(?:current|previous|former|earlier|old|main|"
+    r"official|actual)\s+)?(?:role|position|job|title|occupation|profession|post|background)\b|"
+    r"\bwhat(?:['’]d|\s+(?:did|does|do))\s+{person}\s+(?:use(?:d)?\s+to\s+)?do(?:\s+for\s+a\s+living|\s+now|"
+    r"\s+these\s+days)?\W*$|"
+    r"^\W*who(?:['’]s|\s+(?:is|was))\s+{person}\W*$")
+_DESCRIBED_CASED, _DESCRIBED_ANY = (
+    re.compile(_DESCRIBED.replace("{person}", rf"({word}(?:\s+{word}){{1,3}})"), re.I)
+    for word in (_CASED_WORD, _ANY_WORD))
+
+
+def described_person(question: str, cased: bool = True) -> str | None:
+    """The person a question asks to be described ("Andrew Ng" of "What was Andrew Ng's previous
+    job?"), its name capitalised as a name is (``cased``; else in any case, for a question whose
+    kind is known from its truecased form); None when it asks nothing of the kind."""
+    m = (_DESCRIBED_CASED if cased else _DESCRIBED_ANY).search(question)
+    return next((g for g in m.groups() if g), None) if m else None
+
+
 _KIND_QUESTIONS = [
     ("money", re.compile(rf"{_KEYWORDS}\b(?:price|cost|fee|valuation|funding|salary|revenue)s?[^\w?]*$", re.I)),
     ("measurement", re.compile(rf"{_KEYWORDS}\b(?:length|resolution|frame rate|fps|size|height|width|weight|speed|"
@@ -219,11 +244,11 @@ def asked_role(question: str) -> tuple[str, str] | None:
 def value_kind(question: str) -> str | None:
     """The narrow kind of value the question asks for ("money", "year", "age", "percentage",
     "measurement", "length of time", "day", "date", "time", "number", "university", "headquarters",
-    "name"), or None."""
+    "name", "description": who a named person is), or None."""
     for kind, pattern in _KIND_QUESTIONS:
         if pattern.search(question):
             return kind
-    return None
+    return "description" if described_person(question) else None
 
 
 

@@ -15,7 +15,8 @@ from qa.reader.highlight import (
     value_spans,
     word_set,
 )
-from qa.reader.kinds import ROLE_NAMES, counted_action, counted_phrase, says_any
+from qa.lexicon.en import PERSON_NOUNS
+from qa.reader.kinds import ROLE_NAMES, counted_action, counted_phrase, described_person, says_any
 
 #: A number of things ("two", "a dozen", "half"); "one of the ..." names one thing, not a number.
 _ANY_NUMBER = re.compile(
@@ -117,6 +118,26 @@ def states_role(role: str, organisation: str, text: str) -> bool:
     return (any(re.search(rf"\b{re.escape(n)}\b" if len(n) <= 3 else re.escape(n), lower) for n in names)
             and organisation.split()[0].lower().rstrip("’'s") in lower)
 
+#: What describes a person right after the name: an apposition ("Andrew Ng, a professor ...",
+#: "Lee, founder of 01.AI"), a relative clause ("..., who ran ..."), or "is a ...".
+_DESCRIBING_AFTER = (r"(?:['’]s)?\s*,\s*(?:a|an|the|who|former|then|now|co-?founder|founder|head|partner|chief|"
+                     r"(?-i:[A-Z]))|\s+(?:is|was|has been|had been|became)\s+(?:a|an|the|one)\b")
+_DESCRIBING_BEFORE = r"(?:" + "|".join(sorted(PERSON_NOUNS | {"veteran", "ceo", "cto"})) + r")\s+"
+
+
+def describes(person: str, text: str) -> bool:
+    """Whether ``text`` says who ``person`` is: a description right after the name (or its last
+    word, the surname: "Lee, founder of 01.AI"), or a noun for a person right before it ("startup
+    founder Qu Dongqi", "tech industry veteran Kai-Fu Lee")."""
+    names = [person] + ([person.split()[-1]] if len(person.split()) > 1 else [])
+    for name in names:
+        n = re.escape(name)
+        if re.search(rf"(?<![\w-]){n}(?![\w-])(?:{_DESCRIBING_AFTER})", text, re.I) \
+                or re.search(rf"\b{_DESCRIBING_BEFORE}{n}(?![\w-])", text, re.I):
+            return True
+    return False
+
+
 def states_value(kind: str, text: str, question: str = "") -> bool:
     """True when ``text`` states a value of ``kind`` (``value_kind``); for a count, a number that
     counts what ``question`` asks about, not one that measures something else."""
@@ -130,6 +151,9 @@ def states_value(kind: str, text: str, question: str = "") -> bool:
             return True
     if kind in _STATES:
         return bool(_STATES[kind].search(text))
+    if kind == "description":
+        person = described_person(question, cased=False)
+        return bool(person) and describes(person, text)
     if kind == "name":
         # A name, a code or a number (not a year) that the question does not hold ("Saturn IB"
         # is not the question's "Saturn I", nor is "the 50 fund" its "fund"), or words that give
