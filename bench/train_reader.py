@@ -175,10 +175,32 @@ def _stored_scorer():
         return None
 
 
+#: The code the cached candidates' features come from: any change to it makes them stale.
+FEATURE_CODE = ("qa/reader", "qa/lexicon", "qa/retrieve")
+
+
+def code_fingerprint(root: Path = Path(__file__).resolve().parent.parent) -> str:
+    """A digest of the Python sources under ``FEATURE_CODE`` (paths and contents): the cached
+    features are reused only while it is the same."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for folder in FEATURE_CODE:
+        for path in sorted((root / folder).rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def cached_fingerprint(path: Path) -> str | None:
+    """The ``code_fingerprint`` the cache at ``path`` was computed with (None: unknown)."""
+    with np.load(path, allow_pickle=False) as npz:
+        return str(npz["fingerprint"]) if "fingerprint" in npz.files else None
+
+
 def save_data(path: Path, data: list[dict]) -> None:
     sizes = np.array([len(d["labels"]) for d in data])
     np.savez_compressed(
-        path, sizes=sizes,
+        path, sizes=sizes, fingerprint=np.array(code_fingerprint()),
         features=np.concatenate([d["features"] for d in data]).astype(np.float32),
         labels=np.concatenate([d["labels"] for d in data]),
         cited=np.concatenate([d["cited"] for d in data]),
@@ -434,7 +456,10 @@ def main(argv=None) -> int:
     data_file = args.cache_dir / "reader-data.npz"
     if data_file.is_file() and not args.refresh:
         data = load_data(data_file)
-        if data and data[0]["align"] is None:
+        if cached_fingerprint(data_file) != code_fingerprint():
+            print("  the reader's code changed since the features were cached: recomputing", flush=True)
+            data = None
+        elif data and data[0]["align"] is None:
             print("  cached features lack the token alignment: recomputing", flush=True)
             data = None
         elif data and data[0]["features"].shape[1] != len(FEATURES):

@@ -342,3 +342,23 @@ def test_the_corpus_spelling_table_is_built_only_for_a_question_that_may_compare
     answer("Which sells more garden tools, acme robotics or jane smith?", index_dir=tmp_path / "i",
            embedder=hash_embedder)
     assert "conversation_names" in index.derived._values
+
+
+def test_the_training_cache_knows_the_code_its_features_came_from(tmp_path):
+    from bench import train_reader
+
+    root = tmp_path / "repo"
+    for folder in train_reader.FEATURE_CODE:
+        (root / folder).mkdir(parents=True)
+        (root / folder / "a.py").write_text("x = 1\n", encoding="utf-8")
+    before = train_reader.code_fingerprint(root)
+    assert train_reader.code_fingerprint(root) == before
+    (root / "qa/reader/a.py").write_text("x = 2\n", encoding="utf-8")  # a feature's code changes
+    assert train_reader.code_fingerprint(root) != before
+    data = [{"qid": "q", "source": "own", "group": "g", "answerable": True, "features": np.zeros((2, 3)),
+             "labels": np.array([True, False]), "cited": np.array([True, False]), "align": np.zeros((2, 3)),
+             "flags": (0, 0, 0, 1), "unseen": 0.0, "metadata": False}]
+    train_reader.save_data(tmp_path / "d.npz", data)
+    assert train_reader.cached_fingerprint(tmp_path / "d.npz") == train_reader.code_fingerprint()
+    np.savez(tmp_path / "old.npz", sizes=np.array([2]))
+    assert train_reader.cached_fingerprint(tmp_path / "old.npz") is None
