@@ -17,7 +17,8 @@ Data (public, or written for this project; nothing downloaded):
   held-out set, round 19 or later blind rounds, the follow-up sets: those measure the result.
 
 Candidates and features are exactly those ``answer()`` computes (``qa.answer.retrieve_passages``,
-``qa.reader.extract.read_candidates``), cached in ``DIR/reader-data.npz``.
+``qa.reader.extract.read_candidates``), cached in ``DIR/reader-data.npz`` with a digest of the code
+that computed them (``code_fingerprint``): the cache is recomputed when that code changed.
 
 Fitting: the scorer is a logistic regression over candidate features (questions with at least one
 positive candidate); the answerability model a logistic regression over ``QUESTION_FEATURES`` with
