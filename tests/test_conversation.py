@@ -222,6 +222,11 @@ def test_a_standalone_question_never_answers_the_earlier_turns():
     assert answer_in_context("Who is the CEO of Baidu?", ["Which startup released Yi-Large?"] * 10,
                              _Index(), ask) is None
     assert asked == []
+    # "the newsletter" alone is the corpus's: nothing makes it the earlier turn's document.
+    answer_in_context("Which frameworks does the newsletter recommend?", ["Which startup released Yi-Large?"],
+                      _Index(), ask)
+    assert asked == ["Which frameworks does the newsletter recommend?"]
+    asked.clear()
     got = answer_in_context("Who founded it?", ["Which startup released Yi-Large?"], _Index(), ask)
     assert asked == ["Which startup released Yi-Large?", "Who founded 01.AI?"]
     assert (got.question, got.question_used, got.context_turn) == ("Who founded it?", "Who founded 01.AI?", 0)

@@ -96,6 +96,10 @@ def fronted(question: str) -> int:
     return m.end()
 
 
+#: "Who ...", "And who ...": the question asks for a person (after any phrase set before it).
+_WHO = re.compile(r"\W*(?:\w+\s+)?(?:who|whom)\b", re.I)
+
+
 def wh_head(question: str) -> tuple[int, str]:
     """(where the wh-phrase ends, its head noun) for "Which <words> <noun> ..." ("Which University
     of Washington *professor* specializes ...": the last noun for a named thing among the five
@@ -126,7 +130,7 @@ def asks_for_person(question: str) -> bool | None:
     noun = wh_head(question)[1] or (m.group(1).lower() if (m := FOCUS.search(question)) else "")
     if noun:
         return noun in PERSON_NOUNS or noun.rstrip("s") in PERSON_NOUNS
-    if re.compile(r"\W*(?:\w+\s+)?(?:who|whom)\b", re.I).match(question, fronted(question)):
+    if _WHO.match(question, fronted(question)):
         return True
     return False if expected_type(question) == "name" else None
 

@@ -37,13 +37,13 @@ _EVENT = re.compile(r"^\W*(?:(?:and|so|but|ok|okay)\W+)*(when|where|why|how)\s+(
                     r"(?:that|this)(?:\s+(?:happen|happened|take\s+place|occur))?\W*$", re.I)
 
 
-def _title_swap(question: str, turn: Turn) -> str | None:
-    """The previous question with its quoted title replaced by the one ``question`` quotes and
-    otherwise only points with ("And the piece titled 'China's AI Revolution ...'?" after "Which
-    outlet published 'Chinese Tech Companies ...'?"); None when either quotes no title or the
-    question asks something of its own."""
-    new, old = _TITLE.search(question), _TITLE.search(turn.question)
-    if new is None or old is None:
+def _title_swap(question: str, new: re.Match, turn: Turn) -> str | None:
+    """The previous question with its quoted title replaced by the one ``question`` quotes (``new``,
+    its ``_TITLE`` match) and otherwise only points with ("And the piece titled 'China's AI
+    Revolution ...'?" after "Which outlet published 'Chinese Tech Companies ...'?"); None when the
+    previous question quotes no title or the question asks something of its own."""
+    old = _TITLE.search(turn.question)
+    if old is None:
         return None
     rest = strip_opener(question[:new.start()] + " " + question[new.end():])
     rest = re.sub(r"^\W*(?:what|how)\s+about\b", "", rest, flags=re.I)
@@ -143,16 +143,17 @@ def topic_question(question: str) -> str | None:
     return out[:1].upper() + out[1:]
 
 
-def _swapped_in(fragment: str) -> str:
-    """The name a "What about X?" puts in: X without a possessive ("Andrew Ng's" -> "Andrew Ng", the
-    previous question keeps its own "’s") and without "the ... one" ("the Future Forward one" ->
-    "Future Forward")."""
+def _swapped_in(fragment: str) -> tuple[str, bool]:
+    """(the name a "What about X?" puts in, whether X was a possessive): X without a possessive
+    ("Andrew Ng's" -> "Andrew Ng", the previous question keeps its own "’s") and without "the ...
+    one" ("the Future Forward one" -> "Future Forward")."""
     new = fragment.strip()
+    owner = bool(_POSSESSIVE.fullmatch(new))
     one = re.fullmatch(r"(?:the\s+)?(.+?)\s+one", new, re.I)
     if one and has_name(one.group(1)):
         new = one.group(1)
     possessive = _POSSESSIVE.fullmatch(new)
-    return possessive.group(1) if possessive and has_name(possessive.group(1)) else new
+    return (possessive.group(1) if possessive and has_name(possessive.group(1)) else new), owner
 
 
 def _swap_target(new: str, turn: Turn, common: frozenset[str], category=None) -> list[str]:
@@ -178,7 +179,8 @@ def read_question(question: str, turns: list[Turn], common_words: frozenset[str]
     topical = topic_question(question)
     if topical is not None:
         return [Reading(topical, turns[0].index)]
-    titled = _title_swap(question, turns[0]) if _TITLE.search(question) else None
+    quoted = _TITLE.search(question)
+    titled = _title_swap(question, quoted, turns[0]) if quoted else None
     if titled is not None:
         return [Reading(titled, turns[0].index)]
     event = _EVENT.match(question)
@@ -193,11 +195,11 @@ def read_question(question: str, turns: list[Turn], common_words: frozenset[str]
             w.lower() in WH_WORDS or w.lower() in AUXILIARIES for w in words(bare)) and len(words(bare)) <= 5:
         swap = re.match(r"^(.*)$", bare)  # "And Sora?"
     if swap and has_name(swap.group(1)):
-        new, last = _swapped_in(swap.group(1)), turns[0]
+        (new, owner), last = _swapped_in(swap.group(1)), turns[0]
         targets = _swap_target(new, last, common_words, category)
         if not targets:
             return [Reading(f"{swap.group(1).strip()}: {last.question}", last.index)]
-        if _POSSESSIVE.fullmatch(swap.group(1).strip()):
+        if owner:
             # "And Andrew Ng's?": the name whose thing the previous question asked about.
             targets = [t for t in targets if re.search(rf"{re.escape(t)}['’]s\b", last.question)] or targets
         return [Reading(re.sub(re.escape(t), new, last.question, count=1), last.index) for t in targets[:3]]

@@ -54,12 +54,16 @@ def spoken_document(question: str, index, earlier: Callable[[], Answer]) -> tupl
     known = set(every)
     if named_sources(index, question, every)[0] or titled_sources(index, question, every)[0]:
         return None
-    got = earlier()
+    nouns = None
     if m.group(1).lower() == "the" and not m.group(2) and not references(question):
-        # "the newsletter" points back only beside a description of what the latest turn spoke of.
-        said = set(analyze(f"{got.question} {'' if got.abstained else got.text}"))
-        if not described(question[:m.start()] + question[m.end():]) & said:
+        # "the newsletter" points back only beside a description of what the latest turn spoke of
+        # (none: the latest turn need not even be answered).
+        nouns = described(question[:m.start()] + question[m.end():])
+        if not nouns:
             return None
+    got = earlier()
+    if nouns is not None and not nouns & set(analyze(f"{got.question} {'' if got.abstained else got.text}")):
+        return None
     if got.abstained or not got.citations:
         # Not answered: the document its question named ("Per the ICARO piece, ...?"), if one.
         asked = got.question_used or got.question
@@ -90,5 +94,3 @@ def named_document(got: Answer, words: str, name: str, turn: int) -> Answer:
         reason = f"Understood as: {used} {reason}".strip()
     return replace(got, question_used=used, reason=reason,
                    context_turn=turn if got.context_turn is None else got.context_turn)
-
-

@@ -317,19 +317,19 @@ def answer_in_context(question: str, history: Sequence, index, ask: Callable[...
     turns = _Turns(history, ask, common, names)
     spoken = spoken_document(question, index, lambda: turns.answered(0))
     if spoken is None:
-        return _read_in_context(question, history, index, ask, turns)
+        return _read_in_context(question, history, index, ask, turns, common, names)
     doc_id, words, name = spoken
 
     def scoped(q: str, earlier: list) -> Answer:
         return ask(q, earlier, frozenset({doc_id}))
-    got = _read_in_context(question, history, index, scoped, turns)
+    got = _read_in_context(question, history, index, scoped, turns, common, names)
     if got is None:
         got = _understood(scoped(question, []), question, Reading(question))
     return named_document(got, words, name, len(history) - 1)
 
 
 def _read_in_context(question: str, history: Sequence, index, ask: Callable[[str, list], Answer],
-                     turns: _Turns) -> Answer | None:
+                     turns: _Turns, common: frozenset[str], names: dict[str, str]) -> Answer | None:
     """The answer to ``question`` read against ``history`` (oldest first), or None when the
     question stands on its own (answer it as without history).
 
@@ -343,7 +343,6 @@ def _read_in_context(question: str, history: Sequence, index, ask: Callable[[str
     reference no turn settles gives an abstention whose ``reason`` says what is unclear and whose
     ``choices`` name the candidates: it is asked back, never replaced by a plainer reading.
     """
-    common, names = common_words(index), corpus_names(index)
     cased = truecase(question, names)
     readings = read_question(cased, turns, common, category=lambda name: name_category(name, index))
     first = readings[0]
