@@ -13,16 +13,20 @@ Data (public, or written for this project; nothing downloaded):
 - Entity-swapped SQuAD questions: a name of the question replaced by a name from another article,
   asked of the full index (unanswerable; synthetic negatives).
 - The project's own development sets on the shipped corpus (``eval/corpus_qa.jsonl``,
-  ``eval/corpus_qa_blind.jsonl``, blind rounds 15-18, whose first runs are recorded). Never the
-  held-out set, round 19 or later blind rounds, the follow-up sets: those measure the result.
+  ``eval/corpus_qa_blind.jsonl``, blind rounds 15-31, each used only after its first run was
+  recorded). Never the held-out set, a blind round still sealed, the follow-up sets: those measure
+  the result.
 
 Candidates and features are exactly those ``answer()`` computes (``qa.answer.retrieve_passages``,
 ``qa.reader.extract.read_candidates``), cached in ``DIR/reader-data.npz`` with a digest of the code
 that computed them (``code_fingerprint``): the cache is recomputed when that code changed.
 
 Fitting: the scorer is a logistic regression over candidate features (questions with at least one
-positive candidate); the answerability model a logistic regression over ``QUESTION_FEATURES`` with
-label "the cited answer holds a gold answer", on out-of-fold scorer logits. Both are
+positive candidate); the second stage a logistic regression over ``RERANK_FEATURES`` of the
+scorer's best ``RERANKED`` candidates (out-of-fold scorer logits and each candidate's token
+alignment), which reorders them; the answerability model a logistic regression over
+``QUESTION_FEATURES`` with label "the cited answer holds a gold answer", on out-of-fold reordered
+scorer logits. All are
 validated with 4-fold cross-validation grouped by article (SQuAD) and by set (own sets), and
 compared with gradient-boosted trees over the same features. The abstention threshold is the
 largest that keeps out-of-fold false abstentions on the own sets' answerable questions at 5 %.
@@ -43,17 +47,18 @@ import numpy as np
 from bench import quality
 from qa.reader.alignment import aligner
 from qa.reader.features import ALIGNMENT_FEATURES
+from qa.reader.model import RERANKED, rerank_inputs, second_stage
 
 ROOT = Path(__file__).resolve().parent.parent
-OWN_SETS = ("eval/corpus_qa.jsonl", "eval/corpus_qa_blind.jsonl", "eval/blind_round15.jsonl",
-            "eval/blind_round16.jsonl", "eval/blind_round17.jsonl", "eval/blind_round18.jsonl",
-            "eval/blind_round19.jsonl", "eval/blind_round20.jsonl")
+OWN_SETS = ("eval/corpus_qa.jsonl", "eval/corpus_qa_blind.jsonl",
+            *(f"eval/blind_round{n}.jsonl" for n in range(15, 32)))
 SEED = 20261207
 K = 5
 TARGET_FALSE_ABSTENTION = 0.05
 SWAPPED = 1500
-#: Candidates per question whose token alignment is computed (the best by the stored scorer).
-ALIGNED = 3
+#: Candidates per question whose token alignment is computed (the best by the stored scorer): the
+#: second stage's ``RERANKED`` and two more, as a refitted scorer may order them a little otherwise.
+ALIGNED = RERANKED + 2
 
 
 # --- data ----------------------------------------------------------------------------------------
@@ -86,10 +91,10 @@ def collect(questions, index_dir: Path, embedder, source: str) -> list[dict]:
         # (the best ``ALIGNED`` by the stored scorer; NaN for the others, never the best one).
         aligned = np.full((len(cset.candidates), len(ALIGNMENT_FEATURES)), np.nan, dtype=np.float32)
         if align is not None and len(cset.candidates):
-            order = np.argsort(-(scorer(cset.features) if scorer is not None else cset.column("dense")))
-            for j in order[:ALIGNED]:
-                a, b = cset.spans[j]
-                aligned[j] = align(alignment_question(analysis), index.document(cset.candidates[j].doc_id).text[a:b])
+            order = np.argsort(-(scorer(cset.features) if scorer is not None else cset.column("dense")),
+                               kind="stable")[:ALIGNED]
+            aligned[order] = align.many(alignment_question(analysis), [
+                index.document(cset.candidates[j].doc_id).text[slice(*cset.spans[j])] for j in order])
         out.append({"qid": qid, "source": source, "group": group, "answerable": answerable,
                     "features": cset.features, "labels": labels, "cited": cited, "align": aligned,
                     "flags": (bool(analysis.unknown), bool(analysis.uncounted), analysis.asks_kind,
@@ -267,6 +272,32 @@ def stack(data: list[dict], which) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(ws)
 
 
+def rerank_stack(data: list[dict], logits: list[np.ndarray], which) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The second stage's rows (``qa.reader.model.rerank_inputs``) of the questions ``which``
+    selects whose reordered candidates hold a positive and a negative: X, y ("the cited span holds
+    a gold answer"), sample weight."""
+    xs, ys, ws = [], [], []
+    for i in which:
+        d = data[i]
+        if len(d["labels"]) < 2:
+            continue
+        top, x = rerank_inputs(logits[i], d["align"])
+        y = d["cited"][top]
+        if len(top) < 2 or y.all() or not y.any():
+            continue
+        xs.append(x)
+        ys.append(y)
+        ws.append(np.full(len(top), (OWN_WEIGHT if d["source"] == "own" else 1.0) / len(top)))
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(ws)
+
+
+def reranked_logits(reranker, data: list[dict], logits: list[np.ndarray], which) -> None:
+    """Replace ``logits[i]`` for ``i`` in ``which`` by their second stage's reordering."""
+    for i in which:
+        if len(logits[i]) > 1:
+            logits[i] = second_stage(reranker, logits[i], data[i]["align"])
+
+
 def fit_linear(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float = 1.0):
     """A logistic regression on standardised features, as ``qa.reader.model.Linear``."""
     from sklearn.linear_model import LogisticRegression
@@ -425,6 +456,12 @@ def cross_validate(data: list[dict], folds: np.ndarray):
             linear[i] = lin(feats) if len(feats) else np.zeros(0)
             trees[i] = tr(feats) if len(feats) else np.zeros(0)
         print(f"  fold {f}: scorer fitted on {len(x)} candidates", flush=True)
+    # The second stage reads out-of-fold scorer logits (what it meets on new questions); it is
+    # fitted on the other folds' and reorders this fold's.
+    first = list(linear)
+    for f in range(FOLDS):
+        x, y, w = rerank_stack(data, first, [i for i in range(n) if folds[i] != f])
+        reranked_logits(fit_linear(x, y, w), data, linear, [i for i in range(n) if folds[i] == f])
     probs = {}
     for name, logits in (("linear", linear), ("trees", trees)):
         qx = question_matrix(data, logits)
@@ -436,7 +473,7 @@ def cross_validate(data: list[dict], folds: np.ndarray):
             model = fit_linear(qx[train], qy[train], qw[train])
             p[~train] = 1.0 / (1.0 + np.exp(-model(qx[~train])))
         probs[name] = p
-    return linear, trees, probs
+    return first, linear, trees, probs
 
 
 def main(argv=None) -> int:
@@ -447,7 +484,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     from qa.embed import default_embedder
     from qa.reader.features import FEATURES, QUESTION_FEATURES
-    from qa.reader.model import WEIGHTS_FILE, ReaderModel
+    from qa.reader.model import RERANK_FEATURES, WEIGHTS_FILE, ReaderModel
 
     if not (quality.DATA_DIR / "squad" / "dev-v1.1-public.json").is_file():
         print(f"skipped: no SQuAD data under {quality.DATA_DIR} (see ../shared/datasets/README.md)")
@@ -478,11 +515,11 @@ def main(argv=None) -> int:
     print(f"data: {len(data)} questions, {sum(len(d['labels']) for d in data)} candidates "
           f"({time.perf_counter() - t0:.0f}s)", flush=True)
     folds = folds_of(data)
-    linear, trees, probs = cross_validate(data, folds)
+    first, linear, trees, probs = cross_validate(data, folds)
     all_gates = set(GATES)
     idx_ans = [i for i, d in enumerate(data) if d["answerable"]]
     report = {"scorer_precision_at_1": {}, "gates": {}, "models": {}}
-    for name, logits in (("linear", linear), ("trees", trees)):
+    for name, logits in (("linear", first), ("linear + second stage", linear), ("trees", trees)):
         report["scorer_precision_at_1"][name] = {
             src: round(precision_at_1(data, logits, [i for i in idx_ans if data[i]["source"] == src]), 3)
             for src in ("squad", "own")}
@@ -512,7 +549,7 @@ def main(argv=None) -> int:
     # The shipped model: fitted on everything.
     x, y, w = stack(data, range(len(data)))
     scorer = fit_linear(x, y, w)
-    logits = [scorer(d["features"]) if len(d["features"]) else np.zeros(0) for d in data]
+    reranker = fit_linear(*rerank_stack(data, first, range(len(data))))
     # The answerability model reads out-of-fold scorer logits: what it will see on new questions.
     qx = question_matrix(data, linear)
     qw = np.array([OWN_WEIGHT if d["source"] == "own" else 1.0 for d in data])
@@ -522,6 +559,7 @@ def main(argv=None) -> int:
         "data": {src: sum(d["source"] == src for d in data)
                  for src in ("squad", "squad-absent", "squad-near", "squad-swapped", "own")},
         "candidates": int(len(x)),
+        "reranked": RERANKED,
         "own_sets": list(OWN_SETS),
         "own_weight": OWN_WEIGHT,
         "folds": FOLDS,
@@ -529,9 +567,10 @@ def main(argv=None) -> int:
         "cross_validated": report,
         "seconds": round(time.perf_counter() - t0),
     }
-    model = ReaderModel(scorer, answerability, threshold, card)
+    model = ReaderModel(scorer, answerability, threshold, card, reranker)
     print(json.dumps(report, indent=1))
     print("scorer weights:", {f: round(float(c), 3) for f, c in zip(FEATURES, scorer.coef)})
+    print("second stage weights:", {f: round(float(c), 3) for f, c in zip(RERANK_FEATURES, reranker.coef)})
     print("answerability weights:", {f: round(float(c), 3) for f, c in zip(QUESTION_FEATURES, answerability.coef)})
     if not args.no_write:
         WEIGHTS_FILE.parent.mkdir(parents=True, exist_ok=True)
@@ -555,6 +594,7 @@ def _table(rows: dict) -> str:
 def model_card(model) -> str:
     """The model card written beside the weights."""
     from qa.reader.features import FEATURES, QUESTION_FEATURES
+    from qa.reader.model import RERANK_FEATURES
 
     c = model.card
     r = c["cross_validated"]
@@ -563,11 +603,14 @@ def model_card(model) -> str:
 
 Written by `make train-reader` (`bench/train_reader.py`) on {c['date']}; do not edit by hand.
 
-**What it is.** Two logistic regressions over hand-named features, in `reader.json`
-(coefficients, standardisation, threshold; {len(FEATURES)} + {len(QUESTION_FEATURES)} features):
+**What it is.** Three logistic regressions over hand-named features, in `reader.json`
+(coefficients, standardisation, threshold; {len(FEATURES)} + {len(RERANK_FEATURES)} + {len(QUESTION_FEATURES)} features):
 the *scorer* gives each candidate sentence of the retrieved passages a logit (does it hold the
-answer?), the *answerability model* gives the probability that the selected sentence answers the
-question. The reader abstains under the threshold **{model.threshold}**, chosen so that out-of-fold
+answer?); the *second stage* reorders the scorer's best {c.get('reranked', RERANKED)} by their logits and their token
+alignment with the question (`qa/reader/alignment.py`: how closely each word of the question is
+matched, word piece by word piece, by the model's contextual token vectors), handing their logits
+out again in its order; the *answerability model* gives the probability that the selected
+sentence answers the question. The reader abstains under the threshold **{model.threshold}**, chosen so that out-of-fold
 false abstentions on the own sets' answerable questions stay at {int(c['target_false_abstention'] * 100)} %.
 
 **Data** (public, or written for this project; nothing downloaded): SQuAD v1.1 public half
@@ -578,7 +621,7 @@ unanswerable: their article is there, their answer is not), {c['data']['squad-sw
 SQuAD questions with a name swapped for another article's (unanswerable), and the project's own
 development sets ({c['data']['own']} questions: {', '.join(c['own_sets'])}), weighted
 {c['own_weight']}x. {c['candidates']} candidate sentences. Never used for fitting: the held-out set,
-blind rounds 19 and later, the follow-up sets, the out-of-domain set.
+a blind round still sealed, the follow-up sets, the out-of-domain sets.
 
 **Validation.** {c['folds']}-fold cross-validation grouped by SQuAD article and by own set; every
 figure below is out of fold (the model never saw the article or set it is measured on).
@@ -589,9 +632,13 @@ the best sentence (`qa/reader/alignment.py`), computed with the embedding model'
 of the answerability probability for "the answer given is right": {r.get('auc', {})}.
 
 Scorer precision@1 (answerable questions with a right sentence among the candidates):
-linear {r['scorer_precision_at_1']['linear']}, gradient-boosted trees {r['scorer_precision_at_1']['trees']}.
+linear {r['scorer_precision_at_1']['linear']}, linear + second stage
+{r['scorer_precision_at_1'].get('linear + second stage', {})}, gradient-boosted trees
+{r['scorer_precision_at_1']['trees']} (without a second stage). The second stage is fitted on the
+other folds' out-of-fold scorer logits and reorders this fold's.
 
-Whole decision (scorer, answerability, gates), linear vs trees, each at its own threshold:
+Whole decision (scorer, second stage, answerability, gates), linear (with its second stage) vs trees
+(without one), each at its own threshold:
 
 {_table(r['models'])}
 

@@ -16,7 +16,8 @@ from qa.index.build import build_index
 from qa.index.cache import get_index
 from qa.reader.extract import read_candidates
 from qa.reader.features import FEATURES, QUESTION_FEATURES, question_vector
-from qa.reader.model import WEIGHTS_FILE, Linear, ReaderModel, ReaderModelError, load_reader_model
+from qa.reader.model import (RERANK_FEATURES, RERANKED, WEIGHTS_FILE, Linear, ReaderModel, ReaderModelError,
+                             load_reader_model)
 from tests.conftest import make_corpus
 
 DOCS = {
@@ -188,6 +189,61 @@ def test_the_answerability_reads_the_alignment_of_the_best_sentence(small_index,
     assert seen[0][0] == question and seen[0][1] in index.document(good.best.doc_id).text
 
 
+def _prefers_alignment() -> Linear:
+    """A second stage that orders by the alignment's mean alone."""
+    coef = np.array([1.0 if name == "align_mean" else 0.0 for name in RERANK_FEATURES])
+    return Linear(np.zeros(len(RERANK_FEATURES)), np.ones(len(RERANK_FEATURES)), coef, 0.0)
+
+
+def test_the_second_stage_hands_the_best_logits_out_again_in_its_order():
+    shipped = load_reader_model()
+    model = replace(shipped, reranker=_prefers_alignment())
+    logits = np.array([3.0, 2.0, 1.0, 0.5, 0.2, 0.1, -1.0])
+    align = np.full((len(logits), 3), np.nan)
+    align[:RERANKED] = [[0.5, 0, 0], [0.6, 0, 0], [0.9, 0, 0], [0.1, 0, 0], [0.7, 0, 0]][:RERANKED]
+    align[6] = [1.0, 1.0, 1.0]  # not among the best: never read, whatever it says
+    out = model.rerank(logits, align)
+    assert out[2] == 3.0 and out[4] == 2.0 and out[1] == 1.0  # by alignment: rows 2, 4, 1, 0, 3
+    assert out[5] == logits[5] and out[6] == logits[6]
+    assert sorted(out) == sorted(logits)  # the scorer's values, handed out again
+    assert np.array_equal(replace(model, reranker=None).rerank(logits, align), logits)
+    unknown = align.copy()
+    unknown[[0, 2, 3, 4]] = np.nan  # only one row known: nothing to reorder
+    assert np.array_equal(model.rerank(logits, unknown), logits)
+    again = ReaderModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    assert np.array_equal(again.rerank(logits, align), out)
+    data = model.to_dict()
+    data["rerank_features"] = data["rerank_features"][:-1]
+    with pytest.raises(ReaderModelError, match="make train-reader"):
+        ReaderModel.from_dict(data)
+
+
+def test_the_reader_answers_with_the_sentence_the_second_stage_prefers(small_index, hash_embedder):
+    from qa.reader.extract import extract
+
+    question = "Who founded Acme Robotics in Berlin?"
+    index = get_index(small_index, hash_embedder.name)
+    qv = hash_embedder.encode([question])[0]
+    hits, asked, _ = retrieve_passages(question, 5, index, hash_embedder, "hybrid", qv)
+    model = replace(load_reader_model(), reranker=_prefers_alignment())
+    read = []
+
+    def align_to(favourite):
+        def align(q, text):
+            read.append(text)
+            return (0.95, 0.9, 0.9) if text == favourite else (0.2, 0.1, 0.1)
+        return align
+    first = extract(asked, qv, hits, index, ExtractConfig(), full_question=question, threshold=0.0,
+                    model=model, align=align_to(None))
+    favourite = read[-1]  # the fifth best by the scorer
+    assert favourite not in first.answer[0].quote
+    read.clear()
+    second = extract(asked, qv, hits, index, ExtractConfig(), full_question=question, threshold=0.0,
+                     model=model, align=align_to(favourite))
+    assert second.answer[0].quote in favourite
+    assert len(read) == RERANKED  # the best few are read, not every candidate
+
+
 def test_a_linear_model_standardises_then_weighs():
     lin = Linear(np.array([1.0, 0.0]), np.array([2.0, 1.0]), np.array([1.0, -1.0]), 0.5)
     assert lin(np.array([[3.0, 1.0]]))[0] == pytest.approx((3 - 1) / 2 * 1 - 1 + 0.5)
@@ -235,7 +291,8 @@ def _ask(index_dir, embedder, question, **gates):
 GATE_CASES = [
     ("Which robots has Tencent built for Acme Robotics?", "gate_unknown_names", "never mentions 'Tencent'"),
     ("What percentage of car factories use Acme robot arms?", "gate_kind_unstated", "asks for a percentage"),
-    ("Which grows more tomatoes, Acme Robotics or Berlin?", "gate_comparison_unstated", "cannot state the comparison"),
+    ("Which grows more tomatoes with sun and water, Acme Robotics or Berlin?", "gate_comparison_unstated",
+     "cannot state the comparison"),
     # Names typed in lower case are compared as the corpus writes them.
     ("which sells more garden tools, acme robotics or jane smith?", "gate_comparison_unstated", "compares Acme Robotics"),
 ]

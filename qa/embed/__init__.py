@@ -7,6 +7,7 @@ first use, so importing this module is cheap.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -112,6 +113,14 @@ class SentenceTransformerEmbedder:
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
+@functools.lru_cache(maxsize=4096)
+def _stem_vector(stem: str, dim: int) -> np.ndarray:
+    """A unit vector drawn at random with ``stem`` as the seed (``HashEmbedder.token_vectors``)."""
+    seed = int.from_bytes(hashlib.blake2b(stem.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+    v = np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
 class HashEmbedder:
     """A deterministic, model-free embedder: hashed bags of lower-cased words and word pairs.
 
@@ -135,17 +144,18 @@ class HashEmbedder:
         return vec
 
     def token_vectors(self, texts: Sequence[str]) -> list[tuple[list[str], np.ndarray]]:
-        """Per text, its lower-cased words and a hashed unit vector for each, hashed by its stem:
-        two forms of a word ("live", "lived") get the same vector, two words almost never a close
-        one (alignment by stems, as the lexical side matches)."""
+        """Per text, its lower-cased words and a unit vector for each, drawn at random with its stem
+        as the seed: two forms of a word ("live", "lived") get the same vector, two words a nearly
+        orthogonal one (alignment by stems, as the lexical side matches). Dense random vectors, not
+        one hashed coordinate, so two words never collide into the same vector."""
         from qa.lexicon.terms import analyze
 
         out = []
         for text in texts:
             words = [w.lower() for w in _TOKEN.findall(text)]
-            vectors = (np.stack([self._vector((analyze(w) or [w])[0]) for w in words]) if words
+            vectors = (np.stack([_stem_vector((analyze(w) or [w])[0], self.dim) for w in words]) if words
                        else np.zeros((0, self.dim), np.float32))
-            out.append((words, normalize_rows(vectors) if words else vectors))
+            out.append((words, vectors))
         return out
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:

@@ -10,6 +10,7 @@ question features of the answerability model (``qa.reader.features.QUESTION_FEAT
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
@@ -39,15 +40,28 @@ def alignment(question: tuple[list[str], np.ndarray], sentence: tuple[list[str],
     return float(best.mean()), float(best.min()), float(np.mean(unmatched)) if unmatched else 1.0
 
 
-def aligner(embedder) -> Callable[[str, str], Alignment] | None:
-    """``align(question, sentence)`` with ``embedder``'s token vectors (the sentence's by its
+@dataclass(frozen=True)
+class Aligner:
+    """``align(question, sentence)`` and ``align.many(question, sentences)``: alignments by an
+    embedder's token vectors (``tokens`` for the question, ``sentence_tokens`` for the sentences,
+    which reads a batch at once)."""
+
+    tokens: Callable
+    sentence_tokens: Callable
+
+    def __call__(self, question: str, sentence: str) -> Alignment:
+        return self.many(question, [sentence])[0]
+
+    def many(self, question: str, sentences: Sequence[str]) -> list[Alignment]:
+        asked = self.tokens([question])[0]
+        return [alignment(asked, s) for s in self.sentence_tokens(list(sentences))] if sentences else []
+
+
+def aligner(embedder) -> Aligner | None:
+    """The ``Aligner`` of ``embedder``'s token vectors (the sentences' by its
     ``sentence_token_vectors`` when it has them: a faster twin), or None when the embedder gives
     none."""
     tokens = getattr(embedder, "token_vectors", None)
     if tokens is None:
         return None
-    sentence_tokens = getattr(embedder, "sentence_token_vectors", tokens)
-
-    def align(question: str, sentence: str) -> Alignment:
-        return alignment(tokens([question])[0], sentence_tokens([sentence])[0])
-    return align
+    return Aligner(tokens, getattr(embedder, "sentence_token_vectors", tokens))

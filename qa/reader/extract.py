@@ -33,7 +33,7 @@ from qa.reader.corroborate import (
 from qa.reader.features import CandidateSet, candidate_features, question_features
 from qa.reader.metadata_answers import metadata_answer, quoted_by, source_names, states_metadata
 from qa.reader.metadata_questions import names_other_work, quotes_other_title, quotes_title
-from qa.reader.model import ReaderModel, load_reader_model
+from qa.reader.model import ReaderModel, load_reader_model, reranked
 from qa.reader.names import suggest, unmentioned_in_document, without_document_mentions
 from qa.reader.naming import introduces_unnamed
 from qa.types import Citation, Hit
@@ -152,15 +152,25 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
         # The corpus asks the question itself: what follows that question is its answer.
         logits = logits.copy()
         logits[following] = max(logits[following], float(logits.max()) + 1e-3)
+    aligned = None
+    if align is not None:
+        # The second stage reorders the best few by how well the question's words are matched in
+        # them (not when the corpus asks the question itself: what follows it stays the answer).
+        second = model.reranker is not None and following is None
+        rows = reranked(logits) if second else np.argsort(-logits, kind="stable")[:1]
+        texts = [index.document(cset.candidates[r].doc_id).text[slice(*cset.spans[r])] for r in rows]
+        many = getattr(align, "many", None)
+        question_text = alignment_question(analysis)
+        found = many(question_text, texts) if many else [align(question_text, t) for t in texts]
+        table = np.full((len(logits), 3), np.nan)
+        table[rows] = found
+        if second:
+            logits = model.rerank(logits, table)
+        aligned = table[int(np.argmax(logits))]
     order = np.argsort(-logits, kind="stable")
     probs = _sigmoid(logits)
     candidates = [replace(cset.candidates[i], score=float(probs[i])) for i in order]
     states_kind = cset.column("states_kind")[order] > 0
-    aligned = None
-    if align is not None:
-        top = int(order[0])
-        start, end = cset.spans[top]
-        aligned = align(alignment_question(analysis), index.document(cset.candidates[top].doc_id).text[start:end])
     p = model.answerable(question_features(analysis, cset, logits, aligned))
     spans = CitedSpans(index)
     spans.remember({c.row: span for c, span in zip(cset.candidates, cset.spans)})
