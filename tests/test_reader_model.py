@@ -419,3 +419,24 @@ def test_the_training_cache_knows_the_code_its_features_came_from(tmp_path):
     assert train_reader.cached_fingerprint(tmp_path / "d.npz") == train_reader.code_fingerprint()
     np.savez(tmp_path / "old.npz", sizes=np.array([2]))
     assert train_reader.cached_fingerprint(tmp_path / "old.npz") is None
+
+
+def test_a_documents_terms_are_read_once_per_loaded_index_and_the_oldest_go_first(small_index, hash_embedder,
+                                                                                     monkeypatch):
+    import qa.reader.names as names
+    from qa.lexicon.terms import analyze
+
+    index = get_index(small_index, hash_embedder.name)
+    cache = index.derived.get("document_terms", dict)
+    cache.clear()
+    calls = []
+    monkeypatch.setattr(names, "text_terms", lambda text, *a: calls.append(text) or frozenset(analyze(text)))
+    doc = index.documents[0].doc_id
+    assert names.unmentioned_in_document(["Tencent"], index, doc) == ["Tencent"]
+    read = len(calls)
+    assert names.unmentioned_in_document(["Tencent", "Acme"], index, doc) in (["Tencent"], ["Tencent", "Acme"])
+    assert len(calls) == read and doc in cache  # not read again
+    monkeypatch.setattr(names, "KEPT_DOCUMENT_TERMS", 1)
+    other = index.documents[1].doc_id
+    names.unmentioned_in_document(["Tencent"], index, other)
+    assert list(cache) == [other]

@@ -6,6 +6,7 @@ corpus never uses (with a spelling it does use), names a document never mentions
 from __future__ import annotations
 
 import re
+import threading
 from difflib import SequenceMatcher
 from typing import Sequence
 
@@ -163,16 +164,26 @@ def text_terms(text: str, piece: int = LARGE_TEXT) -> frozenset[str]:
     return frozenset(terms)
 
 
+#: Documents whose terms a loaded index keeps for ``unmentioned_in_document`` (the oldest go first):
+#: every candidate's document is asked about, and analysing it again cost ~2 ms a question.
+KEPT_DOCUMENT_TERMS = 2048
+_TERMS_LOCK = threading.Lock()
+
+
 def unmentioned_in_document(names: Sequence[str], index, doc_id: str) -> list[str]:
-    """``unmentioned`` in a document's title and text. A large text's terms are read in pieces
-    once per loaded index (and its title is not searched for a written-out acronym)."""
+    """``unmentioned`` in a document's title and text. The document's terms are read once per
+    loaded index (a large text's in pieces, and its title is not searched for a written-out
+    acronym)."""
     doc = index.document(doc_id)
-    if len(doc.text) <= LARGE_TEXT:
-        return unmentioned(names, f"{doc.title}\n{doc.text}")
     cache = index.derived.get("document_terms", dict)
-    if doc_id not in cache:
-        cache[doc_id] = text_terms(doc.title) | text_terms(doc.text)
-    return unmentioned(names, doc.text, cache[doc_id])
+    terms = cache.get(doc_id)
+    if terms is None:
+        terms = text_terms(doc.title) | text_terms(doc.text)
+        with _TERMS_LOCK:
+            while len(cache) >= KEPT_DOCUMENT_TERMS:
+                cache.pop(next(iter(cache)))
+            cache[doc_id] = terms
+    return unmentioned(names, f"{doc.title}\n{doc.text}" if len(doc.text) <= LARGE_TEXT else doc.text, terms)
 
 
 def question_names(question: str) -> list[str]:
