@@ -14,9 +14,12 @@ from qa.errors import QuestionError
 from qa.index.cache import get_index
 from qa.index.load import LoadedIndex
 from qa.reader.alignment import aligner
+from qa.reader.asking import speaks_of
 from qa.reader.context import cite
+from qa.reader.coordination import coordinated
 from qa.reader.extract import extract
 from qa.reader.metadata_answers import named_sources, titled_sources
+from qa.reader.names import asked_names
 from qa.reader.turns import answer_in_context, check_history
 from qa.retrieve.retrievers import make_retriever
 from qa.types import NOT_FOUND, Answer
@@ -249,6 +252,36 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
     answer_text = NOT_FOUND if result.abstained else " ".join(c.quote for c in result.answer)
     timings = {"load_ms": (t1 - t0) * 1e3, "embed_ms": (t2 - t1) * 1e3, "retrieve_ms": (t3 - t2) * 1e3,
                "extract_ms": (t4 - t3) * 1e3, "total_ms": (time.perf_counter() - t0) * 1e3}
-    return Answer(text, answer_text, result.abstained, citations, passages, result.alternatives,
-                  round(result.confidence, 4), mode, result.reason,
-                  {name: round(v, 2) for name, v in timings.items()}, result.suggestion, question_used=text)
+    single = Answer(text, answer_text, result.abstained, citations, passages, result.alternatives,
+                    round(result.confidence, 4), mode, result.reason,
+                    {name: round(v, 2) for name, v in timings.items()}, result.suggestion, question_used=text)
+    pair = coordinated(text, asked_names(text))
+    if pair is None or not result.abstained and all(speaks_of(answer_text, name) for name in pair[:2]):
+        return single
+    # "Who founded 01.AI and AIsphere?" and no sentence read speaks of both: each part on its own.
+    parts = [answer(part, k, index_dir, mode=mode, threshold=threshold, embedder=embedder, settings=settings,
+                    check_stale=False, source=source, date_from=date_from, date_to=date_to, store=store,
+                    uri=uri, documents=only) for part in pair[2:]]
+    if any(p.abstained for p in parts):
+        return single
+    return _joined(single, pair, parts, time.perf_counter() - t0)
+
+
+def _joined(single: Answer, pair: tuple[str, str, str, str], parts: list[Answer], seconds: float) -> Answer:
+    """The answer to a question about two things, from the answers to each part asked alone: both
+    answer spans cited (then what corroborates them), the confidence of the less sure one."""
+    def once(citations):
+        seen, out = set(), []
+        for c in citations:
+            if (c.doc_id, c.start, c.end, c.role) not in seen:
+                seen.add((c.doc_id, c.start, c.end, c.role))
+                out.append(c)
+        return tuple(out)
+    answers = once(c for p in parts for c in p.citations if c.role == "answer")
+    others = once(c for p in parts for c in p.citations if c.role != "answer")
+    reason = (f"the question asks about {pair[0]} and {pair[1]}, and no sentence read answers for both: each "
+              f"part was asked on its own: " + "; ".join(f"{p.question_used!r}: {p.reason}" for p in parts))
+    return replace(single, text=" ".join(c.quote for c in answers), abstained=False, citations=answers + others,
+                   passages=once(c for p in parts for c in p.passages), alternatives=once(
+                       c for p in parts for c in p.alternatives), confidence=min(p.confidence for p in parts),
+                   reason=reason, timings={**single.timings, "total_ms": round(seconds * 1e3, 2)})
