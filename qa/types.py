@@ -211,6 +211,16 @@ class Answer:
         """How many distinct documents the answer is cited from."""
         return len({c.doc_id for c in self.citations})
 
+    @property
+    def agreeing(self) -> int:
+        """How many distinct documents state the answer: its own and those cited as saying the
+        same ("corroboration"); 0 when the answer has several parts (a question about two things,
+        each part cited from its own document: they answer different parts, they do not agree)."""
+        answers = [c for c in self.citations if c.role == "answer"]
+        if len(answers) != 1:
+            return 0
+        return len({answers[0].doc_id} | {c.doc_id for c in self.citations if c.role == "corroboration"})
+
     def to_dict(self) -> dict:
         """A JSON-ready dict of every field."""
         return asdict(self)

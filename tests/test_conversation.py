@@ -40,6 +40,7 @@ def read(question, *turns):
     "What's the name of that Kuaishou app that can turn a photo into a video?",
     "Oren Etzioni is quoted: at which university is he a professor?",
     "What Cold War-era event did the Page One Ventures investor compare the launch to?",
+    "What made it difficult for Chinese firms to buy chips?",     # "made it ... for": a dummy "it"
 ])
 def test_a_question_that_says_what_its_words_mean_points_back_at_nothing(question):
     assert references(question) == []
@@ -52,6 +53,8 @@ def test_a_question_that_says_what_its_words_mean_points_back_at_nothing(questio
     ("Which Stanford professor is a former executive there?", "place"),
     ("Which OpenAI tool is it similar to?", "thing"),   # a name in the wh-phrase is no antecedent
     ("Which Kuaishou tool is that similar to?", "thing"),
+    ("Who makes it?", "thing"),                          # "makes it" with nothing after: a thing made
+    ("Who made it available worldwide?", "thing"),
 ])
 def test_pronouns_and_demonstratives_with_nothing_before_them_point_back(question, kind):
     assert [r.kind for r in references(question)] == [kind]

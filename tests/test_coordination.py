@@ -66,6 +66,10 @@ def test_each_part_is_answered_and_both_answers_are_cited(two_companies, hash_em
         assert index.document(c.doc_id).text[c.start:c.end] == c.quote
     assert "asked on its own" in got.reason and "'Who founded Beta Labs?'" in got.reason
     assert got.question_used == "Who founded Acme Robotics and Beta Labs?"
+    # Two documents are cited, each for its own part: they answer different things, not the same.
+    from qa.app.render import render_answer
+
+    assert got.sources == 2 and got.agreeing == 0 and "sources agree" not in render_answer(got, 5)
     # A sentence that answers for both is kept whole: nothing is asked again.
     both = answer("Who founded Acme Robotics and Berlin?", index_dir=two_companies, embedder=hash_embedder,
                   threshold=0.0)
@@ -76,3 +80,14 @@ def test_when_a_part_is_not_answered_the_question_is_answered_whole(two_companie
     whole = answer("Who founded Acme Robotics and Gamma Corp?", index_dir=two_companies, embedder=hash_embedder)
     assert "asked on its own" not in whole.reason
     assert whole.abstained  # the corpus never names Gamma Corp
+
+
+def test_only_documents_that_say_the_same_count_as_agreeing():
+    from qa.types import Answer, Citation
+
+    def cite(doc, role):
+        return Citation(doc, doc, 0, 4, "text", 0.9, role)
+    one = Answer("q", "text", False, (cite("a", "answer"), cite("b", "corroboration"), cite("c", "disagreement")))
+    assert one.sources == 3 and one.agreeing == 2
+    two_parts = Answer("q", "text text", False, (cite("a", "answer"), cite("b", "answer")))
+    assert two_parts.sources == 2 and two_parts.agreeing == 0

@@ -107,8 +107,8 @@ def test_chat_keeps_history_and_reports_agreement(ui_index, embedder):
     from qa.answer import answer
 
     result = answer("What video generator did OpenAI launch?", index_dir=ui_index, embedder=embedder)
-    if result.sources > 1:
-        assert f"{result.sources} sources agree" in history[-1]["content"]
+    if result.agreeing > 1:
+        assert f"{result.agreeing} sources agree" in history[-1]["content"]
     else:
         assert "sources agree" not in history[-1]["content"]
 

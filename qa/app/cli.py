@@ -177,13 +177,13 @@ def _print_answer(result) -> None:
     click.echo(result.text)
     click.echo("")
     for i, c in enumerate(result.citations, start=1):
-        kind = "" if c.role == "answer" else " (also says so)"
+        kind = {"answer": "", "disagreement": " (states another value)"}.get(c.role, " (also says so)")
         page = f", page {c.page}" if c.page else ""
         if c.copies:
             page += f" (also in {', '.join(c.copies)})"
         click.echo(f"[{i}] {c.title}{kind}\n    {c.doc_id}{page}, characters {c.start}-{c.end}, score {c.score:.3f}")
-    if result.sources > 1:
-        click.echo(f"\n{result.sources} sources agree.")
+    if result.agreeing > 1:
+        click.echo(f"\n{result.agreeing} sources agree.")
 
 
 def _short(text: str, n: int = 160) -> str:

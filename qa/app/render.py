@@ -161,8 +161,8 @@ def render_answer(result, k: int) -> str:
     if result.disagreement:
         parts.append(f'<div class="qa-agree qa-differ">⚠ {result.sources} sources, which differ '
                      'on the value: compare them below</div>')
-    elif result.sources > 1:
-        parts.append(f'<div class="qa-agree">✓ {result.sources} sources agree</div>')
+    elif result.agreeing > 1:
+        parts.append(f'<div class="qa-agree">✓ {result.agreeing} sources agree</div>')
     if others:
         parts.append('<div class="qa-also">Also stated in other documents:<ul>')
         for n, c in enumerate(others, start=len(answers) + 1):

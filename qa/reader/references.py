@@ -188,9 +188,11 @@ def references(question: str) -> list[Reference]:
         if word in PERSON_PRONOUNS:
             kind = "person"
         elif word in THING_PRONOUNS:
-            # "it" with nothing to stand for: "is it possible to ...", "made it difficult for ...".
+            # "it" with nothing to stand for: "is it possible to ...", "made it difficult for ..."
+            # (but "Who makes it?" and "Who made it available?" ask about something).
+            after = {t.group(0).lower() for t in tokens[i + 1:i + 4]}
             if word == "it" and (nxt in ("to", "for", "that", "take", "takes", "took", "cost", "costs", "seems", "seemed")
-                                 or prev in ("make", "makes", "made", "making")
+                                 or prev in ("make", "makes", "made", "making") and after & {"to", "for", "that"}
                                  or re.match(r"\s*(?:is|was)\s+it\s+(?:\w+\s+)?(?:to|that|for)\s+\w",
                                              question[tokens[i - 1].start():] if i else "", re.I)):
                 continue
