@@ -35,10 +35,6 @@ def _check_dimension(loaded: LoadedIndex, embedder) -> None:
             f"rebuild with `qa index CORPUS_DIR --index-dir {loaded.path}`")
 
 
-
-
-
-
 #: ANSI/VT100 escape sequences: CSI ("\x1b[1;31m", "\x1b[2K"), OSC ("\x1b]0;title\x07") and two-character ones.
 _TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
 

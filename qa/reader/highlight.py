@@ -196,6 +196,10 @@ CODE_TOKEN = re.compile(r"\b[\w.-]*\d[\w.-]*\b")
 #: online pharmacies", "under the name Sky Digital").
 GIVES_NAME = re.compile(r"\b(?:called|named|dubbed|termed|known as|referred to as|the name|its name)\b", re.I)
 
+#: What comes between "by" and the agent a passive names: a few words, no clause break.
+_AGENT = re.compile(r"\bby\s+(?:[\w'’-]+\s+){0,4}$", re.I)
+
+
 def answer_span(question: str, sentence: str) -> tuple[int, int] | None:
     """The span of ``sentence`` most likely to answer ``question``, or None.
 
@@ -272,6 +276,8 @@ def answer_span(question: str, sentence: str) -> tuple[int, int] | None:
                 d += 40  # a year is seldom a count
         if person and len(sentence[span[0]:span[1]].split()) >= 2:
             d -= 30  # people are usually named with two or more words
+        if person and _AGENT.search(sentence[max(0, span[0] - 60):span[0]]):
+            d -= 500  # who did it: the agent a passive names ("created by the ... company Kuaishou")
         if money and re.search(r"[$€£¥]|million|billion|trillion|dollar|euro|yuan", sentence[span[0]:span[1]], re.I):
             d -= 1000  # a question about money wants the amount, wherever it is
         return d
