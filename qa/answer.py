@@ -19,7 +19,6 @@ from qa.reader.context import cite
 from qa.reader.coordination import coordinated
 from qa.reader.extract import extract
 from qa.reader.metadata_answers import named_sources, titled_sources
-from qa.reader.names import asked_names
 from qa.reader.turns import answer_in_context, check_history
 from qa.retrieve.retrievers import make_retriever
 from qa.types import NOT_FOUND, Answer
@@ -251,7 +250,7 @@ def answer(question: str, k: int = 5, index_dir: str | os.PathLike | None = None
     single = Answer(text, answer_text, result.abstained, citations, passages, result.alternatives,
                     round(result.confidence, 4), mode, result.reason,
                     {name: round(v, 2) for name, v in timings.items()}, result.suggestion, question_used=text)
-    pair = coordinated(text, asked_names(text))
+    pair = coordinated(text)
     if pair is None or not result.abstained and all(speaks_of(answer_text, name) for name in pair[:2]):
         return single
     # "Who founded 01.AI and AIsphere?" and no sentence read speaks of both: each part on its own.

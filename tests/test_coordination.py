@@ -8,7 +8,6 @@ import pytest
 from qa.answer import answer
 from qa.index.build import build_index
 from qa.reader.coordination import coordinated
-from qa.reader.names import asked_names
 from tests.conftest import make_corpus
 
 
@@ -22,7 +21,7 @@ from tests.conftest import make_corpus
      ("Who founded Acme Robotics in Europe?", "Who founded Beta Labs in Europe?")),
 ])
 def test_two_names_joined_by_and_are_asked_one_at_a_time(question, parts):
-    assert coordinated(question, asked_names(question))[2:] == parts
+    assert coordinated(question)[2:] == parts
 
 
 @pytest.mark.parametrize("question", [
@@ -35,7 +34,7 @@ def test_two_names_joined_by_and_are_asked_one_at_a_time(question, parts):
     "Who founded 01.AI and when?",                   # "and" joins no second name
 ])
 def test_a_question_about_how_two_things_relate_or_about_one_is_not_split(question):
-    assert coordinated(question, asked_names(question)) is None
+    assert coordinated(question) is None
 
 
 DOCS = {
