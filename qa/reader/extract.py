@@ -30,7 +30,7 @@ from qa.reader.corroborate import (
     find_corroboration,
     find_rival,
 )
-from qa.reader.features import CandidateSet, candidate_features, question_features
+from qa.reader.features import ALIGNMENT_FEATURES, CandidateSet, candidate_features, question_features
 from qa.reader.metadata_answers import metadata_answer, quoted_by, source_names, states_metadata
 from qa.reader.metadata_questions import names_other_work, quotes_other_title, quotes_title
 from qa.reader.model import ReaderModel, load_reader_model, reranked
@@ -162,7 +162,7 @@ def extract(question: str, query_vector: np.ndarray, hits: Sequence[Hit], index,
         many = getattr(align, "many", None)
         question_text = alignment_question(analysis)
         found = many(question_text, texts) if many else [align(question_text, t) for t in texts]
-        table = np.full((len(logits), 3), np.nan)
+        table = np.full((len(logits), len(ALIGNMENT_FEATURES)), np.nan)
         table[rows] = found
         if second:
             logits = model.rerank(logits, table)
